@@ -1,0 +1,88 @@
+import Dispatch
+import MailCore
+import MailStore
+import SASL
+
+/// The one account database that SMTP AUTH, IMAP and POP3 share (ARCHITECTURE.md "Accounts"):
+/// address validation against the local domains, user management and password verification with
+/// Dovecot-style username forms (`bob` or `bob@example.test`, RFC 4616 authcid).
+public struct AccountDirectory: Sendable {
+    public let store: any MailStore
+    /// Local domains, lowercased; the first is the primary one used to qualify bare names.
+    public let domains: [String]
+
+    public init(store: any MailStore, domains: [String]) {
+        self.store = store
+        self.domains = domains.map { $0.lowercased() }
+    }
+
+    /// Validates and normalises an address for `tern user add`: syntax, and the domain must be local.
+    /// Throws `AccountError.invalidAddress` or `.addressOutsideDomains`.
+    public func normalise(_ address: String) throws -> String {
+        guard let parsed = EmailAddress(parsing: address), !parsed.isQuoted, !parsed.isAddressLiteral else {
+            throw AccountError.invalidAddress(address)
+        }
+        guard domains.contains(parsed.domain) else { throw AccountError.addressOutsideDomains(address, domains) }
+        return parsed.lookupKey
+    }
+
+    /// Creates an account (yescrypt hash). Throws `AccountError` or `MailStoreError(.alreadyExists)`.
+    public func addUser(_ address: String, password: String) async throws -> AccountRecord {
+        let normalised = try normalise(address)
+        try Self.checkPassword(password)
+        let hash = try await Self.offPool { try PasswordHasher.hash(password) }
+        return try await store.createAccount(address: normalised, passwordHash: hash)
+    }
+
+    /// Replaces a password. Throws `AccountError` or `MailStoreError(.notFound)`.
+    public func setPassword(_ address: String, password: String) async throws {
+        let normalised = try normalise(address)
+        try Self.checkPassword(password)
+        let hash = try await Self.offPool { try PasswordHasher.hash(password) }
+        try await store.setPasswordHash(address: normalised, passwordHash: hash)
+    }
+
+    static func checkPassword(_ password: String) throws {
+        if password.count < 8 { throw AccountError.weakPassword("use at least 8 characters") }
+        if password.contains("\n") || password.contains("\0") { throw AccountError.weakPassword("no newlines or NUL") }
+    }
+
+    /// The account a login name refers to: a full address in a local domain, or a bare local part
+    /// qualified with the primary domain (Dovecot `%n` style). Nil when there is none.
+    public func account(forLogin login: String) async throws -> AccountRecord? {
+        let name = login.lowercased()
+        if name.contains("@") {
+            guard let parsed = EmailAddress(parsing: name), domains.contains(parsed.domain) else { return nil }
+            return try await store.account(address: parsed.lookupKey)
+        }
+        guard let primary = domains.first else { return nil }
+        return try await store.account(address: "\(name)@\(primary)")
+    }
+
+    /// Verifies credentials; returns the account or nil. Unknown users cost the same as wrong
+    /// passwords (a decoy hash is verified). An authorization identity other than the account
+    /// itself is refused (RFC 4616 §2: the server decides; Tern allows only self).
+    public func authenticate(_ credentials: SASLCredentials) async -> AccountRecord? {
+        let found = (try? await account(forLogin: credentials.authenticationID)) ?? nil
+        let hash = found?.passwordHash ?? PasswordHasher.decoyHash
+        let password = credentials.password
+        let ok = await Self.offPoolValue { PasswordHasher.verify(password, against: hash) }
+        guard ok, let account = found else { return nil }
+        if let authz = credentials.authorizationID, !authz.isEmpty {
+            guard let target = (try? await self.account(forLogin: authz)) ?? nil, target.id == account.id else { return nil }
+        }
+        return account
+    }
+
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { c in
+            DispatchQueue.global().async { c.resume(with: Result { try work() }) }
+        }
+    }
+
+    static func offPoolValue<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { c in
+            DispatchQueue.global().async { c.resume(returning: work()) }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+/// IMAP command grammar (RFC 9051 §6, RFC 3501 §6): the values the command parser produces.
+///
+/// These types are pure values; parsing lives in `IMAPCommandParser`, framing in `IMAPCommandFramer`.
+
+/// One tagged client command, e.g. `a1 LOGIN bob secret` (RFC 9051 §2.2.1).
+public struct IMAPCommand: Equatable, Sendable {
+    /// The client's tag (RFC 9051 §9 `tag`), e.g. `a1`.
+    public var tag: String
+    /// What the command asks for.
+    public var kind: IMAPCommandKind
+
+    public init(tag: String, kind: IMAPCommandKind) {
+        self.tag = tag
+        self.kind = kind
+    }
+}
+
+/// The command verbs Tern understands (RFC 9051 §6). Mailbox names are decoded
+/// (modified UTF-7 → Unicode, RFC 9051 §5.1.3; `INBOX` in any case is normalised to `INBOX`).
+public enum IMAPCommandKind: Equatable, Sendable {
+    // RFC 9051 §6.1 any state
+    case capability
+    case noop
+    case logout
+    // RFC 9051 §6.2 not authenticated
+    case starttls
+    case login(username: String, password: String)
+    /// `AUTHENTICATE mech [initial-response]`; `initialResponse` is the raw base64 text
+    /// (`"="` stands for an empty response, RFC 4959 SASL-IR).
+    case authenticate(mechanism: String, initialResponse: String?)
+    // RFC 9051 §6.3 authenticated
+    case select(mailbox: String)
+    case examine(mailbox: String)
+    case create(mailbox: String)
+    case delete(mailbox: String)
+    case rename(from: String, to: String)
+    case subscribe(mailbox: String)
+    case unsubscribe(mailbox: String)
+    case list(reference: String, pattern: String)
+    case lsub(reference: String, pattern: String)
+    case status(mailbox: String, items: [IMAPStatusItem])
+    /// `APPEND mailbox [flags] [date-time] literal`; `message` holds the literal's octets.
+    case append(mailbox: String, flags: [String], internalDate: IMAPDateTime?, message: [UInt8])
+    case enable(capabilities: [String])
+    case idle
+    case namespace
+    /// `ID (...)` or `ID NIL` (RFC 2971); the parameters are ignored by Tern.
+    case id
+    // RFC 9051 §6.4 selected
+    case check
+    case close
+    case unselect
+    case expunge
+    /// `UID EXPUNGE sequence-set` (RFC 4315).
+    case uidExpunge(IMAPSequenceSet)
+    /// `FETCH` / `UID FETCH` (`uid` true): a sequence set and the attributes, macros expanded.
+    case fetch(IMAPSequenceSet, [IMAPFetchAttribute], uid: Bool)
+    /// `STORE` / `UID STORE`.
+    case store(IMAPSequenceSet, IMAPStoreOperation, uid: Bool)
+    /// `SEARCH` / `UID SEARCH`; a top-level key list is folded into `.and`.
+    case search(IMAPSearchKey, uid: Bool)
+    case copy(IMAPSequenceSet, mailbox: String, uid: Bool)
+    case move(IMAPSequenceSet, mailbox: String, uid: Bool)
+}
+
+/// STATUS data items (RFC 9051 §6.3.11).
+public enum IMAPStatusItem: String, Equatable, Sendable, CaseIterable {
+    case messages = "MESSAGES"
+    case uidNext = "UIDNEXT"
+    case uidValidity = "UIDVALIDITY"
+    case unseen = "UNSEEN"
+    case deleted = "DELETED"
+    case size = "SIZE"
+    case recent = "RECENT"
+}
+
+/// `date-time` of APPEND (RFC 9051 §9), e.g. `"17-Jul-1996 02:44:25 -0700"`.
+public struct IMAPDateTime: Equatable, Sendable {
+    /// Seconds since 1970-01-01T00:00:00Z.
+    public var secondsSince1970: Int64
+    /// Zone offset in minutes east of UTC.
+    public var zoneMinutes: Int
+
+    public init(secondsSince1970: Int64, zoneMinutes: Int) {
+        self.secondsSince1970 = secondsSince1970
+        self.zoneMinutes = zoneMinutes
+    }
+}
+
+/// One element of a sequence set: a number or `*` (the largest in use), RFC 9051 §9 `seq-number`.
+public enum IMAPSequenceNumber: Equatable, Sendable {
+    case number(UInt32)
+    case star
+}
+
+/// A range `a:b` (or a single number when `low == high`), RFC 9051 §9 `seq-range`.
+/// The order of `low` and `high` as written is kept; resolve with `IMAPSequenceSet.contains`.
+public struct IMAPSequenceRange: Equatable, Sendable {
+    public var low: IMAPSequenceNumber
+    public var high: IMAPSequenceNumber
+    public init(_ low: IMAPSequenceNumber, _ high: IMAPSequenceNumber) {
+        self.low = low
+        self.high = high
+    }
+}
+
+/// A sequence set (RFC 9051 §9 `sequence-set`), e.g. `1:3,7,10:*`. `$` (search result) is not supported.
+public struct IMAPSequenceSet: Equatable, Sendable {
+    public var ranges: [IMAPSequenceRange]
+    public init(_ ranges: [IMAPSequenceRange]) { self.ranges = ranges }
+}
+
+/// A body section specifier (RFC 9051 §6.4.5 `section`), e.g. `1.2.HEADER.FIELDS (From To)`.
+public struct IMAPSection: Equatable, Sendable {
+    /// MIME part path, e.g. `[1, 2]`; empty for the whole message.
+    public var part: [Int]
+    public var text: IMAPSectionText?
+    public init(part: [Int] = [], text: IMAPSectionText? = nil) {
+        self.part = part
+        self.text = text
+    }
+}
+
+/// The textual part of a section specifier (RFC 9051 §6.4.5 `section-text`).
+public enum IMAPSectionText: Equatable, Sendable {
+    case header
+    /// Field names as written by the client (case preserved).
+    case headerFields([String])
+    case headerFieldsNot([String])
+    case text
+    case mime
+}
+
+/// FETCH data items (RFC 9051 §6.4.5). Macros ALL/FAST/FULL are expanded by the parser.
+public enum IMAPFetchAttribute: Equatable, Sendable {
+    case flags
+    case uid
+    case internalDate
+    case rfc822Size
+    case envelope
+    case bodyStructure
+    /// `BODY` without a section: the non-extensible body structure.
+    case body
+    /// `BODY[section]<partial>` / `BODY.PEEK[...]`; `partial` is (first octet, max count).
+    case bodySection(IMAPSection, partial: IMAPPartial?, peek: Bool)
+    /// `BINARY[...]` / `BINARY.PEEK[...]` (RFC 3516).
+    case binarySection(part: [Int], partial: IMAPPartial?, peek: Bool)
+    case binarySize(part: [Int])
+    /// `RFC822` = `BODY[]` (sets \Seen); reply item name is `RFC822`.
+    case rfc822
+    case rfc822Header
+    case rfc822Text
+    case modSeq
+}
+
+/// `<first.count>` partial specifier (RFC 9051 §6.4.5).
+public struct IMAPPartial: Equatable, Sendable {
+    public var first: UInt32
+    public var count: UInt32
+    public init(first: UInt32, count: UInt32) {
+        self.first = first
+        self.count = count
+    }
+}
+
+/// STORE operation (RFC 9051 §6.4.6): `FLAGS`, `+FLAGS`, `-FLAGS`, each optionally `.SILENT`.
+public struct IMAPStoreOperation: Equatable, Sendable {
+    public enum Mode: Equatable, Sendable { case replace, add, remove }
+    public var mode: Mode
+    public var silent: Bool
+    /// Flags as written (e.g. `\Seen`, `$Forwarded`).
+    public var flags: [String]
+    public init(mode: Mode, silent: Bool, flags: [String]) {
+        self.mode = mode
+        self.silent = silent
+        self.flags = flags
+    }
+}
+
+/// A calendar date for SEARCH (RFC 9051 §9 `date`), e.g. `1-Feb-1994`; compared by day, ignoring time and zone.
+public struct IMAPDate: Equatable, Comparable, Sendable {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+    public init(year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+    public static func < (a: IMAPDate, b: IMAPDate) -> Bool {
+        (a.year, a.month, a.day) < (b.year, b.month, b.day)
+    }
+}
+
+/// SEARCH keys (RFC 9051 §6.4.4). String arguments are matched case-insensitively as substrings.
+public indirect enum IMAPSearchKey: Equatable, Sendable {
+    case all
+    case and([IMAPSearchKey])
+    case or(IMAPSearchKey, IMAPSearchKey)
+    case not(IMAPSearchKey)
+    case sequenceSet(IMAPSequenceSet)
+    case uid(IMAPSequenceSet)
+    case answered, deleted, draft, flagged, seen
+    case unanswered, undeleted, undraft, unflagged, unseen
+    case new, old, recent
+    case keyword(String)
+    case unkeyword(String)
+    case from(String)
+    case to(String)
+    case cc(String)
+    case bcc(String)
+    case subject(String)
+    case header(field: String, value: String)
+    case body(String)
+    case text(String)
+    case before(IMAPDate)
+    case on(IMAPDate)
+    case since(IMAPDate)
+    case sentBefore(IMAPDate)
+    case sentOn(IMAPDate)
+    case sentSince(IMAPDate)
+    case larger(UInt32)
+    case smaller(UInt32)
+}

@@ -1,0 +1,248 @@
+/// A command that could not be parsed; the server answers `tag BAD message`, or `* BAD message`
+/// when no tag could be read ([RFC 9051 §7.1.5](https://datatracker.ietf.org/doc/html/rfc9051#section-7.1.5)).
+public struct IMAPParseError: Error, Equatable, Sendable {
+    /// The command's tag; nil when no tag could be read (the server answers `* BAD`).
+    public var tag: String?
+    /// Human-readable text for `tag BAD <message>`.
+    public var message: String
+
+    /// Creates a parse error.
+    public init(tag: String?, message: String) {
+        self.tag = tag
+        self.message = message
+    }
+}
+
+/// Parses one framed command (what `IMAPFramerEvent.command` carried) into an `IMAPCommand`
+/// ([RFC 9051 §6](https://datatracker.ietf.org/doc/html/rfc9051#section-6), formal syntax §9).
+///
+///     C: A142 SELECT INBOX
+///     → IMAPCommand(tag: "A142", kind: .select(mailbox: "INBOX"))
+///
+/// Verbs are case-insensitive; malformed input throws `IMAPParseError` (carrying the tag when one
+/// could be read) and never traps.
+public enum IMAPCommandParser {
+    /// Parses one framed command (what `.command` carried).
+    public static func parse(_ bytes: [UInt8]) throws(IMAPParseError) -> IMAPCommand {
+        var reader = IMAPTokenReader(bytes)
+        let tag = try reader.readTag()
+        do throws(IMAPParseError) {
+            try reader.expect(IMAPTokenReader.sp, "a space and a command after the tag")
+            let kind = try parseKind(&reader)
+            try reader.expectEnd()
+            return IMAPCommand(tag: tag, kind: kind)
+        } catch {
+            throw IMAPParseError(tag: tag, message: error.message)
+        }
+    }
+
+    /// `command = tag SP (command-any / command-auth / command-nonauth / command-select) CRLF`
+    private static func parseKind(_ r: inout IMAPTokenReader) throws(IMAPParseError) -> IMAPCommandKind {
+        let verb = try r.readAtom("a command").uppercased()
+        switch verb {
+        case "CAPABILITY": return .capability
+        case "NOOP": return .noop
+        case "LOGOUT": return .logout
+        case "STARTTLS": return .starttls
+        case "IDLE": return .idle
+        case "NAMESPACE": return .namespace
+        case "CHECK": return .check
+        case "CLOSE": return .close
+        case "UNSELECT": return .unselect
+        case "EXPUNGE": return .expunge
+        case "LOGIN":
+            // login = "LOGIN" SP userid SP password
+            try r.expectSpace()
+            let user = try r.readAstringText("a user name")
+            try r.expectSpace()
+            let password = try r.readAstringText("a password")
+            return .login(username: user, password: password)
+        case "AUTHENTICATE":
+            // authenticate = "AUTHENTICATE" SP auth-type [SP initial-resp]
+            try r.expectSpace()
+            let mechanism = try r.readAtom("a SASL mechanism").uppercased()
+            var initial: String?
+            if r.consume(IMAPTokenReader.sp) { initial = try r.readAtom("an initial response") }
+            return .authenticate(mechanism: mechanism, initialResponse: initial)
+        case "SELECT", "EXAMINE":
+            // select = "SELECT" SP mailbox [select-params]
+            try r.expectSpace()
+            let mailbox = try r.readMailbox()
+            if r.consume(IMAPTokenReader.sp) { try r.skipParenthesizedList() }
+            return verb == "SELECT" ? .select(mailbox: mailbox) : .examine(mailbox: mailbox)
+        case "CREATE", "DELETE", "SUBSCRIBE", "UNSUBSCRIBE":
+            try r.expectSpace()
+            let mailbox = try r.readMailbox()
+            switch verb {
+            case "CREATE":
+                // create = "CREATE" SP mailbox [create-params] (RFC 4466)
+                if r.consume(IMAPTokenReader.sp) { try r.skipParenthesizedList() }
+                return .create(mailbox: mailbox)
+            case "DELETE": return .delete(mailbox: mailbox)
+            case "SUBSCRIBE": return .subscribe(mailbox: mailbox)
+            default: return .unsubscribe(mailbox: mailbox)
+            }
+        case "RENAME":
+            // rename = "RENAME" SP mailbox SP mailbox
+            try r.expectSpace()
+            let from = try r.readMailbox()
+            try r.expectSpace()
+            return .rename(from: from, to: try r.readMailbox())
+        case "LIST", "LSUB":
+            return try parseList(&r, extended: verb == "LIST")
+        case "STATUS":
+            return try parseStatus(&r)
+        case "APPEND":
+            return try parseAppend(&r)
+        case "ENABLE":
+            // enable = "ENABLE" 1*(SP capability)
+            var capabilities: [String] = []
+            repeat {
+                try r.expectSpace()
+                capabilities.append(try r.readAtom("a capability"))
+            } while !r.isAtEnd
+            return .enable(capabilities: capabilities)
+        case "ID":
+            // id = "ID" SP id-params-list; id-params-list = "(" *(string SP nstring) ")" / nil
+            try r.expectSpace()
+            if !r.consumeKeyword("NIL") { try r.skipParenthesizedList() }
+            return .id
+        case "FETCH", "STORE", "SEARCH", "COPY", "MOVE":
+            return try parseSelected(verb, &r, uid: false)
+        case "UID":
+            // uid = "UID" SP (copy / move / fetch / search / store / uid-expunge)
+            try r.expectSpace()
+            let sub = try r.readAtom("a UID command").uppercased()
+            switch sub {
+            case "FETCH", "STORE", "SEARCH", "COPY", "MOVE":
+                return try parseSelected(sub, &r, uid: true)
+            case "EXPUNGE":
+                // uid-expunge = "EXPUNGE" SP sequence-set (RFC 4315)
+                try r.expectSpace()
+                return .uidExpunge(try r.readSequenceSet())
+            default:
+                throw IMAPTokenReader.error("unknown UID command \(sub)")
+            }
+        default:
+            throw IMAPTokenReader.error("unknown command \(verb)")
+        }
+    }
+
+    /// The commands that take a sequence set first.
+    private static func parseSelected(_ verb: String, _ r: inout IMAPTokenReader, uid: Bool) throws(IMAPParseError) -> IMAPCommandKind {
+        try r.expectSpace()
+        if verb == "SEARCH" {
+            return .search(try IMAPSearchKeyParser.parseSearchArguments(&r), uid: uid)
+        }
+        let set = try r.readSequenceSet()
+        try r.expectSpace()
+        switch verb {
+        case "FETCH":
+            return .fetch(set, try IMAPFetchAttributeParser.parseFetchArguments(&r), uid: uid)
+        case "STORE":
+            return .store(set, try parseStoreOperation(&r), uid: uid)
+        case "COPY":
+            // copy = "COPY" SP sequence-set SP mailbox
+            return .copy(set, mailbox: try r.readMailbox(), uid: uid)
+        default:
+            // move = "MOVE" SP sequence-set SP mailbox (RFC 6851)
+            return .move(set, mailbox: try r.readMailbox(), uid: uid)
+        }
+    }
+
+    /// `store-att-flags = (["+" / "-"] "FLAGS" [".SILENT"]) SP (flag-list / (flag *(SP flag)))`
+    private static func parseStoreOperation(_ r: inout IMAPTokenReader) throws(IMAPParseError) -> IMAPStoreOperation {
+        let mode: IMAPStoreOperation.Mode
+        if r.consume(UInt8(ascii: "+")) {
+            mode = .add
+        } else if r.consume(UInt8(ascii: "-")) {
+            mode = .remove
+        } else {
+            mode = .replace
+        }
+        let item = try r.readAtom("FLAGS").uppercased()
+        guard item == "FLAGS" || item == "FLAGS.SILENT" else {
+            throw IMAPTokenReader.error("expected FLAGS, +FLAGS or -FLAGS")
+        }
+        try r.expectSpace()
+        var flags: [String] = []
+        if r.peek() == UInt8(ascii: "(") {
+            flags = try r.readFlagList()
+        } else {
+            repeat {
+                flags.append(try r.readFlag())
+            } while r.consume(IMAPTokenReader.sp)
+        }
+        return IMAPStoreOperation(mode: mode, silent: item == "FLAGS.SILENT", flags: flags)
+    }
+
+    /// `list = "LIST" [SP list-select-opts] SP mailbox SP mbox-or-pat [SP list-return-opts]`
+    /// (RFC 5258; selection and return options are ignored, one pattern only);
+    /// `lsub = "LSUB" SP mailbox SP list-mailbox`
+    private static func parseList(_ r: inout IMAPTokenReader, extended: Bool) throws(IMAPParseError) -> IMAPCommandKind {
+        try r.expectSpace()
+        if extended, r.peek() == UInt8(ascii: "(") {
+            try r.skipParenthesizedList()
+            try r.expectSpace()
+        }
+        let reference = try r.readMailbox()
+        try r.expectSpace()
+        let pattern: String
+        if extended, r.consume(UInt8(ascii: "(")) {
+            pattern = try r.readListMailbox()
+            guard r.consume(UInt8(ascii: ")")) else {
+                throw IMAPTokenReader.error("only one mailbox pattern is supported")
+            }
+        } else {
+            pattern = try r.readListMailbox()
+        }
+        guard extended else { return .lsub(reference: reference, pattern: pattern) }
+        if r.consume(IMAPTokenReader.sp) {
+            guard r.consumeKeyword("RETURN") else { throw IMAPTokenReader.error("expected RETURN") }
+            try r.expectSpace()
+            try r.skipParenthesizedList()
+        }
+        return .list(reference: reference, pattern: pattern)
+    }
+
+    /// `status = "STATUS" SP mailbox SP "(" status-att *(SP status-att) ")"`
+    private static func parseStatus(_ r: inout IMAPTokenReader) throws(IMAPParseError) -> IMAPCommandKind {
+        try r.expectSpace()
+        let mailbox = try r.readMailbox()
+        try r.expectSpace()
+        try r.expect(UInt8(ascii: "("), "'(' to start the status items")
+        var items: [IMAPStatusItem] = []
+        repeat {
+            let name = try r.readAtom("a status item").uppercased()
+            guard let item = IMAPStatusItem(rawValue: name) else {
+                throw IMAPTokenReader.error("unknown status item \(name)")
+            }
+            items.append(item)
+        } while r.consume(IMAPTokenReader.sp)
+        try r.expect(UInt8(ascii: ")"), "')' to end the status items")
+        return .status(mailbox: mailbox, items: items)
+    }
+
+    /// `append = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP literal`
+    /// (RFC 9051 §6.3.12; `literal8` of RFC 3516 accepted too).
+    private static func parseAppend(_ r: inout IMAPTokenReader) throws(IMAPParseError) -> IMAPCommandKind {
+        try r.expectSpace()
+        let mailbox = try r.readMailbox()
+        try r.expectSpace()
+        var flags: [String] = []
+        if r.peek() == UInt8(ascii: "(") {
+            flags = try r.readFlagList()
+            try r.expectSpace()
+        }
+        var date: IMAPDateTime?
+        if r.peek() == UInt8(ascii: "\"") {
+            date = try r.readDateTime()
+            try r.expectSpace()
+        }
+        guard r.peek() == UInt8(ascii: "{") || r.peek() == UInt8(ascii: "~") else {
+            throw IMAPTokenReader.error("expected the message as a literal")
+        }
+        let message = try r.readLiteral(allowBinary: true)
+        return .append(mailbox: mailbox, flags: flags, internalDate: date, message: message)
+    }
+}

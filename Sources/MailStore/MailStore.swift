@@ -1,0 +1,151 @@
+/// The storage interface every backend implements (ARCHITECTURE.md "Storage"): accounts, mailboxes
+/// with IMAP identity (UIDVALIDITY/UIDNEXT, RFC 9051 §2.3.1.1), messages and their flags, and a
+/// change feed so sessions see each other's changes.
+///
+/// All methods are safe to call concurrently. Errors are `MailStoreError`.
+public protocol MailStore: Sendable {
+    // MARK: Accounts
+    /// Creates an account with the default mailboxes (INBOX, Sent, Drafts, Trash, Junk, Archive).
+    /// Throws `.alreadyExists` when the address is taken (addresses compare case-insensitively).
+    func createAccount(address: String, passwordHash: String) async throws -> AccountRecord
+    /// The account with this address (case-insensitive), or nil.
+    func account(address: String) async throws -> AccountRecord?
+    /// Every account, ordered by address.
+    func accounts() async throws -> [AccountRecord]
+    /// Replaces the password hash. Throws `.notFound`.
+    func setPasswordHash(address: String, passwordHash: String) async throws
+    /// Deletes the account, its mailboxes and messages. Throws `.notFound`.
+    func deleteAccount(address: String) async throws
+
+    // MARK: Delivery
+    /// A new spool file to write a message into before `deliver`.
+    func makeSpoolFile() throws -> SpoolFile
+    /// Makes the spooled message durable and adds it to each target mailbox in one transaction
+    /// (file and directory fsynced first, ARCHITECTURE.md "Commit"). Returns one UID per target, in order.
+    /// The spool file is consumed (closed and moved) whether or not this throws.
+    func deliver(_ spool: SpoolFile, to targets: [DeliveryTarget], internalDate: Int64) async throws -> [UInt32]
+
+    // MARK: Mailboxes
+    /// Mailboxes of an account, ordered by name.
+    func mailboxes(accountID: Int64) async throws -> [MailboxRecord]
+    /// One mailbox by exact name (`INBOX` is always spelled so), or nil.
+    func mailbox(accountID: Int64, name: String) async throws -> MailboxRecord?
+    /// Creates a mailbox. Throws `.alreadyExists`.
+    func createMailbox(accountID: Int64, name: String, specialUse: String?) async throws -> MailboxRecord
+    /// Deletes a mailbox and its messages. Throws `.notFound`, `.notAllowed` for INBOX.
+    func deleteMailbox(accountID: Int64, name: String) async throws
+    /// Renames a mailbox (and its children). Throws `.notFound`, `.alreadyExists`.
+    func renameMailbox(accountID: Int64, from: String, to: String) async throws
+    /// Sets the subscription flag (RFC 9051 §6.3.7).
+    func setSubscribed(accountID: Int64, name: String, subscribed: Bool) async throws
+
+    // MARK: Messages
+    /// The mailbox's current record (UIDNEXT, HIGHESTMODSEQ…) and its messages ordered by UID.
+    func snapshot(mailboxID: Int64) async throws -> MailboxSnapshot
+    /// The full octets of a stored message file. Throws `.notFound` if the file vanished.
+    func messageBytes(fileID: String) throws -> [UInt8]
+    /// Changes flags of the given UIDs; returns the records that exist after the change.
+    func updateFlags(mailboxID: Int64, uids: [UInt32], operation: FlagOperation, flags: [String]) async throws -> [MessageRecord]
+    /// Removes the given UIDs; returns the UIDs that were removed (ascending).
+    func expunge(mailboxID: Int64, uids: [UInt32]) async throws -> [UInt32]
+    /// Adds a message (APPEND, RFC 9051 §6.3.12) and returns its UID.
+    func append(mailboxID: Int64, bytes: [UInt8], flags: [String], internalDate: Int64) async throws -> UInt32
+    /// Copies messages to another mailbox of the same account; returns (source UID, new UID) pairs.
+    func copy(mailboxID: Int64, uids: [UInt32], to target: Int64) async throws -> [(UInt32, UInt32)]
+
+    // MARK: Change feed
+    /// Registers `handler` to be called (on an arbitrary thread) after any change to the mailbox.
+    func observe(mailboxID: Int64, _ handler: @escaping @Sendable () -> Void) -> MailboxObservation
+}
+
+/// Keeps a change-feed registration alive; call `cancel()` to stop it.
+public final class MailboxObservation: Sendable {
+    private let onCancel: @Sendable () -> Void
+    init(onCancel: @escaping @Sendable () -> Void) { self.onCancel = onCancel }
+    /// Stops notifications.
+    public func cancel() { onCancel() }
+}
+
+/// An account row.
+public struct AccountRecord: Equatable, Sendable {
+    public var id: Int64
+    /// `local@domain`, lowercased.
+    public var address: String
+    /// A crypt(3) string (`$y$…`).
+    public var passwordHash: String
+    public init(id: Int64, address: String, passwordHash: String) {
+        self.id = id
+        self.address = address
+        self.passwordHash = passwordHash
+    }
+}
+
+/// A mailbox row (RFC 9051 §2.3.1.1 identity).
+public struct MailboxRecord: Equatable, Sendable {
+    public var id: Int64
+    public var accountID: Int64
+    /// Full name with `/` as hierarchy separator; `INBOX` for the inbox.
+    public var name: String
+    /// RFC 6154 attribute such as `\Sent`, nil for none.
+    public var specialUse: String?
+    public var uidValidity: UInt32
+    public var uidNext: UInt32
+    public var highestModSeq: Int64
+    public var subscribed: Bool
+}
+
+/// A message in a mailbox.
+public struct MessageRecord: Equatable, Sendable {
+    public var uid: UInt32
+    /// Name of the immutable message file (shared by copies).
+    public var fileID: String
+    /// RFC822.SIZE in octets.
+    public var size: Int
+    /// INTERNALDATE, seconds since 1970 UTC.
+    public var internalDate: Int64
+    /// System flags (`\Seen`…) and keywords, in stored order, no duplicates.
+    public var flags: [String]
+    public var modSeq: Int64
+}
+
+/// A consistent view of one mailbox.
+public struct MailboxSnapshot: Sendable {
+    public var mailbox: MailboxRecord
+    /// Messages ordered by UID ascending.
+    public var messages: [MessageRecord]
+}
+
+/// Where `deliver` puts a copy.
+public struct DeliveryTarget: Sendable, Equatable {
+    public var accountID: Int64
+    /// Mailbox name; a missing mailbox falls back to INBOX.
+    public var mailbox: String
+    public var flags: [String]
+    public init(accountID: Int64, mailbox: String = "INBOX", flags: [String] = []) {
+        self.accountID = accountID
+        self.mailbox = mailbox
+        self.flags = flags
+    }
+}
+
+/// How `updateFlags` combines flags (RFC 9051 §6.4.6 `FLAGS`, `+FLAGS`, `-FLAGS`).
+public enum FlagOperation: Sendable {
+    case replace, add, remove
+}
+
+/// Storage errors. `kind` tells the class; `message` is for logs and client text.
+public struct MailStoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: Equatable, Sendable { case notFound, alreadyExists, notAllowed, io }
+    public var kind: Kind
+    public var message: String
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+    public var description: String { message }
+}
+
+/// The default mailboxes of a new account with their RFC 6154 attributes.
+public let defaultMailboxes: [(name: String, specialUse: String?)] = [
+    ("INBOX", nil), ("Sent", "\\Sent"), ("Drafts", "\\Drafts"), ("Trash", "\\Trash"), ("Junk", "\\Junk"), ("Archive", "\\Archive"),
+]

@@ -1,0 +1,169 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A message being received: an open file in `data_dir/spool/` that `MailStore.deliver` later
+/// fsyncs and moves into `data_dir/messages/`. Not thread-safe: one writer.
+public final class SpoolFile: @unchecked Sendable {
+    /// Unique id; also the final message file name and the queue id in logs.
+    public let id: String
+    let path: String
+    private(set) var descriptor: Int32
+    /// Octets written so far.
+    public private(set) var size = 0
+
+    init(id: String, path: String, descriptor: Int32) {
+        self.id = id
+        self.path = path
+        self.descriptor = descriptor
+    }
+
+    /// Appends octets. Throws `MailStoreError(.io)` on a write failure (disk full…).
+    public func write(_ bytes: [UInt8]) throws {
+        guard !bytes.isEmpty else { return }
+        try bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw MailStoreError(.io, "spool write failed: errno \(errno)")
+                }
+                offset += n
+            }
+        }
+        size += bytes.count
+    }
+
+    /// Closes and removes the file (message refused).
+    public func discard() {
+        closeDescriptor()
+        unlink(path)
+    }
+
+    func closeDescriptor() {
+        if descriptor >= 0 { close(descriptor); descriptor = -1 }
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor); unlink(path) }
+    }
+}
+
+/// The on-disk message files: `spool/` for incoming, `messages/` for immutable stored files.
+struct MessageFiles: Sendable {
+    let spoolDirectory: String
+    let messageDirectory: String
+
+    init(dataDirectory: String) throws {
+        spoolDirectory = dataDirectory + "/spool"
+        messageDirectory = dataDirectory + "/messages"
+        for dir in [dataDirectory, spoolDirectory, messageDirectory] {
+            if mkdir(dir, 0o750) != 0, errno != EEXIST {
+                throw MailStoreError(.io, "cannot create directory \(dir): errno \(errno)")
+            }
+        }
+        // Leftover spool files belong to transactions that never got a 250: remove them.
+        if let dir = opendir(spoolDirectory) {
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+                if name != ".", name != ".." { unlink(spoolDirectory + "/" + name) }
+            }
+            closedir(dir)
+        }
+    }
+
+    func makeSpool(id: String) throws -> SpoolFile {
+        let path = spoolDirectory + "/" + id
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw MailStoreError(.io, "cannot create spool file \(path): errno \(errno)") }
+        return SpoolFile(id: id, path: path, descriptor: fd)
+    }
+
+    func path(ofMessage id: String) -> String { messageDirectory + "/" + id }
+
+    /// fsync the spool file, close it and rename it into `messages/` (directory fsync is separate).
+    func commit(_ spool: SpoolFile) throws {
+        defer { spool.closeDescriptor() }
+        guard fsync(spool.descriptor) == 0 else { throw MailStoreError(.io, "fsync failed: errno \(errno)") }
+        spool.closeDescriptor()
+        guard rename(spool.path, path(ofMessage: spool.id)) == 0 else {
+            throw MailStoreError(.io, "rename into messages/ failed: errno \(errno)")
+        }
+    }
+
+    /// Writes a complete message file durably (APPEND): temp name, fsync, rename, directory fsync.
+    func writeMessage(id: String, bytes: [UInt8]) throws {
+        let spool = try makeSpool(id: id)
+        do {
+            try spool.write(bytes)
+            try commit(spool)
+            try syncDirectory(messageDirectory)
+        } catch {
+            spool.discard()
+            throw error
+        }
+    }
+
+    func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw MailStoreError(.io, "cannot open \(path): errno \(errno)") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw MailStoreError(.io, "directory fsync failed: errno \(errno)") }
+    }
+
+    func read(id: String) throws -> [UInt8] {
+        let fd = open(path(ofMessage: id), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw MailStoreError(.notFound, "message file \(id) missing") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw MailStoreError(.io, "stat failed: errno \(errno)") }
+        let size = Int(st.st_size)
+        var out = [UInt8](repeating: 0, count: size)
+        var offset = 0
+        try out.withUnsafeMutableBytes { raw in
+            while offset < size {
+                let n = Glibc.read(fd, raw.baseAddress! + offset, size - offset)
+                if n < 0 { if errno == EINTR { continue }; throw MailStoreError(.io, "read failed: errno \(errno)") }
+                if n == 0 { break }
+                offset += n
+            }
+        }
+        return offset == size ? out : Array(out[..<offset])
+    }
+
+    func remove(id: String) {
+        unlink(path(ofMessage: id))
+    }
+}
+
+/// Unique, sortable ids for message files and queue ids: 12 uppercase hex digits from the clock
+/// (microseconds) and a process-wide counter, plus 4 random digits.
+public enum MessageID {
+    private static let state = LockedCounter()
+
+    /// A new id such as `19C1F0A2B3C4D5E6`.
+    public static func make() -> String {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        let micros = UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec / 1000)
+        let n = state.next()
+        let value = (micros << 8) | UInt64(n & 0xFF)
+        let hex = String(value, radix: 16, uppercase: true)
+        let random = String(UInt16.random(in: 0...UInt16.max) | 0x1000, radix: 16, uppercase: true)
+        return hex + random
+    }
+}
+
+final class LockedCounter: Sendable {
+    private let value = Mutex<UInt64>(0)
+    func next() -> UInt64 {
+        value.withLock { v in
+            v &+= 1
+            return v
+        }
+    }
+}

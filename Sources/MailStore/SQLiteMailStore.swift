@@ -1,0 +1,308 @@
+import Dispatch
+import Foundation
+import GRDB
+import Synchronization
+
+/// The embedded `MailStore`: SQLite through GRDB (WAL, `synchronous=FULL`) plus immutable message
+/// files under `data_dir/messages/` (ARCHITECTURE.md "Storage").
+///
+/// Deliveries go through a group commit: concurrent `deliver` calls are batched so that one
+/// directory fsync and one SQLite commit serve many messages; no call returns before its batch
+/// is durable.
+public final class SQLiteMailStore: MailStore {
+    let pool: DatabasePool
+    let files: MessageFiles
+    private let observers = Mutex<[Int64: [Int: @Sendable () -> Void]]>([:])
+    private let observerCounter = Mutex<Int>(0)
+    private let commits: CommitQueue
+
+    /// Opens (creating and migrating if needed) the store in `dataDirectory`.
+    /// Throws `MailStoreError(.io)` or a GRDB error when the database cannot be opened.
+    public init(dataDirectory: String) throws {
+        files = try MessageFiles(dataDirectory: dataDirectory)
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        pool = try DatabasePool(path: dataDirectory + "/tern.sqlite", configuration: config)
+        try SQLiteSchema.migrator.migrate(pool)
+        commits = CommitQueue(pool: pool, syncDirectory: { [files] in try files.syncDirectory(files.messageDirectory) })
+    }
+
+    // MARK: Accounts
+
+    public func createAccount(address: String, passwordHash: String) async throws -> AccountRecord {
+        let address = address.lowercased()
+        return try await pool.write { db in
+            if try Row.fetchOne(db, sql: "SELECT id FROM accounts WHERE address = ?", arguments: [address]) != nil {
+                throw MailStoreError(.alreadyExists, "account \(address) already exists")
+            }
+            try db.execute(sql: "INSERT INTO accounts(address, password_hash, created_at) VALUES (?, ?, ?)",
+                           arguments: [address, passwordHash, Int64(Date().timeIntervalSince1970)])
+            let id = db.lastInsertedRowID
+            for (name, use) in defaultMailboxes {
+                _ = try Self.insertMailbox(db, accountID: id, name: name, specialUse: use)
+            }
+            return AccountRecord(id: id, address: address, passwordHash: passwordHash)
+        }
+    }
+
+    public func account(address: String) async throws -> AccountRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, address, password_hash FROM accounts WHERE address = ?", arguments: [address.lowercased()])
+                .map { AccountRecord(id: $0["id"], address: $0["address"], passwordHash: $0["password_hash"]) }
+        }
+    }
+
+    public func accounts() async throws -> [AccountRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, address, password_hash FROM accounts ORDER BY address")
+                .map { AccountRecord(id: $0["id"], address: $0["address"], passwordHash: $0["password_hash"]) }
+        }
+    }
+
+    public func setPasswordHash(address: String, passwordHash: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE accounts SET password_hash = ? WHERE address = ?", arguments: [passwordHash, address.lowercased()])
+            if db.changesCount == 0 { throw MailStoreError(.notFound, "no account \(address)") }
+        }
+    }
+
+    public func deleteAccount(address: String) async throws {
+        let orphans: [String] = try await pool.write { db in
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM accounts WHERE address = ?", arguments: [address.lowercased()]) else {
+                throw MailStoreError(.notFound, "no account \(address)")
+            }
+            let fileIDs = try String.fetchAll(db, sql: """
+                SELECT DISTINCT file_id FROM messages WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?)
+                """, arguments: [id])
+            try db.execute(sql: "DELETE FROM messages WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?)", arguments: [id])
+            try db.execute(sql: "DELETE FROM mailboxes WHERE account_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM accounts WHERE id = ?", arguments: [id])
+            return try Self.unreferenced(db, fileIDs)
+        }
+        orphans.forEach(files.remove)
+    }
+
+    // MARK: Delivery
+
+    public func makeSpoolFile() throws -> SpoolFile {
+        try files.makeSpool(id: MessageID.make())
+    }
+
+    public func deliver(_ spool: SpoolFile, to targets: [DeliveryTarget], internalDate: Int64) async throws -> [UInt32] {
+        let size = spool.size
+        do {
+            try await CommitQueue.blocking { [files] in try files.commit(spool) }
+        } catch {
+            spool.discard()
+            throw error
+        }
+        let result: [UInt32] = try await commits.submit { db in
+                var uids: [UInt32] = []
+                for target in targets {
+                    let mailbox = try Self.mailboxRow(db, accountID: target.accountID, name: target.mailbox)
+                        ?? Self.mailboxRow(db, accountID: target.accountID, name: "INBOX")
+                    guard let mailbox else { throw MailStoreError(.notFound, "account \(target.accountID) has no INBOX") }
+                    uids.append(try Self.insertMessage(db, mailbox: mailbox, fileID: spool.id, size: size,
+                                                       internalDate: internalDate, flags: target.flags))
+                }
+                return uids
+            }
+        notifyAccounts(targets.map(\.accountID))
+        return result
+    }
+
+    // MARK: Mailboxes
+
+    public func mailboxes(accountID: Int64) async throws -> [MailboxRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM mailboxes WHERE account_id = ? ORDER BY name = 'INBOX' DESC, name", arguments: [accountID])
+                .map(Self.mailboxRecord)
+        }
+    }
+
+    public func mailbox(accountID: Int64, name: String) async throws -> MailboxRecord? {
+        try await pool.read { db in try Self.mailboxRow(db, accountID: accountID, name: name) }
+    }
+
+    public func createMailbox(accountID: Int64, name: String, specialUse: String?) async throws -> MailboxRecord {
+        try await pool.write { db in
+            if try Self.mailboxRow(db, accountID: accountID, name: name) != nil {
+                throw MailStoreError(.alreadyExists, "mailbox \(name) already exists")
+            }
+            return try Self.insertMailbox(db, accountID: accountID, name: name, specialUse: specialUse)
+        }
+    }
+
+    public func deleteMailbox(accountID: Int64, name: String) async throws {
+        guard name != "INBOX" else { throw MailStoreError(.notAllowed, "INBOX cannot be deleted") }
+        let (orphans, id): ([String], Int64) = try await pool.write { db in
+            guard let mailbox = try Self.mailboxRow(db, accountID: accountID, name: name) else {
+                throw MailStoreError(.notFound, "no mailbox \(name)")
+            }
+            let fileIDs = try String.fetchAll(db, sql: "SELECT DISTINCT file_id FROM messages WHERE mailbox_id = ?", arguments: [mailbox.id])
+            try db.execute(sql: "DELETE FROM messages WHERE mailbox_id = ?", arguments: [mailbox.id])
+            try db.execute(sql: "DELETE FROM mailboxes WHERE id = ?", arguments: [mailbox.id])
+            return (try Self.unreferenced(db, fileIDs), mailbox.id)
+        }
+        orphans.forEach(files.remove)
+        notify(id)
+    }
+
+    public func renameMailbox(accountID: Int64, from: String, to: String) async throws {
+        try await pool.write { db in
+            guard let source = try Self.mailboxRow(db, accountID: accountID, name: from) else {
+                throw MailStoreError(.notFound, "no mailbox \(from)")
+            }
+            if try Self.mailboxRow(db, accountID: accountID, name: to) != nil {
+                throw MailStoreError(.alreadyExists, "mailbox \(to) already exists")
+            }
+            if from == "INBOX" {
+                // RFC 9051 §6.3.6: renaming INBOX moves its messages to a new mailbox; INBOX stays, empty.
+                let target = try Self.insertMailbox(db, accountID: accountID, name: to, specialUse: nil)
+                let rows = try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE mailbox_id = ? ORDER BY uid", arguments: [source.id])
+                for row in rows {
+                    let current = try Self.mailboxRow(db, accountID: accountID, name: to) ?? target
+                    _ = try Self.insertMessage(db, mailbox: current, fileID: row["file_id"], size: row["size"],
+                                               internalDate: row["internal_date"], flags: Self.splitFlags(row["flags"]))
+                }
+                try db.execute(sql: "DELETE FROM messages WHERE mailbox_id = ?", arguments: [source.id])
+                return
+            }
+            try db.execute(sql: "UPDATE mailboxes SET name = ?, uid_validity = uid_validity + 1 WHERE id = ?", arguments: [to, source.id])
+            let prefix = from + "/"
+            let children = try Row.fetchAll(db, sql: "SELECT id, name FROM mailboxes WHERE account_id = ? AND substr(name, 1, ?) = ?",
+                                            arguments: [accountID, prefix.count, prefix])
+            for child in children {
+                let name: String = child["name"]
+                try db.execute(sql: "UPDATE mailboxes SET name = ? WHERE id = ?", arguments: [to + "/" + name.dropFirst(prefix.count), child["id"] as Int64])
+            }
+        }
+    }
+
+    public func setSubscribed(accountID: Int64, name: String, subscribed: Bool) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE mailboxes SET subscribed = ? WHERE account_id = ? AND name = ?", arguments: [subscribed, accountID, name])
+            if db.changesCount == 0 { throw MailStoreError(.notFound, "no mailbox \(name)") }
+        }
+    }
+
+    // MARK: Messages
+
+    public func snapshot(mailboxID: Int64) async throws -> MailboxSnapshot {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM mailboxes WHERE id = ?", arguments: [mailboxID]) else {
+                throw MailStoreError(.notFound, "mailbox no longer exists")
+            }
+            let messages = try Row.fetchAll(db, sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid",
+                                            arguments: [mailboxID]).map(Self.messageRecord)
+            return MailboxSnapshot(mailbox: Self.mailboxRecord(row), messages: messages)
+        }
+    }
+
+    public func messageBytes(fileID: String) throws -> [UInt8] {
+        try files.read(id: fileID)
+    }
+
+    public func updateFlags(mailboxID: Int64, uids: [UInt32], operation: FlagOperation, flags: [String]) async throws -> [MessageRecord] {
+        let records: [MessageRecord] = try await pool.write { db in
+            let modseq = try Self.bumpModSeq(db, mailboxID: mailboxID)
+            var out: [MessageRecord] = []
+            for uid in uids {
+                guard let row = try Row.fetchOne(db, sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? AND uid = ?",
+                                                 arguments: [mailboxID, uid]) else { continue }
+                var record = Self.messageRecord(row)
+                let updated = FlagSet.apply(operation, flags, to: record.flags)
+                if updated != record.flags {
+                    record.flags = updated
+                    record.modSeq = modseq
+                    try db.execute(sql: "UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?",
+                                   arguments: [updated.joined(separator: " "), modseq, mailboxID, uid])
+                }
+                out.append(record)
+            }
+            return out
+        }
+        notify(mailboxID)
+        return records
+    }
+
+    public func expunge(mailboxID: Int64, uids: [UInt32]) async throws -> [UInt32] {
+        let (removed, orphans): ([UInt32], [String]) = try await pool.write { db in
+            _ = try Self.bumpModSeq(db, mailboxID: mailboxID)
+            var removed: [UInt32] = []
+            var fileIDs: [String] = []
+            for uid in uids.sorted() {
+                guard let fileID = try String.fetchOne(db, sql: "SELECT file_id FROM messages WHERE mailbox_id = ? AND uid = ?", arguments: [mailboxID, uid]) else { continue }
+                try db.execute(sql: "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?", arguments: [mailboxID, uid])
+                removed.append(uid)
+                fileIDs.append(fileID)
+            }
+            return (removed, try Self.unreferenced(db, fileIDs))
+        }
+        orphans.forEach(files.remove)
+        if !removed.isEmpty { notify(mailboxID) }
+        return removed
+    }
+
+    public func append(mailboxID: Int64, bytes: [UInt8], flags: [String], internalDate: Int64) async throws -> UInt32 {
+        let id = MessageID.make()
+        try await CommitQueue.blocking { [files] in try files.writeMessage(id: id, bytes: bytes) }
+        let uid: UInt32 = try await pool.write { db in
+            guard let mailbox = try Row.fetchOne(db, sql: "SELECT * FROM mailboxes WHERE id = ?", arguments: [mailboxID]).map(Self.mailboxRecord) else {
+                throw MailStoreError(.notFound, "mailbox no longer exists")
+            }
+            return try Self.insertMessage(db, mailbox: mailbox, fileID: id, size: bytes.count, internalDate: internalDate, flags: flags)
+        }
+        notify(mailboxID)
+        return uid
+    }
+
+    public func copy(mailboxID: Int64, uids: [UInt32], to target: Int64) async throws -> [(UInt32, UInt32)] {
+        let pairs: [(UInt32, UInt32)] = try await pool.write { db in
+            guard let mailbox = try Row.fetchOne(db, sql: "SELECT * FROM mailboxes WHERE id = ?", arguments: [target]).map(Self.mailboxRecord) else {
+                throw MailStoreError(.notFound, "target mailbox no longer exists")
+            }
+            var pairs: [(UInt32, UInt32)] = []
+            for uid in uids.sorted() {
+                guard let row = try Row.fetchOne(db, sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? AND uid = ?",
+                                                 arguments: [mailboxID, uid]) else { continue }
+                let m = Self.messageRecord(row)
+                let current = try Row.fetchOne(db, sql: "SELECT * FROM mailboxes WHERE id = ?", arguments: [target]).map(Self.mailboxRecord) ?? mailbox
+                pairs.append((uid, try Self.insertMessage(db, mailbox: current, fileID: m.fileID, size: m.size, internalDate: m.internalDate, flags: m.flags)))
+            }
+            return pairs
+        }
+        notify(target)
+        return pairs
+    }
+
+    // MARK: Change feed
+
+    public func observe(mailboxID: Int64, _ handler: @escaping @Sendable () -> Void) -> MailboxObservation {
+        let key = observerCounter.withLock { n in n += 1; return n }
+        observers.withLock { $0[mailboxID, default: [:]][key] = handler }
+        return MailboxObservation { [weak self] in
+            self?.observers.withLock { all in
+                all[mailboxID]?[key] = nil
+                if all[mailboxID]?.isEmpty == true { all[mailboxID] = nil }
+            }
+        }
+    }
+
+    func notify(_ mailboxID: Int64) {
+        let handlers = observers.withLock { Array(($0[mailboxID] ?? [:]).values) }
+        handlers.forEach { $0() }
+    }
+
+    private func notifyAccounts(_ accountIDs: [Int64]) {
+        // Deliveries may land in any mailbox of the account; observers re-read cheaply.
+        let ids: [Int64] = (try? pool.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM mailboxes WHERE account_id IN (\(accountIDs.map { String($0) }.joined(separator: ",")))")
+        }) ?? []
+        ids.forEach(notify)
+    }
+}

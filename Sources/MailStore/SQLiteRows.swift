@@ -1,0 +1,88 @@
+import Foundation
+import GRDB
+
+/// Row mapping and small SQL helpers shared by `SQLiteMailStore` methods.
+extension SQLiteMailStore {
+    static func mailboxRecord(_ row: Row) -> MailboxRecord {
+        MailboxRecord(id: row["id"], accountID: row["account_id"], name: row["name"], specialUse: row["special_use"],
+                      uidValidity: UInt32(truncatingIfNeeded: row["uid_validity"] as Int64),
+                      uidNext: UInt32(truncatingIfNeeded: row["uid_next"] as Int64),
+                      highestModSeq: row["highest_modseq"], subscribed: row["subscribed"])
+    }
+
+    static func messageRecord(_ row: Row) -> MessageRecord {
+        MessageRecord(uid: UInt32(truncatingIfNeeded: row["uid"] as Int64), fileID: row["file_id"], size: row["size"],
+                      internalDate: row["internal_date"], flags: splitFlags(row["flags"]), modSeq: row["modseq"])
+    }
+
+    static func splitFlags(_ text: String) -> [String] {
+        text.split(separator: " ").map(String.init)
+    }
+
+    static func mailboxRow(_ db: Database, accountID: Int64, name: String) throws -> MailboxRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM mailboxes WHERE account_id = ? AND name = ?", arguments: [accountID, name]).map(mailboxRecord)
+    }
+
+    /// New mailbox; UIDVALIDITY from the clock (RFC 9051 §2.3.1.1: must change if UIDs are reused).
+    static func insertMailbox(_ db: Database, accountID: Int64, name: String, specialUse: String?) throws -> MailboxRecord {
+        let maxValidity = try Int64.fetchOne(db, sql: "SELECT MAX(uid_validity) FROM mailboxes") ?? 0
+        let validity = max(Int64(Date().timeIntervalSince1970) & 0x7FFF_FFFF, maxValidity + 1)
+        try db.execute(sql: "INSERT INTO mailboxes(account_id, name, special_use, uid_validity) VALUES (?, ?, ?, ?)",
+                       arguments: [accountID, name, specialUse, validity])
+        return MailboxRecord(id: db.lastInsertedRowID, accountID: accountID, name: name, specialUse: specialUse,
+                             uidValidity: UInt32(validity), uidNext: 1, highestModSeq: 1, subscribed: true)
+    }
+
+    /// Adds one message row with the mailbox's next UID and a new MODSEQ; returns the UID.
+    static func insertMessage(_ db: Database, mailbox: MailboxRecord, fileID: String, size: Int, internalDate: Int64, flags: [String]) throws -> UInt32 {
+        guard let row = try Row.fetchOne(db, sql: "SELECT uid_next, highest_modseq FROM mailboxes WHERE id = ?", arguments: [mailbox.id]) else {
+            throw MailStoreError(.notFound, "mailbox no longer exists")
+        }
+        let uid: Int64 = row["uid_next"]
+        let modseq: Int64 = (row["highest_modseq"] as Int64) + 1
+        try db.execute(sql: "UPDATE mailboxes SET uid_next = ?, highest_modseq = ? WHERE id = ?", arguments: [uid + 1, modseq, mailbox.id])
+        try db.execute(sql: "INSERT INTO messages(mailbox_id, uid, file_id, size, internal_date, flags, modseq) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       arguments: [mailbox.id, uid, fileID, size, internalDate, FlagSet.apply(.replace, flags, to: []).joined(separator: " "), modseq])
+        return UInt32(truncatingIfNeeded: uid)
+    }
+
+    static func bumpModSeq(_ db: Database, mailboxID: Int64) throws -> Int64 {
+        try db.execute(sql: "UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ?", arguments: [mailboxID])
+        return try Int64.fetchOne(db, sql: "SELECT highest_modseq FROM mailboxes WHERE id = ?", arguments: [mailboxID]) ?? 1
+    }
+
+    /// Of `fileIDs`, those no message row references any more (their files can be deleted after commit).
+    static func unreferenced(_ db: Database, _ fileIDs: [String]) throws -> [String] {
+        try fileIDs.filter { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE file_id = ?", arguments: [$0]) == 0 }
+    }
+}
+
+/// Flag-set arithmetic (RFC 9051 §2.3.2): system flags compare case-insensitively and are stored in
+/// their canonical spelling; keywords are kept as written; no duplicates.
+public enum FlagSet {
+    /// Canonical system flags.
+    public static let systemFlags = ["\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft"]
+
+    /// The canonical spelling of a flag (`\SEEN` → `\Seen`).
+    public static func canonical(_ flag: String) -> String {
+        systemFlags.first { $0.caseInsensitiveCompare(flag) == .orderedSame } ?? flag
+    }
+
+    /// Applies an operation and returns the new set, in a stable order.
+    public static func apply(_ operation: FlagOperation, _ flags: [String], to current: [String]) -> [String] {
+        let given = flags.map(canonical).filter { $0.caseInsensitiveCompare("\\Recent") != .orderedSame }
+        var result: [String]
+        switch operation {
+        case .replace: result = []
+        case .add, .remove: result = current
+        }
+        for f in given {
+            let exists = result.contains { $0.caseInsensitiveCompare(f) == .orderedSame }
+            switch operation {
+            case .replace, .add: if !exists { result.append(f) }
+            case .remove: result.removeAll { $0.caseInsensitiveCompare(f) == .orderedSame }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,42 @@
+import GRDB
+
+/// Versioned schema of the embedded store (GRDB migrations). Append new migrations; never edit a
+/// released one: an upgrade must open every older `data_dir`.
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE accounts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    address TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    password_hash TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE mailboxes (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    special_use TEXT,
+                    uid_validity INTEGER NOT NULL,
+                    uid_next INTEGER NOT NULL DEFAULT 1,
+                    highest_modseq INTEGER NOT NULL DEFAULT 1,
+                    subscribed INTEGER NOT NULL DEFAULT 1,
+                    UNIQUE(account_id, name)
+                );
+                CREATE TABLE messages (
+                    mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+                    uid INTEGER NOT NULL,
+                    file_id TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    internal_date INTEGER NOT NULL,
+                    flags TEXT NOT NULL DEFAULT '',
+                    modseq INTEGER NOT NULL,
+                    PRIMARY KEY(mailbox_id, uid)
+                ) WITHOUT ROWID;
+                CREATE INDEX messages_file ON messages(file_id);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,214 @@
+import MailCore
+
+/// The mail transaction being built between `MAIL` and the end of `DATA` (RFC 5321 §3.3).
+public struct SMTPTransaction: Equatable, Sendable {
+    /// The `MAIL FROM` reverse-path.
+    public var reversePath: ReversePath
+    /// Accepted forward-paths in the order given.
+    public var recipients: [EmailAddress] = []
+    /// `SIZE=` declared by the client (RFC 1870), if any.
+    public var declaredSize: Int?
+    /// `BODY=8BITMIME` was given (RFC 6152).
+    public var eightBitMIME = false
+    /// `SMTPUTF8` was given (RFC 6531 §3.4).
+    public var smtpUTF8 = false
+
+    public init(reversePath: ReversePath) { self.reversePath = reversePath }
+}
+
+/// The SMTP server's per-connection state machine (RFC 5321 §4.1.4 command order, §3.3 mail
+/// transactions, RFC 1870 SIZE, RFC 3207 STARTTLS, RFC 6531 SMTPUTF8, RFC 6152 8BITMIME).
+///
+/// Pure: it takes parsed commands and returns `Action`s for the NIO shell to carry out.
+/// Decisions that need the outside world (is this recipient ours?) come back as
+/// `.checkRecipient`, answered through `recipientDecided(_:reply:)`.
+public struct SMTPServerSession: Sendable {
+    /// Fixed facts about the listener.
+    public struct Configuration: Sendable {
+        /// Name in the greeting and EHLO reply (Postfix `myhostname`).
+        public var hostname: String
+        /// Largest message in octets, advertised as `SIZE` (RFC 1870).
+        public var maxMessageSize: Int
+        /// Most recipients per transaction (RFC 5321 §4.5.3.1.8 requires at least 100).
+        public var maxRecipients: Int
+        /// A certificate exists, so STARTTLS may be offered (RFC 3207).
+        public var startTLSAvailable: Bool
+        /// Errors tolerated before the session is closed with `421`.
+        public var maxErrors: Int
+
+        public init(hostname: String, maxMessageSize: Int = 50 * 1024 * 1024, maxRecipients: Int = 100,
+                    startTLSAvailable: Bool = true, maxErrors: Int = 20) {
+            self.hostname = hostname
+            self.maxMessageSize = maxMessageSize
+            self.maxRecipients = maxRecipients
+            self.startTLSAvailable = startTLSAvailable
+            self.maxErrors = maxErrors
+        }
+    }
+
+    /// What the shell must do after a command.
+    public enum Action: Equatable, Sendable {
+        /// Send this reply.
+        case reply(SMTPReply)
+        /// Send this reply, then close the connection.
+        case close(SMTPReply)
+        /// Send this reply (`220 2.0.0 Ready to start TLS`), drop any buffered input and start TLS,
+        /// then call `tlsEstablished()`.
+        case startTLS(SMTPReply)
+        /// Decide whether to accept this recipient and call `recipientDecided(_:reply:)`.
+        case checkRecipient(EmailAddress)
+        /// Prepare to receive content, send this `354` reply, feed bytes to an `SMTPDataReader`,
+        /// then call `dataFinished()`.
+        case receiveData(SMTPReply)
+    }
+
+    public let configuration: Configuration
+    /// The client's HELO/EHLO name, nil before it.
+    public private(set) var heloName: String?
+    /// True after EHLO (as opposed to HELO).
+    public private(set) var esmtp = false
+    /// True once TLS is active on this connection.
+    public private(set) var tlsActive: Bool
+    /// The current transaction, nil outside `MAIL`…end of data.
+    public private(set) var transaction: SMTPTransaction?
+    /// Errors so far in this session.
+    public private(set) var errorCount = 0
+
+    /// - Parameter tlsActive: true for implicit-TLS listeners.
+    public init(configuration: Configuration, tlsActive: Bool = false) {
+        self.configuration = configuration
+        self.tlsActive = tlsActive
+    }
+
+    /// `220 hostname ESMTP Tern` (RFC 5321 §4.2, §3.1).
+    public var greeting: SMTPReply { SMTPReply(220, nil, "\(configuration.hostname) ESMTP Tern") }
+
+    /// The protocol name for the `Received:` `with` clause (RFC 3848): SMTP, ESMTP or ESMTPS.
+    public var protocolName: String {
+        if !esmtp { return "SMTP" }
+        return tlsActive ? "ESMTPS" : "ESMTP"
+    }
+
+    /// EHLO extension keywords in the order advertised (RFC 5321 §4.1.1.1).
+    public var extensions: [String] {
+        var ext = ["PIPELINING", "SIZE \(configuration.maxMessageSize)"]
+        if configuration.startTLSAvailable, !tlsActive { ext.append("STARTTLS") }
+        ext += ["ENHANCEDSTATUSCODES", "8BITMIME", "SMTPUTF8"]
+        return ext
+    }
+
+    /// Handles one parsed command.
+    public mutating func receive(_ command: SMTPCommand) -> Action {
+        switch command {
+        case .ehlo(let name):
+            heloName = name
+            esmtp = true
+            transaction = nil
+            return .reply(SMTPReply(250, nil, [configuration.hostname] + extensions))
+        case .helo(let name):
+            heloName = name
+            esmtp = false
+            transaction = nil
+            return .reply(SMTPReply(250, nil, configuration.hostname))
+        case .mailFrom(let path, let parameters):
+            return mail(path, parameters)
+        case .rcptTo(let address, let parameters):
+            guard let t = transaction else { return error(.badSequence("need MAIL command")) }
+            if let p = parameters.first {
+                return error(SMTPReply(555, "5.5.4", "Unsupported option: \(p.keyword)"))
+            }
+            if address.needsSMTPUTF8, !t.smtpUTF8 {
+                return error(SMTPReply(553, "5.6.7", "<\(address)>: SMTPUTF8 is required for this address"))
+            }
+            if t.recipients.count >= configuration.maxRecipients {
+                return .reply(SMTPReply(452, "4.5.3", "Error: too many recipients"))
+            }
+            return .checkRecipient(address)
+        case .data:
+            guard let t = transaction else { return error(.badSequence("need MAIL command")) }
+            guard !t.recipients.isEmpty else { return error(SMTPReply(554, "5.5.1", "Error: no valid recipients")) }
+            return .receiveData(SMTPReply(354, nil, "End data with <CR><LF>.<CR><LF>"))
+        case .rset:
+            transaction = nil
+            return .reply(.ok)
+        case .noop:
+            return .reply(.ok)
+        case .quit:
+            return .close(SMTPReply(221, "2.0.0", "Bye"))
+        case .vrfy:
+            return .reply(SMTPReply(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery"))
+        case .expn:
+            return error(SMTPReply(502, "5.5.1", "Error: EXPN not supported"))
+        case .help:
+            return .reply(SMTPReply(214, "2.0.0", "Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS; see RFC 5321"))
+        case .startTLS:
+            if tlsActive { return error(SMTPReply(554, "5.5.1", "Error: TLS already active")) }
+            guard configuration.startTLSAvailable else { return error(SMTPReply(454, "4.7.0", "TLS not available")) }
+            return .startTLS(SMTPReply(220, "2.0.0", "Ready to start TLS"))
+        case .auth:
+            return error(SMTPReply(503, "5.5.1", "Error: authentication not enabled"))
+        case .bdat:
+            return error(SMTPReply(502, "5.5.1", "Error: BDAT not supported"))
+        }
+    }
+
+    private mutating func mail(_ path: ReversePath, _ parameters: [SMTPParameter]) -> Action {
+        guard heloName != nil else { return error(.badSequence("send HELO/EHLO first")) }
+        guard transaction == nil else { return error(.badSequence("nested MAIL command")) }
+        var t = SMTPTransaction(reversePath: path)
+        for p in parameters {
+            switch (p.keyword, p.value?.uppercased()) {
+            case ("SIZE", let v?):
+                guard let n = Int(v), n >= 0 else { return error(.syntax("SIZE=number")) }
+                if n > configuration.maxMessageSize {
+                    return error(SMTPReply(552, "5.3.4", "Message size exceeds fixed limit"))
+                }
+                t.declaredSize = n
+            case ("BODY", "7BIT"?): t.eightBitMIME = false
+            case ("BODY", "8BITMIME"?): t.eightBitMIME = true
+            case ("SMTPUTF8", nil): t.smtpUTF8 = true
+            default:
+                return error(SMTPReply(555, "5.5.4", "Unsupported option: \(p.keyword)"))
+            }
+        }
+        if let a = path.address, a.needsSMTPUTF8, !t.smtpUTF8 {
+            return error(SMTPReply(553, "5.6.7", "<\(a)>: SMTPUTF8 is required for this address"))
+        }
+        transaction = t
+        return .reply(SMTPReply(250, "2.1.0", "Ok"))
+    }
+
+    /// Records the verdict on a recipient from `.checkRecipient`; a positive reply adds it to the
+    /// transaction. Returns the reply to send (the one given).
+    public mutating func recipientDecided(_ address: EmailAddress, reply: SMTPReply) -> SMTPReply {
+        if reply.isPositive {
+            transaction?.recipients.append(address)
+        } else {
+            errorCount += 1
+        }
+        return reply
+    }
+
+    /// Call after the end-of-data reply was sent (whatever it was): the transaction ends (RFC 5321 §4.1.1.4).
+    public mutating func dataFinished() {
+        transaction = nil
+    }
+
+    /// Call once the TLS handshake completed: the session is reset and the client must EHLO again (RFC 3207 §4.2).
+    public mutating func tlsEstablished() {
+        tlsActive = true
+        heloName = nil
+        esmtp = false
+        transaction = nil
+    }
+
+    /// Counts a protocol error (unknown command, bad line…) and returns its reply, or a `421`
+    /// close when the session exceeded `maxErrors`.
+    public mutating func error(_ reply: SMTPReply) -> Action {
+        errorCount += 1
+        if errorCount > configuration.maxErrors {
+            return .close(SMTPReply(421, "4.7.0", "\(configuration.hostname) Error: too many errors"))
+        }
+        return .reply(reply)
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import MailCore
+import SMTPProtocol
+import TOMLKit
+
+/// Reads and validates `tern.toml`. Unknown keys, wrong types and bad values are errors that name
+/// the key and its line; all problems are collected so `tern check` can list them at once.
+public enum ConfigLoader {
+    /// Loads `path`. Throws `ConfigError` with every problem found, one per line.
+    public static func load(path: String) throws -> TernConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError("\(path): cannot read the configuration file")
+        }
+        var config = try parse(String(decoding: data, as: UTF8.self), source: path)
+        // Relative paths are relative to the configuration file's directory.
+        let base = (path as NSString).deletingLastPathComponent
+        func resolve(_ p: String) -> String {
+            p.hasPrefix("/") ? p : ((base.isEmpty ? "." : base) as NSString).appendingPathComponent(p)
+        }
+        config.dataDirectory = resolve(config.dataDirectory)
+        config.tlsCertificate = config.tlsCertificate.map(resolve)
+        config.tlsKey = config.tlsKey.map(resolve)
+        return config
+    }
+
+    /// Parses TOML text; `source` names the file in messages.
+    public static func parse(_ text: String, source: String) throws -> TernConfig {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError("\(source): line \(error.source.begin.line): \(error.description)")
+        }
+        var reader = Reader(text: text, source: source)
+        let hostname = reader.string(root, "hostname", section: nil)
+        let domains = reader.stringArray(root, "domains", section: nil)
+        let dataDir = reader.string(root, "data_dir", section: nil) ?? "/var/lib/tern"
+        var config = TernConfig(hostname: hostname ?? "", domains: (domains ?? []).map { $0.lowercased() }, dataDirectory: dataDir)
+        if hostname == nil { reader.problem("hostname", nil, "is required (the banner/EHLO name, e.g. \"mail.example.test\")") }
+        else if !isDomainName(hostname!) { reader.problem("hostname", nil, "\"\(hostname!)\" is not a valid host name") }
+        if domains == nil || domains!.isEmpty { reader.problem("domains", nil, "needs at least one local domain, e.g. [\"example.test\"]") }
+        for d in domains ?? [] where !isDomainName(d) { reader.problem("domains", nil, "\"\(d)\" is not a valid domain") }
+        config.logLevel = reader.string(root, "log_level", section: nil) ?? "info"
+        if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(config.logLevel) {
+            reader.problem("log_level", nil, "must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        reader.allow(root, ["hostname", "domains", "data_dir", "log_level", "tls", "listen", "smtp", "imap", "limits", "auth"], section: nil)
+
+        if let tls = reader.table(root, "tls") {
+            reader.allow(tls, ["cert", "key"], section: "tls")
+            config.tlsCertificate = reader.string(tls, "cert", section: "tls")
+            config.tlsKey = reader.string(tls, "key", section: "tls")
+            if (config.tlsCertificate == nil) != (config.tlsKey == nil) {
+                reader.problem(config.tlsCertificate == nil ? "cert" : "key", "tls", "cert and key must be given together")
+            }
+        }
+        if let listen = reader.table(root, "listen") {
+            reader.allow(listen, ListenerRole.allCases.map(\.rawValue), section: "listen")
+            for role in ListenerRole.allCases {
+                guard let entries = reader.stringArray(listen, role.rawValue, section: "listen") else { continue }
+                var addresses: [ListenAddress] = []
+                for e in entries {
+                    if let a = ListenAddress(e) { addresses.append(a) } else {
+                        reader.problem(role.rawValue, "listen", "\"\(e)\" is not host:port (IPv6 as [::1]:25)")
+                    }
+                }
+                config.listen[role] = addresses
+            }
+        }
+        if let smtp = reader.table(root, "smtp") {
+            reader.allow(smtp, ["message_size_limit", "recipient_limit", "line_length_limit", "command_line_limit", "bare_newline", "timeout", "hard_error_limit"], section: "smtp")
+            reader.int(smtp, "message_size_limit", "smtp", min: 1024, into: &config.smtp.messageSizeLimit)
+            reader.int(smtp, "recipient_limit", "smtp", min: 100, into: &config.smtp.recipientLimit)
+            reader.int(smtp, "line_length_limit", "smtp", min: 0, into: &config.smtp.lineLengthLimit)
+            reader.int(smtp, "command_line_limit", "smtp", min: 512, into: &config.smtp.commandLineLimit)
+            reader.int(smtp, "timeout", "smtp", min: 1, into: &config.smtp.timeout)
+            reader.int(smtp, "hard_error_limit", "smtp", min: 1, into: &config.smtp.hardErrorLimit)
+            if let v = reader.string(smtp, "bare_newline", section: "smtp") {
+                if let p = SMTPDataReader.BareLineEndingPolicy(rawValue: v) { config.smtp.bareNewline = p } else {
+                    reader.problem("bare_newline", "smtp", "must be \"normalize\" or \"reject\"")
+                }
+            }
+        }
+        if let imap = reader.table(root, "imap") {
+            reader.allow(imap, ["literal_size_limit", "command_line_limit", "timeout"], section: "imap")
+            reader.int(imap, "literal_size_limit", "imap", min: 1024, into: &config.imap.literalSizeLimit)
+            reader.int(imap, "command_line_limit", "imap", min: 1000, into: &config.imap.commandLineLimit)
+            reader.int(imap, "timeout", "imap", min: 1, into: &config.imap.timeout)
+        }
+        if let auth = reader.table(root, "auth") {
+            reader.allow(auth, ["loopback_plaintext"], section: "auth")
+            if let v = auth["loopback_plaintext"] {
+                if let b = v.bool { config.loopbackPlaintext = b } else { reader.problem("loopback_plaintext", "auth", "must be true or false") }
+            }
+        }
+        if let limits = reader.table(root, "limits") {
+            reader.allow(limits, ["max_connections", "max_connections_per_ip"], section: "limits")
+            reader.int(limits, "max_connections", "limits", min: 1, into: &config.limits.maxConnections)
+            reader.int(limits, "max_connections_per_ip", "limits", min: 1, into: &config.limits.maxConnectionsPerIP)
+        }
+        if !reader.problems.isEmpty { throw ConfigError(reader.problems.joined(separator: "\n")) }
+        return config
+    }
+
+    static func isDomainName(_ s: String) -> Bool {
+        guard !s.isEmpty, s.utf8.count <= 253 else { return false }
+        return s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                && label.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" }
+        }
+    }
+
+    /// Typed access to TOML values that records problems with key names and line numbers.
+    struct Reader {
+        let lines: [Substring]
+        let source: String
+        var problems: [String] = []
+
+        init(text: String, source: String) {
+            lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            self.source = source
+        }
+
+        /// The 1-based line where `key` is set within `[section]` (nil = top level), if found.
+        func line(of key: String, section: String?) -> Int? {
+            var current: String? = nil
+            for (i, raw) in lines.enumerated() {
+                let line = raw.trimmingCharacters(in: .whitespaces)
+                if line.hasPrefix("[") {
+                    current = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] ")).trimmingCharacters(in: .whitespaces)
+                    if current == section, key.isEmpty { return i + 1 }
+                    continue
+                }
+                guard current == section, let eq = line.firstIndex(of: "=") else { continue }
+                let k = line[..<eq].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+                if k == key { return i + 1 }
+            }
+            return nil
+        }
+
+        mutating func problem(_ key: String, _ section: String?, _ message: String) {
+            let name = section.map { "[\($0)] \(key)" } ?? key
+            let at = line(of: key, section: section).map { "line \($0): " } ?? ""
+            problems.append("\(source): \(at)\(name) \(message)")
+        }
+
+        mutating func allow(_ table: TOMLTable, _ known: [String], section: String?) {
+            for key in table.keys where !known.contains(key) {
+                problem(key, section, "is not a known key (known here: \(known.joined(separator: ", ")))")
+            }
+        }
+
+        mutating func table(_ root: TOMLTable, _ key: String) -> TOMLTable? {
+            guard let v = root[key] else { return nil }
+            guard let t = v.table else { problem(key, nil, "must be a table ([\(key)])"); return nil }
+            return t
+        }
+
+        mutating func string(_ table: TOMLTable, _ key: String, section: String?) -> String? {
+            guard let v = table[key] else { return nil }
+            guard let s = v.string else { problem(key, section, "must be a string"); return nil }
+            return s
+        }
+
+        mutating func stringArray(_ table: TOMLTable, _ key: String, section: String?) -> [String]? {
+            guard let v = table[key] else { return nil }
+            guard let a = v.array else { problem(key, section, "must be a list of strings"); return nil }
+            var out: [String] = []
+            for item in a {
+                guard let s = item.string else { problem(key, section, "must be a list of strings"); return nil }
+                out.append(s)
+            }
+            return out
+        }
+
+        mutating func int(_ table: TOMLTable, _ key: String, _ section: String, min: Int, into target: inout Int) {
+            guard let v = table[key] else { return }
+            guard let n = v.int else { problem(key, section, "must be an integer"); return }
+            guard n >= min else { problem(key, section, "must be at least \(min)"); return }
+            target = n
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import Accounts
+import IMAPProtocol
+import Logging
+import NIOCore
+import NIOSSL
+import NIOTLS
+
+/// Shared, immutable things every IMAP connection needs.
+struct IMAPContext: Sendable {
+    let config: TernConfig
+    let directory: AccountDirectory
+    let sslContext: NIOSSLContext?
+    let limiter: ConnectionLimiter
+    let logger: Logger
+}
+
+/// The thin NIO shell around `IMAPSession` (RFC 9051): frames commands with `IMAPCommandFramer`
+/// (literals, `+` continuations, size limits), hands one command at a time to the session and
+/// carries out its actions (STARTTLS with discard of buffered input, IDLE wake-ups, close).
+final class IMAPServerHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let shared: IMAPContext
+    private let implicitTLS: Bool
+    private var framer: IMAPCommandFramer
+    private var session: IMAPSession?
+    private var busy = true
+    private var closed = false
+    private var acquired = false
+    private var clientAddress = "unknown"
+
+    init(context shared: IMAPContext, implicitTLS: Bool) {
+        self.shared = shared
+        self.implicitTLS = implicitTLS
+        framer = IMAPCommandFramer(maxLineLength: shared.config.imap.commandLineLimit, maxLiteralSize: shared.config.imap.literalSizeLimit)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let remote = context.channel.remoteAddress
+        clientAddress = remote?.ipAddress ?? "unknown"
+        guard shared.limiter.acquire(clientAddress) else {
+            shared.logger.warning("connection limit reached, refusing [\(clientAddress)]")
+            write(context, Array("* BYE Too many connections\r\n".utf8), thenClose: true)
+            closed = true
+            return
+        }
+        acquired = true
+        shared.logger.info("connect from [\(clientAddress)]:\(remote?.port ?? 0)")
+        let loopback = shared.config.loopbackPlaintext && Self.isLoopback(clientAddress)
+        let logger = shared.logger
+        let client = clientAddress
+        let session = IMAPSession(directory: shared.directory, hostname: shared.config.hostname, tlsActive: implicitTLS,
+                                  loopback: loopback, logger: { logger.info("\($0) from [\(client)]") })
+        self.session = session
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        let promise = context.eventLoop.makePromise(of: String.self)
+        promise.completeWithTask {
+            await session.setIdleWakeup { loop.execute { bound.value.0.idleWake(context: bound.value.1) } }
+            return await session.greeting
+        }
+        promise.futureResult.assumeIsolated().whenSuccess { greeting in
+            self.write(context, Array((greeting + "\r\n").utf8))
+            self.busy = false
+            self.process(context)
+        }
+    }
+
+    static func isLoopback(_ ip: String) -> Bool {
+        ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if acquired {
+            shared.limiter.release(clientAddress)
+            shared.logger.info("disconnect from [\(clientAddress)]")
+        }
+        closed = true
+        if let session { Task { await session.releaseSelection() } }
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls, let session {
+            Task { await session.tlsEstablished() }
+        } else if event is IdleStateHandler.IdleStateEvent {
+            shared.logger.info("timeout after \(shared.config.imap.timeout)s from [\(clientAddress)]")
+            write(context, Array("* BYE Autologout; idle for too long\r\n".utf8), thenClose: true)
+            closed = true
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        shared.logger.info("connection error from [\(clientAddress)]: \(error)")
+        context.close(promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closed else { return }
+        var buffer = unwrapInboundIn(data)
+        framer.append(buffer.readBytes(length: buffer.readableBytes) ?? [])
+        process(context)
+    }
+
+    private func process(_ context: ChannelHandlerContext) {
+        while !busy, !closed, let event = framer.next() {
+            switch event {
+            case .continuationNeeded:
+                write(context, Array("+ Ready for literal data\r\n".utf8))
+            case .lineTooLong(let tag):
+                write(context, Array("\(tag ?? "*") BAD Command line too long\r\n".utf8))
+            case .literalTooBig(let tag, let size):
+                write(context, Array("\(tag ?? "*") NO [TOOBIG] Literal of \(size) octets exceeds the limit of \(shared.config.imap.literalSizeLimit)\r\n".utf8))
+            case .command(let bytes):
+                guard let session else { return }
+                busy = true
+                let promise = context.eventLoop.makePromise(of: IMAPStep.self)
+                promise.completeWithTask { await session.handle(bytes) }
+                promise.futureResult.assumeIsolated().whenSuccess { step in
+                    self.busy = false
+                    self.perform(context, step)
+                    self.process(context)
+                }
+            }
+        }
+    }
+
+    private func perform(_ context: ChannelHandlerContext, _ step: IMAPStep) {
+        guard !closed else { return }
+        switch step.action {
+        case .close:
+            write(context, step.output, thenClose: true)
+            closed = true
+        case .startTLS:
+            write(context, step.output)
+            guard let ssl = shared.sslContext else { return }
+            let dropped = framer.discardBuffered()
+            if dropped > 0 {
+                shared.logger.warning("discarded \(dropped) octet(s) pipelined after STARTTLS from [\(clientAddress)] (RFC 9051 §6.2.1)")
+            }
+            do {
+                try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ssl), position: .first)
+            } catch {
+                context.close(promise: nil)
+            }
+        case .none, .idle, .authContinue:
+            write(context, step.output)
+        }
+    }
+
+    /// The change feed fired: during IDLE, push untagged updates now (RFC 2177).
+    func idleWake(context: ChannelHandlerContext) {
+        guard !busy, !closed, let session else { return }
+        busy = true
+        let promise = context.eventLoop.makePromise(of: [UInt8].self)
+        promise.completeWithTask { await session.idleUpdates() }
+        promise.futureResult.assumeIsolated().whenSuccess { output in
+            self.busy = false
+            if !output.isEmpty { self.write(context, output) }
+            self.process(context)
+        }
+    }
+
+    private func write(_ context: ChannelHandlerContext, _ bytes: [UInt8], thenClose: Bool = false) {
+        guard !bytes.isEmpty || thenClose else { return }
+        let future = context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)))
+        if thenClose {
+            let channel = context.channel
+            future.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import IMAPProtocol
+import MailCore
+import MailStore
+
+/// FETCH / UID FETCH (RFC 9051 §6.4.5, §7.5.2).
+extension IMAPSession {
+    func fetch(_ step: inout IMAPStep, tag: String, set: IMAPSequenceSet, attributes: [IMAPFetchAttribute],
+               byUID: Bool, selection sel: inout Selected) async throws {
+        var attributes = attributes
+        if byUID, !attributes.contains(.uid) { attributes.insert(.uid, at: 0) }
+        if attributes.contains(where: { if case .binarySection = $0 { return true }; if case .binarySize = $0 { return true }; return false }) {
+            step.line("\(tag) BAD BINARY is not supported")
+            return
+        }
+        let setsSeen = !sel.readOnly && attributes.contains { a in
+            switch a {
+            case .bodySection(_, _, let peek): return !peek
+            case .rfc822, .rfc822Text: return true
+            default: return false
+            }
+        }
+        let needsContent = attributes.contains { a in
+            switch a {
+            case .flags, .uid, .internalDate, .rfc822Size, .modSeq: return false
+            default: return true
+            }
+        }
+        let indexes = resolve(set, byUID: byUID, in: sel.messages)
+        if setsSeen {
+            let unseen = indexes.filter { !sel.messages[$0].flags.contains("\\Seen") }.map { sel.messages[$0].uid }
+            if !unseen.isEmpty {
+                let updated = try await store.updateFlags(mailboxID: sel.mailbox.id, uids: unseen, operation: .add, flags: ["\\Seen"])
+                let byUIDMap = Dictionary(updated.map { ($0.uid, $0.flags) }, uniquingKeysWith: { a, _ in a })
+                for i in indexes { if let f = byUIDMap[sel.messages[i].uid] { sel.messages[i].flags = f } }
+                selected = sel
+                _ = changes.take() // our own change: already reflected
+            }
+        }
+        var missing = false
+        for index in indexes {
+            let record = sel.messages[index]
+            var parsed: ParsedMessage?
+            if needsContent {
+                guard let bytes = try? store.messageBytes(fileID: record.fileID) else {
+                    missing = true // expunged by another session: never substitute other content
+                    continue
+                }
+                parsed = ParsedMessage(bytes)
+            }
+            var items: [[UInt8]] = []
+            for attribute in attributes {
+                items.append(render(attribute, record: record, message: parsed))
+            }
+            var line = Array("* \(index + 1) FETCH (".utf8)
+            for (i, item) in items.enumerated() {
+                if i > 0 { line.append(UInt8(ascii: " ")) }
+                line += item
+            }
+            line += Array(")\r\n".utf8)
+            step.output += line
+        }
+        if missing {
+            step.line("\(tag) NO [EXPUNGEISSUED] Some messages were expunged and cannot be fetched")
+        } else {
+            step.line("\(tag) OK \(byUID ? "UID FETCH" : "FETCH") completed")
+        }
+    }
+
+    func render(_ attribute: IMAPFetchAttribute, record: MessageRecord, message: ParsedMessage?) -> [UInt8] {
+        switch attribute {
+        case .flags: return Array("FLAGS (\(record.flags.joined(separator: " ")))".utf8)
+        case .uid: return Array("UID \(record.uid)".utf8)
+        case .internalDate: return Array("INTERNALDATE \"\(Self.internalDate(record.internalDate))\"".utf8)
+        case .rfc822Size: return Array("RFC822.SIZE \(record.size)".utf8)
+        case .modSeq: return Array("MODSEQ (\(record.modSeq))".utf8)
+        case .envelope: return Array("ENVELOPE ".utf8) + IMAPMessageRenderer.envelope(message!)
+        case .bodyStructure: return Array("BODYSTRUCTURE ".utf8) + IMAPMessageRenderer.bodyStructure(message!, extensible: true)
+        case .body: return Array("BODY ".utf8) + IMAPMessageRenderer.bodyStructure(message!, extensible: false)
+        case .rfc822: return Array("RFC822 ".utf8) + IMAPStringEncoding.literal(message!.bytes)
+        case .rfc822Header:
+            return Array("RFC822.HEADER ".utf8) + IMAPStringEncoding.literal(IMAPMessageRenderer.section(message!, IMAPSection(text: .header)) ?? [])
+        case .rfc822Text:
+            return Array("RFC822.TEXT ".utf8) + IMAPStringEncoding.literal(IMAPMessageRenderer.section(message!, IMAPSection(text: .text)) ?? [])
+        case .bodySection(let section, let partial, _):
+            var content = IMAPMessageRenderer.section(message!, section) ?? []
+            var name = "BODY[\(Self.sectionName(section))]"
+            if let partial {
+                let start = min(Int(partial.first), content.count)
+                let end = min(start + Int(partial.count), content.count)
+                content = Array(content[start..<end])
+                name += "<\(partial.first)>"
+            }
+            return Array((name + " ").utf8) + IMAPStringEncoding.literal(content)
+        case .binarySection, .binarySize:
+            return Array("NIL".utf8)
+        }
+    }
+
+    /// The section spec as echoed in the response (RFC 9051 §7.5.2 `section`).
+    static func sectionName(_ section: IMAPSection) -> String {
+        var parts = section.part.map(String.init)
+        switch section.text {
+        case nil: break
+        case .header: parts.append("HEADER")
+        case .text: parts.append("TEXT")
+        case .mime: parts.append("MIME")
+        case .headerFields(let f): parts.append("HEADER.FIELDS (\(f.map { $0.uppercased() }.joined(separator: " ")))")
+        case .headerFieldsNot(let f): parts.append("HEADER.FIELDS.NOT (\(f.map { $0.uppercased() }.joined(separator: " ")))")
+        }
+        return parts.joined(separator: ".")
+    }
+
+    /// `date-time` (RFC 9051 §9), e.g. `29-Nov-2026 14:00:00 +0000`.
+    static func internalDate(_ seconds: Int64) -> String {
+        let c = CivilDate(secondsSince1970: seconds)
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(two(c.day))-\(months[c.month - 1])-\(c.year) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) +0000"
+    }
+}
+
+/// A message as SEARCH sees it (RFC 9051 §6.4.4); the content is read and parsed only when a key needs it.
+final class SearchCandidate: IMAPSearchable {
+    let record: MessageRecord
+    let sequenceNumber: UInt32
+    let store: any MailStore
+    private var parsedMessage: ParsedMessage??
+
+    init(record: MessageRecord, sequenceNumber: UInt32, store: any MailStore) {
+        self.record = record
+        self.sequenceNumber = sequenceNumber
+        self.store = store
+    }
+
+    var uid: UInt32 { record.uid }
+    var flags: [String] { record.flags }
+    var size: UInt32 { UInt32(clamping: record.size) }
+    var internalDate: IMAPDate {
+        let c = CivilDate(secondsSince1970: record.internalDate)
+        return IMAPDate(year: c.year, month: c.month, day: c.day)
+    }
+
+    var message: ParsedMessage? {
+        if let cached = parsedMessage { return cached }
+        let loaded = (try? store.messageBytes(fileID: record.fileID)).map(ParsedMessage.init)
+        parsedMessage = .some(loaded)
+        return loaded
+    }
+
+    func headerValues(_ name: String) -> [String] {
+        message?.header.values(name).map(EncodedWord.decode) ?? []
+    }
+
+    func sentDate() -> IMAPDate? {
+        guard let text = message?.header.first("Date"), let parsed = RFC5322Date.parse(text) else { return nil }
+        let c = CivilDate(secondsSince1970: parsed.secondsSince1970 + Int64(parsed.zoneMinutes) * 60)
+        return IMAPDate(year: c.year, month: c.month, day: c.day)
+    }
+
+    func bodyText() -> String {
+        guard let m = message else { return "" }
+        return String(decoding: m.bytes[m.root.bodyRange], as: UTF8.self)
+    }
+
+    func fullText() -> String {
+        guard let m = message else { return "" }
+        return String(decoding: m.bytes, as: UTF8.self)
+    }
+}

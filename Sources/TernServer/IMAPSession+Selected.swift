@@ -1,0 +1,144 @@
+import Foundation
+import IMAPProtocol
+import MailCore
+import MailStore
+
+/// Selected-state commands (RFC 9051 §6.4) and the untagged updates that keep a session's view
+/// (sequence numbers, flags) in step with the store (RFC 9051 §7.4.1, §5.2).
+extension IMAPSession {
+    func selectedCommand(_ command: IMAPCommand) async -> IMAPStep {
+        let tag = command.tag
+        var step = IMAPStep()
+        guard var sel = selected else { return notInState(tag) }
+        do {
+            switch command.kind {
+            case .expunge, .uidExpunge:
+                guard !sel.readOnly else { step.line("\(tag) NO [READ-ONLY] Mailbox is read-only"); return step }
+                var uids = sel.messages.filter { $0.flags.contains("\\Deleted") }.map(\.uid)
+                if case .uidExpunge(let set) = command.kind {
+                    let maxUID = sel.messages.last?.uid ?? 0
+                    uids = uids.filter { set.contains($0, star: maxUID) }
+                }
+                _ = try await store.expunge(mailboxID: sel.mailbox.id, uids: uids)
+                step.output += await pendingUpdates(allowExpunge: true, force: true)
+                step.line("\(tag) OK \(command.kind == .expunge ? "EXPUNGE" : "UID EXPUNGE") completed")
+            case .fetch(let set, let attributes, let uid):
+                try await fetch(&step, tag: tag, set: set, attributes: attributes, byUID: uid, selection: &sel)
+            case .store(let set, let operation, let uid):
+                guard !sel.readOnly else { step.line("\(tag) NO [READ-ONLY] Mailbox is read-only"); return step }
+                let targets = resolve(set, byUID: uid, in: sel.messages)
+                let mode: FlagOperation = operation.mode == .add ? .add : (operation.mode == .remove ? .remove : .replace)
+                let updated = try await store.updateFlags(mailboxID: sel.mailbox.id, uids: targets.map { sel.messages[$0].uid }, operation: mode, flags: operation.flags)
+                let byUID = Dictionary(updated.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
+                for index in targets {
+                    guard let record = byUID[sel.messages[index].uid] else { continue }
+                    sel.messages[index].flags = record.flags
+                    if !operation.silent {
+                        step.line("* \(index + 1) FETCH (\(uid ? "UID \(record.uid) " : "")FLAGS (\(record.flags.joined(separator: " "))))")
+                    }
+                }
+                selected = sel
+                step.line("\(tag) OK \(uid ? "UID STORE" : "STORE") completed")
+            case .search(let key, let uid):
+                let maxUID = sel.messages.last?.uid ?? 0
+                var hits: [UInt32] = []
+                for (i, record) in sel.messages.enumerated() {
+                    let candidate = SearchCandidate(record: record, sequenceNumber: UInt32(i + 1), store: store)
+                    if IMAPSearchEvaluator.matches(key, candidate, maxSequence: UInt32(sel.messages.count), maxUID: maxUID) {
+                        hits.append(uid ? record.uid : UInt32(i + 1))
+                    }
+                }
+                if rev2Enabled {
+                    let all = Self.compact(hits)
+                    step.line("* ESEARCH (TAG \"\(tag)\")\(uid ? " UID" : "")\(all.isEmpty ? "" : " ALL \(all)")")
+                } else {
+                    step.line("* SEARCH" + hits.map { " \($0)" }.joined())
+                }
+                step.line("\(tag) OK \(uid ? "UID SEARCH" : "SEARCH") completed")
+            case .copy(let set, let name, let uid), .move(let set, let name, let uid):
+                let isMove: Bool
+                if case .move = command.kind { isMove = true } else { isMove = false }
+                if isMove, sel.readOnly { step.line("\(tag) NO [READ-ONLY] Mailbox is read-only"); return step }
+                guard let account, let target = try await store.mailbox(accountID: account.id, name: name) else {
+                    step.line("\(tag) NO [TRYCREATE] Mailbox does not exist")
+                    return step
+                }
+                let uids = resolve(set, byUID: uid, in: sel.messages).map { sel.messages[$0].uid }
+                let pairs = try await store.copy(mailboxID: sel.mailbox.id, uids: uids, to: target.id)
+                let code = pairs.isEmpty ? "" : "[COPYUID \(target.uidValidity) \(Self.compact(pairs.map(\.0))) \(Self.compact(pairs.map(\.1)))] "
+                if isMove {
+                    step.line("* OK \(code)Moved")
+                    _ = try await store.expunge(mailboxID: sel.mailbox.id, uids: pairs.map(\.0))
+                    step.output += await pendingUpdates(allowExpunge: true, force: true)
+                    step.line("\(tag) OK \(uid ? "UID MOVE" : "MOVE") completed")
+                } else {
+                    step.line("\(tag) OK \(code)\(uid ? "UID COPY" : "COPY") completed")
+                }
+            default:
+                step.line("\(tag) BAD Unexpected command")
+            }
+        } catch {
+            step.line("\(tag) NO [SERVERBUG] \(error)")
+        }
+        return step
+    }
+
+    /// Indexes (0-based) of the messages a sequence set names, ascending, without duplicates.
+    func resolve(_ set: IMAPSequenceSet, byUID: Bool, in messages: [MessageRecord]) -> [Int] {
+        guard !messages.isEmpty else { return [] }
+        if byUID {
+            let maxUID = messages.last!.uid
+            return messages.indices.filter { set.contains(messages[$0].uid, star: maxUID) }
+        }
+        let count = UInt32(messages.count)
+        return messages.indices.filter { set.contains(UInt32($0 + 1), star: count) }
+    }
+
+    /// `1:3,5` form of a sorted-or-not list of numbers.
+    static func compact(_ numbers: [UInt32]) -> String {
+        let sorted = numbers.sorted()
+        var parts: [String] = []
+        var i = 0
+        while i < sorted.count {
+            var j = i
+            while j + 1 < sorted.count, sorted[j + 1] == sorted[j] + 1 { j += 1 }
+            parts.append(i == j ? "\(sorted[i])" : "\(sorted[i]):\(sorted[j])")
+            i = j + 1
+        }
+        return parts.joined(separator: ",")
+    }
+
+    // MARK: Untagged updates
+
+    /// Compares the session's view with the store and returns untagged EXPUNGE, EXISTS and FETCH
+    /// FLAGS responses. Expunges are reported only when `allowExpunge` (RFC 9051 §7.4.1); until
+    /// then the expunged messages keep their sequence numbers.
+    func pendingUpdates(allowExpunge: Bool, force: Bool = false) async -> [UInt8] {
+        guard changes.take() || force, var sel = selected else { return [] }
+        guard let snapshot = try? await store.snapshot(mailboxID: sel.mailbox.id) else { return [] }
+        var step = IMAPStep()
+        let current = Dictionary(snapshot.messages.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
+        if allowExpunge {
+            for index in sel.messages.indices.reversed() where current[sel.messages[index].uid] == nil {
+                step.line("* \(index + 1) EXPUNGE")
+                sel.messages.remove(at: index)
+            }
+        } else if sel.messages.contains(where: { current[$0.uid] == nil }) {
+            changes.set() // report them at the next command that allows it
+        }
+        for index in sel.messages.indices {
+            guard let now = current[sel.messages[index].uid], now.flags != sel.messages[index].flags else { continue }
+            sel.messages[index].flags = now.flags
+            step.line("* \(index + 1) FETCH (UID \(now.uid) FLAGS (\(now.flags.joined(separator: " "))))")
+        }
+        let known = sel.messages.last?.uid ?? 0
+        let added = snapshot.messages.filter { $0.uid > known }
+        if !added.isEmpty {
+            sel.messages += added
+            step.line("* \(sel.messages.count) EXISTS")
+        }
+        sel.mailbox = snapshot.mailbox
+        selected = sel
+        return step.output
+    }
+}

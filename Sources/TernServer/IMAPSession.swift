@@ -1,0 +1,354 @@
+import Accounts
+import Foundation
+import IMAPProtocol
+import MailCore
+import MailStore
+import SASL
+import Synchronization
+
+/// What the NIO shell must do after the session answered a command.
+enum IMAPShellAction: Sendable, Equatable {
+    case none
+    /// Install TLS now; drop buffered input (RFC 9051 §6.2.1).
+    case startTLS
+    /// Close after writing.
+    case close
+    /// The session entered IDLE (RFC 2177); the next line must be `DONE`.
+    case idle
+    /// An AUTHENTICATE exchange waits for the next client line (a SASL response).
+    case authContinue
+}
+
+/// Output of one step: the octets to write (complete response lines) and the action.
+struct IMAPStep: Sendable {
+    var output: [UInt8] = []
+    var action: IMAPShellAction = .none
+
+    mutating func line(_ text: String) {
+        output.append(contentsOf: text.utf8)
+        output.append(contentsOf: [13, 10])
+    }
+}
+
+/// Set from any thread by the store's change feed; read by the session (cheap "is a refresh needed").
+final class ChangeFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .relaxed) }
+    func take() -> Bool { value.exchange(false, ordering: .relaxed) }
+}
+
+/// IMAP server semantics against the store and accounts (RFC 9051, RFC 3501 compatible): the
+/// session state (not authenticated → authenticated → selected), mailbox commands and the
+/// selected-state view (sequence numbers ↔ UIDs, flags) with its untagged updates.
+actor IMAPSession {
+    enum State { case notAuthenticated, authenticated, selected, logout }
+
+    struct Selected {
+        var mailbox: MailboxRecord
+        var readOnly: Bool
+        /// Messages in sequence order (sequence number = index + 1).
+        var messages: [MessageRecord]
+        var observation: MailboxObservation
+    }
+
+    let directory: AccountDirectory
+    let store: any MailStore
+    let hostname: String
+    let loopback: Bool
+    let logger: (String) -> Void
+    let changes = ChangeFlag()
+    /// Called when the selected mailbox changes while idling (the shell then asks for updates).
+    var idleWakeup: (@Sendable () -> Void)?
+
+    var state: State = .notAuthenticated
+    var tlsActive: Bool
+    var account: AccountRecord?
+    var selected: Selected?
+    var rev2Enabled = false
+    var utf8Enabled = false
+    var idleTag: String?
+    var authTag: String?
+    var authExchange: SASLServerExchange?
+    var failedLogins = 0
+    static let maxFailedLogins = 5
+
+    init(directory: AccountDirectory, hostname: String, tlsActive: Bool, loopback: Bool, logger: @escaping @Sendable (String) -> Void) {
+        self.directory = directory
+        self.store = directory.store
+        self.hostname = hostname
+        self.tlsActive = tlsActive
+        self.loopback = loopback
+        self.logger = logger
+    }
+
+    func setIdleWakeup(_ wakeup: @escaping @Sendable () -> Void) { idleWakeup = wakeup }
+
+    /// Plaintext authentication is allowed over TLS or on loopback (RFC 9051 §6.2.3, RFC 8314).
+    var loginAllowed: Bool { tlsActive || loopback }
+
+    var capabilities: String {
+        var caps = ["IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "CHILDREN"]
+        if !tlsActive { caps.append("STARTTLS") }
+        if loginAllowed { caps += ["AUTH=PLAIN", "AUTH=LOGIN"] } else { caps.append("LOGINDISABLED") }
+        return caps.joined(separator: " ")
+    }
+
+    var greeting: String { "* OK [CAPABILITY \(capabilities)] \(hostname) Tern IMAP4rev2 ready" }
+
+    func tlsEstablished() { tlsActive = true }
+
+    /// Handles one framed command line (or a SASL/IDLE continuation line).
+    func handle(_ bytes: [UInt8]) async -> IMAPStep {
+        if let tag = idleTag { return await idleLine(bytes, tag: tag) }
+        if authExchange != nil { return await authLine(bytes) }
+        let command: IMAPCommand
+        do {
+            command = try IMAPCommandParser.parse(bytes)
+        } catch {
+            var step = IMAPStep()
+            step.line("\(error.tag ?? "*") BAD \(error.message)")
+            return step
+        }
+        var step = await dispatch(command)
+        if state == .selected, allowsExpungeUpdates(command.kind), step.action != .idle {
+            step.output = await pendingUpdates(allowExpunge: true) + step.output
+        } else if state == .selected, step.action != .idle {
+            step.output = await pendingUpdates(allowExpunge: false) + step.output
+        }
+        return step
+    }
+
+    /// RFC 9051 §7.4.1: no EXPUNGE responses during FETCH, STORE, SEARCH by sequence number.
+    func allowsExpungeUpdates(_ kind: IMAPCommandKind) -> Bool {
+        switch kind {
+        case .fetch(_, _, let uid), .store(_, _, let uid), .search(_, let uid), .copy(_, _, let uid), .move(_, _, let uid): return uid
+        default: return true
+        }
+    }
+
+    func dispatch(_ command: IMAPCommand) async -> IMAPStep {
+        let tag = command.tag
+        var step = IMAPStep()
+        switch command.kind {
+        case .capability:
+            step.line("* CAPABILITY \(capabilities)")
+            step.line("\(tag) OK CAPABILITY completed")
+        case .noop, .check:
+            step.line("\(tag) OK \(command.kind == .noop ? "NOOP" : "CHECK") completed")
+        case .logout:
+            step.line("* BYE \(hostname) Tern logging out")
+            step.line("\(tag) OK LOGOUT completed")
+            step.action = .close
+            releaseSelection()
+            state = .logout
+        case .id:
+            step.line("* ID (\"name\" \"Tern\")")
+            step.line("\(tag) OK ID completed")
+        case .starttls:
+            if tlsActive {
+                step.line("\(tag) BAD TLS is already active")
+            } else {
+                step.line("\(tag) OK Begin TLS negotiation now")
+                step.action = .startTLS
+            }
+        case .login(let user, let password):
+            return await login(tag: tag, credentials: SASLCredentials(authorizationID: nil, authenticationID: user, password: password), mechanism: "LOGIN")
+        case .authenticate(let mechanism, let initial):
+            return await authenticate(tag: tag, mechanism: mechanism, initialResponse: initial)
+        case .enable(let caps):
+            guard state != .notAuthenticated else { return notInState(tag) }
+            var enabled: [String] = []
+            for c in caps {
+                if c.uppercased() == "IMAP4REV2" { rev2Enabled = true; enabled.append("IMAP4rev2") }
+                if c.uppercased() == "UTF8=ACCEPT" { utf8Enabled = true; enabled.append("UTF8=ACCEPT") }
+            }
+            step.line("* ENABLED" + enabled.map { " " + $0 }.joined())
+            step.line("\(tag) OK ENABLE completed")
+        case .namespace:
+            guard state != .notAuthenticated else { return notInState(tag) }
+            step.line("* NAMESPACE ((\"\" \"/\")) NIL NIL")
+            step.line("\(tag) OK NAMESPACE completed")
+        case .select(let name), .examine(let name):
+            guard state != .notAuthenticated else { return notInState(tag) }
+            let readOnly: Bool
+            if case .examine = command.kind { readOnly = true } else { readOnly = false }
+            return await select(tag: tag, name: name, readOnly: readOnly)
+        case .create, .delete, .rename, .subscribe, .unsubscribe, .list, .lsub, .status, .append:
+            guard state != .notAuthenticated, let account else { return notInState(tag) }
+            return await mailboxCommand(command, account: account)
+        case .idle:
+            guard state != .notAuthenticated else { return notInState(tag) }
+            idleTag = tag
+            step.line("+ idling")
+            step.action = .idle
+        case .close, .unselect:
+            guard state == .selected, let sel = selected else { return notInState(tag) }
+            if command.kind == .close, !sel.readOnly {
+                let deleted = sel.messages.filter { $0.flags.contains("\\Deleted") }.map(\.uid)
+                _ = try? await store.expunge(mailboxID: sel.mailbox.id, uids: deleted)
+            }
+            releaseSelection()
+            state = .authenticated
+            step.line("\(tag) OK \(command.kind == .close ? "CLOSE" : "UNSELECT") completed")
+        case .expunge, .uidExpunge, .fetch, .store, .search, .copy, .move:
+            guard state == .selected else { return notInState(tag) }
+            return await selectedCommand(command)
+        }
+        return step
+    }
+
+    func notInState(_ tag: String) -> IMAPStep {
+        var step = IMAPStep()
+        let what: String
+        switch state {
+        case .notAuthenticated: what = "Authenticate first"
+        case .authenticated: what = "No mailbox selected"
+        default: what = "Command not valid in this state"
+        }
+        step.line("\(tag) BAD \(what)")
+        return step
+    }
+
+    // MARK: Authentication
+
+    func login(tag: String, credentials: SASLCredentials, mechanism: String) async -> IMAPStep {
+        var step = IMAPStep()
+        guard state == .notAuthenticated else {
+            step.line("\(tag) BAD Already authenticated")
+            return step
+        }
+        guard loginAllowed else {
+            step.line("\(tag) NO [PRIVACYREQUIRED] Plaintext authentication is disabled until STARTTLS")
+            return step
+        }
+        if let found = await directory.authenticate(credentials) {
+            account = found
+            state = .authenticated
+            logger("login: user=<\(found.address)> method=\(mechanism)")
+            step.line("\(tag) OK [CAPABILITY \(capabilities)] Logged in")
+        } else {
+            failedLogins += 1
+            logger("login failed: user=<\(credentials.authenticationID)> method=\(mechanism)")
+            step.line("\(tag) NO [AUTHENTICATIONFAILED] Authentication failed")
+            if failedLogins >= Self.maxFailedLogins {
+                step.line("* BYE Too many authentication failures")
+                step.action = .close
+            }
+        }
+        return step
+    }
+
+    func authenticate(tag: String, mechanism: String, initialResponse: String?) async -> IMAPStep {
+        var step = IMAPStep()
+        guard state == .notAuthenticated else { step.line("\(tag) BAD Already authenticated"); return step }
+        guard loginAllowed else {
+            step.line("\(tag) NO [PRIVACYREQUIRED] Authentication is disabled until STARTTLS")
+            return step
+        }
+        guard var exchange = SASLServerExchange(mechanism: mechanism) else {
+            step.line("\(tag) NO [CANNOT] Unsupported authentication mechanism")
+            return step
+        }
+        let result = exchange.start(initialResponse: initialResponse)
+        return await saslStep(tag: tag, exchange: exchange, result: result)
+    }
+
+    func authLine(_ bytes: [UInt8]) async -> IMAPStep {
+        guard var exchange = authExchange, let tag = authTag else { return IMAPStep() }
+        let result = exchange.respond(String(decoding: bytes, as: UTF8.self))
+        return await saslStep(tag: tag, exchange: exchange, result: result)
+    }
+
+    func saslStep(tag: String, exchange: SASLServerExchange, result: SASLStep) async -> IMAPStep {
+        var step = IMAPStep()
+        switch result {
+        case .challenge(let text):
+            authExchange = exchange
+            authTag = tag
+            step.line("+ \(text)")
+            step.action = .authContinue
+            return step
+        case .failure(let why):
+            authExchange = nil
+            authTag = nil
+            step.line(why == .cancelled ? "\(tag) BAD Authentication cancelled" : "\(tag) BAD Malformed authentication data")
+            return step
+        case .credentials(let credentials):
+            authExchange = nil
+            authTag = nil
+            return await login(tag: tag, credentials: credentials, mechanism: exchange.mechanism.rawValue)
+        }
+    }
+
+    // MARK: IDLE
+
+    func idleLine(_ bytes: [UInt8], tag: String) async -> IMAPStep {
+        idleTag = nil
+        var step = IMAPStep()
+        if state == .selected { step.output = await pendingUpdates(allowExpunge: true) }
+        if String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces).uppercased() == "DONE" {
+            step.line("\(tag) OK IDLE terminated")
+        } else {
+            step.line("\(tag) BAD Expected DONE")
+        }
+        return step
+    }
+
+    /// Called by the shell when the change feed fired during IDLE: the untagged updates to send now.
+    func idleUpdates() async -> [UInt8] {
+        guard idleTag != nil, state == .selected else { return [] }
+        return await pendingUpdates(allowExpunge: true)
+    }
+
+    // MARK: SELECT
+
+    func select(tag: String, name: String, readOnly: Bool) async -> IMAPStep {
+        var step = IMAPStep()
+        releaseSelection()
+        state = .authenticated
+        guard let account else { return notInState(tag) }
+        do {
+            guard let mailbox = try await store.mailbox(accountID: account.id, name: name) else {
+                step.line("\(tag) NO [NONEXISTENT] Mailbox does not exist")
+                return step
+            }
+            let flag = changes
+            _ = flag.take()
+            let observation = store.observe(mailboxID: mailbox.id) { [weak self] in
+                flag.set()
+                guard let self else { return }
+                Task { await self.idleWakeup?() }
+            }
+            let snapshot = try await store.snapshot(mailboxID: mailbox.id)
+            selected = Selected(mailbox: snapshot.mailbox, readOnly: readOnly, messages: snapshot.messages, observation: observation)
+            state = .selected
+            let m = snapshot.messages
+            step.line("* \(m.count) EXISTS")
+            if !rev2Enabled { step.line("* 0 RECENT") }
+            step.line("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)")
+            step.line("* OK [PERMANENTFLAGS \(readOnly ? "()" : "(\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)")] Flags permitted")
+            if !rev2Enabled, let firstUnseen = m.firstIndex(where: { !$0.flags.contains("\\Seen") }) {
+                step.line("* OK [UNSEEN \(firstUnseen + 1)] First unseen")
+            }
+            step.line("* OK [UIDVALIDITY \(snapshot.mailbox.uidValidity)] UIDs valid")
+            step.line("* OK [UIDNEXT \(snapshot.mailbox.uidNext)] Predicted next UID")
+            if rev2Enabled {
+                step.line("* LIST () \"/\" " + mailboxName(name))
+            }
+            step.line("\(tag) OK [\(readOnly ? "READ-ONLY" : "READ-WRITE")] \(readOnly ? "EXAMINE" : "SELECT") completed")
+        } catch {
+            step.line("\(tag) NO [SERVERBUG] \(error)")
+        }
+        return step
+    }
+
+    func releaseSelection() {
+        selected?.observation.cancel()
+        selected = nil
+    }
+
+    /// A mailbox name for responses: modified UTF-7 (RFC 9051 §5.1.3) unless UTF8=ACCEPT is enabled.
+    func mailboxName(_ name: String) -> String {
+        String(decoding: IMAPStringEncoding.string(utf8Enabled ? name : ModifiedUTF7.encode(name)), as: UTF8.self)
+    }
+}

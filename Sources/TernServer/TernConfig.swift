@@ -1,0 +1,112 @@
+import MailCore
+import SMTPProtocol
+import TOMLKit
+
+/// A listener role in `[listen]` (ARCHITECTURE.md "Configuration").
+public enum ListenerRole: String, Sendable, CaseIterable {
+    /// MX role, RFC 5321 port 25; STARTTLS offered, never required.
+    case smtp
+    /// IMAP with STARTTLS, RFC 9051 port 143.
+    case imap
+    /// IMAP over implicit TLS, RFC 8314 port 993.
+    case imaps
+
+    /// Whether TLS starts before the protocol (RFC 8314 implicit TLS).
+    public var implicitTLS: Bool { self == .imaps }
+}
+
+/// `host:port` of one listener; IPv6 hosts are written in brackets (`[::1]:25`).
+public struct ListenAddress: Equatable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    /// Parses `host:port` / `[v6]:port`; nil when malformed or the port is outside 0–65535.
+    public init?(_ text: String) {
+        let hostPart: Substring, portPart: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { return nil }
+            hostPart = text[text.index(after: text.startIndex)..<close]
+            portPart = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else { return nil }
+            hostPart = text[..<colon]
+            portPart = text[text.index(after: colon)...]
+        }
+        guard !hostPart.isEmpty, let port = Int(portPart), (0...65535).contains(port) else { return nil }
+        host = String(hostPart)
+        self.port = port
+    }
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// Settings of the SMTP server (`[smtp]`, Postfix `smtpd_*` equivalents).
+public struct SMTPSettings: Sendable, Equatable {
+    /// `message_size_limit`, octets (Postfix's name; advertised as SIZE, RFC 1870).
+    public var messageSizeLimit = 50 * 1024 * 1024
+    /// `recipient_limit`: RCPTs per transaction (RFC 5321 §4.5.3.1.8, ≥ 100).
+    public var recipientLimit = 100
+    /// `line_length_limit`: longest text line in DATA, octets with CRLF (RFC 5321 §4.5.3.1.6).
+    public var lineLengthLimit = 1000
+    /// `command_line_limit`: longest command line, octets with CRLF (RFC 5321 §4.5.3.1.4).
+    public var commandLineLimit = 512
+    /// `bare_newline`: `normalize` (default) or `reject` (see `SMTPDataReader`).
+    public var bareNewline: SMTPDataReader.BareLineEndingPolicy = .normalize
+    /// `timeout`: seconds of client silence before `421` (RFC 5321 §4.5.3.2: 5 minutes).
+    public var timeout = 300
+    /// `hard_error_limit`: errors before the session is closed (Postfix `smtpd_hard_error_limit`).
+    public var hardErrorLimit = 20
+}
+
+/// Settings of the IMAP server (`[imap]`).
+public struct IMAPSettings: Sendable, Equatable {
+    /// `literal_size_limit`: largest literal in octets (APPEND); larger → `NO [TOOBIG]`.
+    public var literalSizeLimit = 50 * 1024 * 1024
+    /// `command_line_limit`: longest command line without literals, octets.
+    public var commandLineLimit = 8192
+    /// `timeout`: seconds of silence before `* BYE` (RFC 9051 §5.4: at least 30 minutes once authenticated).
+    public var timeout = 1800
+}
+
+/// Connection limits (`[limits]`).
+public struct ConnectionSettings: Sendable, Equatable {
+    /// `max_connections`: open connections per listener role.
+    public var maxConnections = 1000
+    /// `max_connections_per_ip`: open connections from one client address.
+    public var maxConnectionsPerIP = 50
+}
+
+/// The whole configuration (`tern.toml`). Every key has a default except `hostname` and `domains`.
+public struct TernConfig: Sendable {
+    public var hostname: String
+    public var domains: [String]
+    public var dataDirectory: String
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    public var listen: [ListenerRole: [ListenAddress]] = [:]
+    public var smtp = SMTPSettings()
+    public var imap = IMAPSettings()
+    public var limits = ConnectionSettings()
+    /// `[auth] loopback_plaintext`: allow plaintext LOGIN/AUTH on loopback connections (default true).
+    public var loopbackPlaintext = true
+    /// `log_level`: trace, debug, info, notice, warning, error, critical.
+    public var logLevel = "info"
+
+    public init(hostname: String, domains: [String], dataDirectory: String) {
+        self.hostname = hostname
+        self.domains = domains
+        self.dataDirectory = dataDirectory
+    }
+}
+
+/// A configuration problem, naming the key (and line when known) or file.
+public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
