@@ -140,21 +140,18 @@ struct MessageFiles: Sendable {
     }
 }
 
-/// Unique, sortable ids for message files and queue ids: 12 uppercase hex digits from the clock
-/// (microseconds) and a process-wide counter, plus 4 random digits.
+/// Unique ids for message files and queue ids, from the clock (microseconds) and a process-wide
+/// counter; files are created with O_EXCL, so a collision fails loudly instead of overwriting.
 public enum MessageID {
     private static let state = LockedCounter()
 
-    /// A new id such as `19C1F0A2B3C4D5E6`.
+    /// A new id such as `66170A3F1C2D4A7B`: 13 hex digits of microseconds, 3 of a counter.
     public static func make() -> String {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         let micros = UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec / 1000)
-        let n = state.next()
-        let value = (micros << 8) | UInt64(n & 0xFF)
-        let hex = String(value, radix: 16, uppercase: true)
-        let random = String(UInt16.random(in: 0...UInt16.max) | 0x1000, radix: 16, uppercase: true)
-        return hex + random
+        let counter = state.next() & 0xFFF
+        return String(micros, radix: 16, uppercase: true) + String(counter | 0x1000, radix: 16, uppercase: true).dropFirst()
     }
 }
 

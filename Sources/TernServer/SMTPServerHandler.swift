@@ -259,7 +259,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .success:
                 self.messages += 1
                 let delay = String(format: "%.3f", Date().timeIntervalSince(started))
-                self.shared.logger.info("\(spool.id): from=\(transaction.reversePath), size=\(size), nrcpt=\(transaction.recipients.count) (queue active)")
+                self.shared.logger.info("\(spool.id): from=\(transaction.reversePath), size=\(size), nrcpt=\(transaction.recipients.count)")
                 for r in transaction.recipients {
                     self.shared.logger.info("\(spool.id): to=<\(r)>, relay=local, delay=\(delay), status=sent (delivered to INBOX)")
                 }

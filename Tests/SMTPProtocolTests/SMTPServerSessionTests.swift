@@ -1,0 +1,88 @@
+import MailCore
+import SMTPProtocol
+import XCTest
+
+/// Command sequencing of `SMTPServerSession` (RFC 5321 §4.1.4, §3.3; RFC 3207 §4.2).
+final class SMTPServerSessionTests: XCTestCase {
+    func session(tls: Bool = false) -> SMTPServerSession {
+        SMTPServerSession(configuration: .init(hostname: "mail.example.test", maxMessageSize: 1000, maxRecipients: 2, startTLSAvailable: true, maxErrors: 3), tlsActive: tls)
+    }
+
+    func cmd(_ s: inout SMTPServerSession, _ line: String) -> SMTPServerSession.Action {
+        switch SMTPCommandParser.parse(line) {
+        case .success(let c): return s.receive(c)
+        case .failure(let r): return s.error(r)
+        }
+    }
+
+    func code(_ a: SMTPServerSession.Action) -> String {
+        switch a {
+        case .reply(let r), .close(let r), .startTLS(let r), .receiveData(let r): return "\(r.code) \(r.enhancedCode ?? "")"
+        case .checkRecipient: return "check"
+        }
+    }
+
+    func testHappyPathAndSequenceErrors() {
+        var s = session()
+        XCTAssertEqual(s.greeting.encoded, "220 mail.example.test ESMTP Tern\r\n")
+        XCTAssertEqual(code(cmd(&s, "MAIL FROM:<a@b.test>")), "503 5.5.1")
+        XCTAssertEqual(code(cmd(&s, "RCPT TO:<a@b.test>")), "503 5.5.1")
+        guard case .reply(let ehlo) = cmd(&s, "EHLO c.test") else { return XCTFail() }
+        XCTAssertEqual(ehlo.lines, ["mail.example.test", "PIPELINING", "SIZE 1000", "STARTTLS", "ENHANCEDSTATUSCODES", "8BITMIME", "SMTPUTF8"])
+        XCTAssertEqual(code(cmd(&s, "DATA")), "503 5.5.1")
+    }
+
+    func testTransaction() {
+        var s = session()
+        _ = cmd(&s, "EHLO c.test")
+        XCTAssertEqual(code(cmd(&s, "MAIL FROM:<a@b.test> SIZE=2000")), "552 5.3.4")
+        XCTAssertEqual(code(cmd(&s, "MAIL FROM:<a@b.test> SIZE=200")), "250 2.1.0")
+        XCTAssertEqual(code(cmd(&s, "MAIL FROM:<a@b.test>")), "503 5.5.1")
+        XCTAssertEqual(code(cmd(&s, "DATA")), "554 5.5.1")
+        guard case .checkRecipient(let r) = cmd(&s, "RCPT TO:<bob@example.test>") else { return XCTFail() }
+        XCTAssertEqual(s.recipientDecided(r, reply: SMTPReply(250, "2.1.5", "Ok")).code, 250)
+        guard case .checkRecipient(let r2) = cmd(&s, "RCPT TO:<al@example.test>") else { return XCTFail() }
+        _ = s.recipientDecided(r2, reply: SMTPReply(250, "2.1.5", "Ok"))
+        XCTAssertEqual(code(cmd(&s, "RCPT TO:<third@example.test>")), "452 4.5.3")
+        XCTAssertEqual(code(cmd(&s, "DATA")), "354 ")
+        s.dataFinished()
+        XCTAssertNil(s.transaction)
+        XCTAssertEqual(s.protocolName, "ESMTP")
+    }
+
+    func testUnsupportedParametersAndUTF8() {
+        var s = session()
+        _ = cmd(&s, "EHLO c.test")
+        XCTAssertEqual(code(cmd(&s, "MAIL FROM:<a@b.test> FOO=BAR")), "555 5.5.4")
+        XCTAssertEqual(code(cmd(&s, "MAIL FROM:<ü@b.test>")), "553 5.6.7")
+        XCTAssertEqual(code(cmd(&s, "MAIL FROM:<ü@b.test> SMTPUTF8")), "250 2.1.0")
+    }
+
+    func testStartTLSResetsSession() {
+        var s = session()
+        _ = cmd(&s, "EHLO c.test")
+        _ = cmd(&s, "MAIL FROM:<a@b.test>")
+        XCTAssertEqual(code(cmd(&s, "STARTTLS")), "220 2.0.0")
+        s.tlsEstablished()
+        XCTAssertNil(s.heloName)
+        XCTAssertNil(s.transaction)
+        guard case .reply(let ehlo) = cmd(&s, "EHLO c.test") else { return XCTFail() }
+        XCTAssertFalse(ehlo.lines.contains("STARTTLS"))
+        XCTAssertEqual(s.protocolName, "ESMTPS")
+        XCTAssertEqual(code(cmd(&s, "STARTTLS")), "554 5.5.1")
+    }
+
+    func testTooManyErrorsCloses() {
+        var s = session()
+        for _ in 0..<3 { XCTAssertEqual(code(cmd(&s, "BOGUS")), "500 5.5.1") }
+        guard case .close(let r) = cmd(&s, "BOGUS") else { return XCTFail() }
+        XCTAssertEqual(r.code, 421)
+    }
+
+    func testQuitAndVrfy() {
+        var s = session()
+        XCTAssertEqual(code(cmd(&s, "VRFY bob")), "252 2.0.0")
+        guard case .close(let r) = cmd(&s, "QUIT") else { return XCTFail() }
+        XCTAssertEqual(r.encoded, "221 2.0.0 Bye\r\n")
+    }
+}
