@@ -7,10 +7,16 @@ import Synchronization
 /// SQLite transaction (`synchronous=FULL`, so one WAL fsync) among every delivery waiting at that
 /// moment. Each delivery's rows are written in their own savepoint, so one failure does not fail
 /// the others. No caller resumes before its batch is durable.
+/// One stored copy: which mailbox got which UID.
+struct DeliveredCopy: Sendable {
+    var mailboxID: Int64
+    var uid: UInt32
+}
+
 final class CommitQueue: Sendable {
     private struct Job: Sendable {
-        let write: @Sendable (Database) throws -> [UInt32]
-        let done: @Sendable (Result<[UInt32], Error>) -> Void
+        let write: @Sendable (Database) throws -> [DeliveredCopy]
+        let done: @Sendable (Result<[DeliveredCopy], Error>) -> Void
     }
 
     private let pending = Mutex<(jobs: [Job], running: Bool)>(([], false))
@@ -31,7 +37,7 @@ final class CommitQueue: Sendable {
     }
 
     /// Queues `write` for the next batch and returns its result once the batch is committed.
-    func submit(_ write: @escaping @Sendable (Database) throws -> [UInt32]) async throws -> [UInt32] {
+    func submit(_ write: @escaping @Sendable (Database) throws -> [DeliveredCopy]) async throws -> [DeliveredCopy] {
         try await withCheckedThrowingContinuation { c in
             let job = Job(write: write, done: { c.resume(with: $0) })
             let start = pending.withLock { state -> Bool in
@@ -59,12 +65,12 @@ final class CommitQueue: Sendable {
                 batch.forEach { $0.done(.failure(error)) }
                 continue
             }
-            var results: [Result<[UInt32], Error>] = []
+            var results: [Result<[DeliveredCopy], Error>] = []
             do {
                 try pool.write { db in
                     results = []
                     for job in batch {
-                        var uids: [UInt32] = []
+                        var uids: [DeliveredCopy] = []
                         do {
                             try db.inSavepoint {
                                 uids = try job.write(db)

@@ -100,19 +100,20 @@ public final class SQLiteMailStore: MailStore {
             spool.discard()
             throw error
         }
-        let result: [UInt32] = try await commits.submit { db in
-                var uids: [UInt32] = []
+        let copies = try await commits.submit { db in
+                var copies: [DeliveredCopy] = []
                 for target in targets {
                     let mailbox = try Self.mailboxRow(db, accountID: target.accountID, name: target.mailbox)
                         ?? Self.mailboxRow(db, accountID: target.accountID, name: "INBOX")
                     guard let mailbox else { throw MailStoreError(.notFound, "account \(target.accountID) has no INBOX") }
-                    uids.append(try Self.insertMessage(db, mailbox: mailbox, fileID: spool.id, size: size,
-                                                       internalDate: internalDate, flags: target.flags))
+                    let uid = try Self.insertMessage(db, mailbox: mailbox, fileID: spool.id, size: size,
+                                                     internalDate: internalDate, flags: target.flags)
+                    copies.append(DeliveredCopy(mailboxID: mailbox.id, uid: uid))
                 }
-                return uids
+                return copies
             }
-        notifyAccounts(targets.map(\.accountID))
-        return result
+        Set(copies.map(\.mailboxID)).forEach(notify)
+        return copies.map(\.uid)
     }
 
     // MARK: Mailboxes
@@ -296,13 +297,5 @@ public final class SQLiteMailStore: MailStore {
     func notify(_ mailboxID: Int64) {
         let handlers = observers.withLock { Array(($0[mailboxID] ?? [:]).values) }
         handlers.forEach { $0() }
-    }
-
-    private func notifyAccounts(_ accountIDs: [Int64]) {
-        // Deliveries may land in any mailbox of the account; observers re-read cheaply.
-        let ids: [Int64] = (try? pool.read { db in
-            try Int64.fetchAll(db, sql: "SELECT id FROM mailboxes WHERE account_id IN (\(accountIDs.map { String($0) }.joined(separator: ",")))")
-        }) ?? []
-        ids.forEach(notify)
     }
 }

@@ -3,7 +3,6 @@ import IMAPProtocol
 import Logging
 import NIOCore
 import NIOSSL
-import NIOTLS
 
 /// Shared, immutable things every IMAP connection needs.
 struct IMAPContext: Sendable {
@@ -82,9 +81,7 @@ final class IMAPServerHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls, let session {
-            Task { await session.tlsEstablished() }
-        } else if event is IdleStateHandler.IdleStateEvent {
+        if event is IdleStateHandler.IdleStateEvent {
             shared.logger.info("timeout after \(shared.config.imap.timeout)s from [\(clientAddress)]")
             write(context, Array("* BYE Autologout; idle for too long\r\n".utf8), thenClose: true)
             closed = true

@@ -95,8 +95,6 @@ actor IMAPSession {
 
     var greeting: String { "* OK [CAPABILITY \(capabilities)] \(hostname) Tern IMAP4rev2 ready" }
 
-    func tlsEstablished() { tlsActive = true }
-
     /// Handles one framed command line (or a SASL/IDLE continuation line).
     func handle(_ bytes: [UInt8]) async -> IMAPStep {
         if let tag = idleTag { return await idleLine(bytes, tag: tag) }
@@ -150,6 +148,8 @@ actor IMAPSession {
             } else {
                 step.line("\(tag) OK Begin TLS negotiation now")
                 step.action = .startTLS
+                // Every later command arrives through TLS (the shell installs it before reading on).
+                tlsActive = true
             }
         case .login(let user, let password):
             return await login(tag: tag, credentials: SASLCredentials(authorizationID: nil, authenticationID: user, password: password), mechanism: "LOGIN")
