@@ -37,8 +37,9 @@ let package = Package(
             "MailStore", "SASL", "CXCrypt", "MailCore",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        .target(name: "Policy", dependencies: ["MailCore", "SMTPProtocol"]),
         .target(name: "TernServer", dependencies: [
-            "MailCore", "SMTPProtocol", "IMAPProtocol", "SASL", "MailStore", "Accounts",
+            "MailCore", "SMTPProtocol", "IMAPProtocol", "SASL", "MailStore", "Accounts", "Policy",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -50,7 +51,7 @@ let package = Package(
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .executableTarget(name: "tern", dependencies: [
-            "TernServer", "Accounts", "MailStore", "MailCore",
+            "TernServer", "Accounts", "MailStore", "MailCore", "Policy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -60,6 +61,7 @@ let package = Package(
         .testTarget(name: "SASLTests", dependencies: ["SASL"]),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore"]),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "MailStore"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "MailCore", "SMTPProtocol"]),
         .testTarget(name: "TernServerTests", dependencies: ["TernServer"]),
     ]
 )

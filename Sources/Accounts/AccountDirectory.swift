@@ -10,10 +10,43 @@ public struct AccountDirectory: Sendable {
     public let store: any MailStore
     /// Local domains, lowercased; the first is the primary one used to qualify bare names.
     public let domains: [String]
+    /// Dovecot `auth_username_format` (`[auth] username_format`): `%u` the whole login, `%n` its
+    /// local part, `%d` its domain, `%L` lowercases what follows (`%Lu`). A result without `@`
+    /// is qualified with the primary domain.
+    public let usernameFormat: String
 
-    public init(store: any MailStore, domains: [String]) {
+    public init(store: any MailStore, domains: [String], usernameFormat: String = "%Lu") {
         self.store = store
         self.domains = domains.map { $0.lowercased() }
+        self.usernameFormat = usernameFormat
+    }
+
+    /// Applies `usernameFormat` to a login name (Dovecot variable semantics).
+    public func formatLogin(_ login: String) -> String {
+        let at = login.lastIndex(of: "@")
+        let local = at.map { String(login[..<$0]) } ?? login
+        let domain = at.map { String(login[login.index(after: $0)...]) } ?? ""
+        var out = ""
+        var chars = Array(usernameFormat)
+        var i = 0
+        while i < chars.count {
+            guard chars[i] == "%", i + 1 < chars.count else { out.append(chars[i]); i += 1; continue }
+            var lower = false
+            var j = i + 1
+            if chars[j] == "L", j + 1 < chars.count { lower = true; j += 1 }
+            let value: String
+            switch chars[j] {
+            case "u": value = login
+            case "n": value = local
+            case "d": value = domain
+            case "%": value = "%"
+            default: value = String(chars[i...j])
+            }
+            out += lower ? value.lowercased() : value
+            i = j + 1
+        }
+        chars = []
+        return out
     }
 
     /// Validates and normalises an address for `tern user add`: syntax, and the domain must be local.
@@ -50,7 +83,7 @@ public struct AccountDirectory: Sendable {
     /// The account a login name refers to: a full address in a local domain, or a bare local part
     /// qualified with the primary domain (Dovecot `%n` style). Nil when there is none.
     public func account(forLogin login: String) async throws -> AccountRecord? {
-        let name = login.lowercased()
+        let name = formatLogin(login).lowercased()
         if name.contains("@") {
             guard let parsed = EmailAddress(parsing: name), domains.contains(parsed.domain) else { return nil }
             return try await store.account(address: parsed.lookupKey)

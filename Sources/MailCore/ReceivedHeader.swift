@@ -27,9 +27,12 @@ public struct TraceHeaders: Sendable {
     public var reversePath: ReversePath
     /// Time of receipt, seconds since 1970 UTC.
     public var date: Int64
+    /// SASL user to name in an `(Authenticated sender: …)` comment (Postfix `smtpd_sasl_authenticated_header`), or nil.
+    public var authenticatedSender: String?
 
     public init(heloName: String, clientAddress: String, hostname: String, protocolName: String, tlsVersion: String?,
-                queueID: String, recipient: EmailAddress?, reversePath: ReversePath, date: Int64) {
+                queueID: String, recipient: EmailAddress?, reversePath: ReversePath, date: Int64, authenticatedSender: String? = nil) {
+        self.authenticatedSender = authenticatedSender
         self.heloName = heloName
         self.clientAddress = clientAddress
         self.hostname = hostname
@@ -48,6 +51,7 @@ public struct TraceHeaders: Sendable {
         var out = "Return-Path: \(reversePath)\r\n"
         out += "Received: from \(helo) (\(literal))\r\n"
         if let tlsVersion { out += "\t(using \(tlsVersion))\r\n" }
+        if let authenticatedSender { out += "\t(Authenticated sender: \(TraceHeaders.sanitize(authenticatedSender)))\r\n" }
         out += "\tby \(hostname) (Tern) with \(protocolName) id \(queueID)\r\n"
         if let recipient { out += "\tfor <\(recipient)>;" } else { out += "\t;" }
         out += " \(RFC5322DateFormatter.format(date))\r\n"

@@ -24,6 +24,21 @@ public protocol MailStore: Sendable {
     /// (file and directory fsynced first, ARCHITECTURE.md "Commit"). Returns one UID per target, in order.
     /// The spool file is consumed (closed and moved) whether or not this throws.
     func deliver(_ spool: SpoolFile, to targets: [DeliveryTarget], internalDate: Int64) async throws -> [UInt32]
+    /// Like `deliver(_:to:internalDate:)`, and in the same transaction queues `outbound` for remote
+    /// delivery (ARCHITECTURE.md "Commit": local copies and queue entries commit together).
+    func deliver(_ spool: SpoolFile, to targets: [DeliveryTarget], outbound: OutboundEnvelope?, internalDate: Int64) async throws -> [UInt32]
+    /// Messages waiting in the outbound queue, oldest first (`tern queue list`).
+    func queuedMessages() async throws -> [QueueRecord]
+
+    // MARK: Aliases
+    /// Adds `source → target` (both lowercased addresses). Throws `.alreadyExists` for a duplicate pair.
+    func addAlias(source: String, target: String) async throws
+    /// Removes every target of `source`, or only `target` when given. Throws `.notFound`.
+    func deleteAlias(source: String, target: String?) async throws
+    /// Every alias pair, ordered by source.
+    func aliases() async throws -> [AliasRecord]
+    /// Targets of one alias source (case-insensitive), empty when none.
+    func aliasTargets(source: String) async throws -> [String]
 
     // MARK: Mailboxes
     /// Mailboxes of an account, ordered by name.
@@ -113,6 +128,50 @@ public struct MailboxSnapshot: Sendable {
     public var mailbox: MailboxRecord
     /// Messages ordered by UID ascending.
     public var messages: [MessageRecord]
+}
+
+/// The envelope of a message queued for remote delivery.
+public struct OutboundEnvelope: Sendable, Equatable {
+    /// `<>` or `<a@b>` text of the reverse-path.
+    public var reversePath: String
+    /// Remote recipients, `local@domain`.
+    public var recipients: [String]
+    /// The SASL user who submitted it, if any.
+    public var authenticatedUser: String?
+    public init(reversePath: String, recipients: [String], authenticatedUser: String?) {
+        self.reversePath = reversePath
+        self.recipients = recipients
+        self.authenticatedUser = authenticatedUser
+    }
+}
+
+/// A message in the outbound queue.
+public struct QueueRecord: Sendable, Equatable {
+    public var id: String
+    /// Seconds since 1970 UTC.
+    public var arrival: Int64
+    public var size: Int
+    public var reversePath: String
+    /// (recipient, status) with status `pending`, `sent` or `failed`.
+    public var recipients: [(String, String)]
+    public var attempts: Int
+    public var lastError: String?
+
+    public static func == (a: QueueRecord, b: QueueRecord) -> Bool {
+        a.id == b.id && a.arrival == b.arrival && a.size == b.size && a.reversePath == b.reversePath
+            && a.recipients.map(\.0) == b.recipients.map(\.0) && a.recipients.map(\.1) == b.recipients.map(\.1)
+            && a.attempts == b.attempts && a.lastError == b.lastError
+    }
+}
+
+/// One alias pair.
+public struct AliasRecord: Sendable, Equatable {
+    public var source: String
+    public var target: String
+    public init(source: String, target: String) {
+        self.source = source
+        self.target = target
+    }
 }
 
 /// Where `deliver` puts a copy.

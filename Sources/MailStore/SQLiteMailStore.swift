@@ -93,6 +93,10 @@ public final class SQLiteMailStore: MailStore {
     }
 
     public func deliver(_ spool: SpoolFile, to targets: [DeliveryTarget], internalDate: Int64) async throws -> [UInt32] {
+        try await deliver(spool, to: targets, outbound: nil, internalDate: internalDate)
+    }
+
+    public func deliver(_ spool: SpoolFile, to targets: [DeliveryTarget], outbound: OutboundEnvelope?, internalDate: Int64) async throws -> [UInt32] {
         let size = spool.size
         do {
             try await CommitQueue.blocking { [files] in try files.commit(spool) }
@@ -109,6 +113,9 @@ public final class SQLiteMailStore: MailStore {
                     let uid = try Self.insertMessage(db, mailbox: mailbox, fileID: spool.id, size: size,
                                                      internalDate: internalDate, flags: target.flags)
                     copies.append(DeliveredCopy(mailboxID: mailbox.id, uid: uid))
+                }
+                if let outbound, !outbound.recipients.isEmpty {
+                    try Self.enqueue(db, id: spool.id, fileID: spool.id, size: size, envelope: outbound, arrival: internalDate)
                 }
                 return copies
             }

@@ -53,7 +53,10 @@ extension SQLiteMailStore {
 
     /// Of `fileIDs`, those no message row references any more (their files can be deleted after commit).
     static func unreferenced(_ db: Database, _ fileIDs: [String]) throws -> [String] {
-        try fileIDs.filter { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE file_id = ?", arguments: [$0]) == 0 }
+        try fileIDs.filter {
+            try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM messages WHERE file_id = ?) + (SELECT COUNT(*) FROM queue WHERE file_id = ?)",
+                             arguments: [$0, $0]) == 0
+        }
     }
 }
 

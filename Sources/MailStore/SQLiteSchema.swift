@@ -37,6 +37,33 @@ enum SQLiteSchema {
                 CREATE INDEX messages_file ON messages(file_id);
                 """)
         }
+        migrator.registerMigration("v2-aliases-queue") { db in
+            try db.execute(sql: """
+                CREATE TABLE aliases (
+                    source TEXT NOT NULL COLLATE NOCASE,
+                    target TEXT NOT NULL COLLATE NOCASE,
+                    PRIMARY KEY(source, target)
+                );
+                CREATE TABLE queue (
+                    id TEXT PRIMARY KEY,
+                    file_id TEXT NOT NULL,
+                    arrival INTEGER NOT NULL,
+                    size INTEGER NOT NULL,
+                    sender TEXT NOT NULL,
+                    authenticated_user TEXT,
+                    next_attempt INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT
+                );
+                CREATE INDEX queue_file ON queue(file_id);
+                CREATE TABLE queue_recipients (
+                    queue_id TEXT NOT NULL REFERENCES queue(id) ON DELETE CASCADE,
+                    recipient TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending',
+                    PRIMARY KEY(queue_id, recipient)
+                );
+                """)
+        }
         return migrator
     }
 }

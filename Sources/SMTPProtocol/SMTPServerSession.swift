@@ -35,14 +35,27 @@ public struct SMTPServerSession: Sendable {
         public var startTLSAvailable: Bool
         /// Errors tolerated before the session is closed with `421`.
         public var maxErrors: Int
+        /// SMTP AUTH is offered on this listener (RFC 4954; submission always, MX only with `[smtp] auth`).
+        public var authAvailable: Bool
+        /// AUTH may be used before TLS (loopback clients only).
+        public var authWithoutTLS: Bool
+        /// MAIL and AUTH need TLS first (port 587, RFC 8314 §3.3): `530 5.7.0`.
+        public var requireTLS: Bool
+        /// MAIL needs a successful AUTH first (submission, RFC 6409 §4.3): `530 5.7.0`.
+        public var requireAuth: Bool
 
         public init(hostname: String, maxMessageSize: Int = 50 * 1024 * 1024, maxRecipients: Int = 100,
-                    startTLSAvailable: Bool = true, maxErrors: Int = 20) {
+                    startTLSAvailable: Bool = true, maxErrors: Int = 20, authAvailable: Bool = false,
+                    authWithoutTLS: Bool = false, requireTLS: Bool = false, requireAuth: Bool = false) {
             self.hostname = hostname
             self.maxMessageSize = maxMessageSize
             self.maxRecipients = maxRecipients
             self.startTLSAvailable = startTLSAvailable
             self.maxErrors = maxErrors
+            self.authAvailable = authAvailable
+            self.authWithoutTLS = authWithoutTLS
+            self.requireTLS = requireTLS
+            self.requireAuth = requireAuth
         }
     }
 
@@ -57,6 +70,9 @@ public struct SMTPServerSession: Sendable {
         case startTLS(SMTPReply)
         /// Decide whether to accept this recipient and call `recipientDecided(_:reply:)`.
         case checkRecipient(EmailAddress)
+        /// Run a SASL exchange (334 challenges) for this mechanism, verify the credentials and call
+        /// `authenticated(as:)` on success (RFC 4954 §4).
+        case authenticate(mechanism: String, initialResponse: String?)
         /// Prepare to receive content, send this `354` reply, feed bytes to an `SMTPDataReader`,
         /// then call `dataFinished()`.
         case receiveData(SMTPReply)
@@ -73,6 +89,8 @@ public struct SMTPServerSession: Sendable {
     public private(set) var transaction: SMTPTransaction?
     /// Errors so far in this session.
     public private(set) var errorCount = 0
+    /// The account that authenticated with AUTH (canonical address), nil before.
+    public private(set) var authenticatedUser: String?
 
     /// - Parameter tlsActive: true for implicit-TLS listeners.
     public init(configuration: Configuration, tlsActive: Bool = false) {
@@ -86,13 +104,19 @@ public struct SMTPServerSession: Sendable {
     /// The protocol name for the `Received:` `with` clause (RFC 3848): SMTP, ESMTP or ESMTPS.
     public var protocolName: String {
         if !esmtp { return "SMTP" }
-        return tlsActive ? "ESMTPS" : "ESMTP"
+        return "ESMTP" + (tlsActive ? "S" : "") + (authenticatedUser != nil ? "A" : "")
+    }
+
+    /// Whether AUTH is usable right now (and so advertised in EHLO).
+    public var authOffered: Bool {
+        configuration.authAvailable && (tlsActive || configuration.authWithoutTLS)
     }
 
     /// EHLO extension keywords in the order advertised (RFC 5321 §4.1.1.1).
     public var extensions: [String] {
         var ext = ["PIPELINING", "SIZE \(configuration.maxMessageSize)"]
         if configuration.startTLSAvailable, !tlsActive { ext.append("STARTTLS") }
+        if authOffered { ext.append("AUTH PLAIN LOGIN") }
         ext += ["ENHANCEDSTATUSCODES", "8BITMIME", "SMTPUTF8"]
         return ext
     }
@@ -145,16 +169,28 @@ public struct SMTPServerSession: Sendable {
             if tlsActive { return error(SMTPReply(554, "5.5.1", "Error: TLS already active")) }
             guard configuration.startTLSAvailable else { return error(SMTPReply(454, "4.7.0", "TLS not available")) }
             return .startTLS(SMTPReply(220, "2.0.0", "Ready to start TLS"))
-        case .auth:
-            return error(SMTPReply(503, "5.5.1", "Error: authentication not enabled"))
+        case .auth(let mechanism, let initialResponse):
+            guard configuration.authAvailable else { return error(SMTPReply(503, "5.5.1", "Error: authentication not enabled")) }
+            guard tlsActive || configuration.authWithoutTLS else {
+                return error(SMTPReply(530, "5.7.0", "Must issue a STARTTLS command first"))
+            }
+            guard heloName != nil else { return error(.badSequence("send HELO/EHLO first")) }
+            guard authenticatedUser == nil else { return error(.badSequence("already authenticated")) }
+            guard transaction == nil else { return error(.badSequence("MAIL transaction in progress")) }
+            guard ["PLAIN", "LOGIN"].contains(mechanism) else {
+                return error(SMTPReply(504, "5.5.4", "Unrecognized authentication type"))
+            }
+            return .authenticate(mechanism: mechanism, initialResponse: initialResponse)
         case .bdat:
             return error(SMTPReply(502, "5.5.1", "Error: BDAT not supported"))
         }
     }
 
     private mutating func mail(_ path: ReversePath, _ parameters: [SMTPParameter]) -> Action {
+        if configuration.requireTLS, !tlsActive { return error(SMTPReply(530, "5.7.0", "Must issue a STARTTLS command first")) }
         guard heloName != nil else { return error(.badSequence("send HELO/EHLO first")) }
         guard transaction == nil else { return error(.badSequence("nested MAIL command")) }
+        if configuration.requireAuth, authenticatedUser == nil { return error(SMTPReply(530, "5.7.0", "Authentication required")) }
         var t = SMTPTransaction(reversePath: path)
         for p in parameters {
             switch (p.keyword, p.value?.uppercased()) {
@@ -167,6 +203,7 @@ public struct SMTPServerSession: Sendable {
             case ("BODY", "7BIT"?): t.eightBitMIME = false
             case ("BODY", "8BITMIME"?): t.eightBitMIME = true
             case ("SMTPUTF8", nil): t.smtpUTF8 = true
+            case ("AUTH", _?): break // RFC 4954 §5: accepted; Tern trusts only its own AUTH
             default:
                 return error(SMTPReply(555, "5.5.4", "Unsupported option: \(p.keyword)"))
             }
@@ -189,6 +226,11 @@ public struct SMTPServerSession: Sendable {
         return reply
     }
 
+    /// Records a successful AUTH (RFC 4954 §4): later MAIL commands carry this identity.
+    public mutating func authenticated(as user: String) {
+        authenticatedUser = user
+    }
+
     /// Call after the end-of-data reply was sent (whatever it was): the transaction ends (RFC 5321 §4.1.1.4).
     public mutating func dataFinished() {
         transaction = nil
@@ -200,6 +242,7 @@ public struct SMTPServerSession: Sendable {
         heloName = nil
         esmtp = false
         transaction = nil
+        authenticatedUser = nil
     }
 
     /// Counts a protocol error (unknown command, bad line…) and returns its reply, or a `421`

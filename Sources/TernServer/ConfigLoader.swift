@@ -1,5 +1,6 @@
 import Foundation
 import MailCore
+import Policy
 import SMTPProtocol
 import TOMLKit
 
@@ -20,6 +21,7 @@ public enum ConfigLoader {
         config.dataDirectory = resolve(config.dataDirectory)
         config.tlsCertificate = config.tlsCertificate.map(resolve)
         config.tlsKey = config.tlsKey.map(resolve)
+        config.smtp.senderLoginMaps = config.smtp.senderLoginMaps.map(resolve)
         return config
     }
 
@@ -44,7 +46,14 @@ public enum ConfigLoader {
         if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(config.logLevel) {
             reader.problem("log_level", nil, "must be one of trace, debug, info, notice, warning, error, critical")
         }
-        reader.allow(root, ["hostname", "domains", "data_dir", "log_level", "tls", "listen", "smtp", "imap", "limits", "auth"], section: nil)
+        reader.allow(root, ["hostname", "domains", "data_dir", "log_level", "mynetworks", "tls", "listen", "smtp", "imap", "limits", "auth"], section: nil)
+        if let nets = reader.stringArray(root, "mynetworks", section: nil) {
+            var blocks: [CIDRBlock] = []
+            for n in nets {
+                if let b = CIDRBlock(n) { blocks.append(b) } else { reader.problem("mynetworks", nil, "\"\(n)\" is not a CIDR block such as 127.0.0.0/8 or ::1/128") }
+            }
+            config.mynetworks = blocks
+        }
 
         if let tls = reader.table(root, "tls") {
             reader.allow(tls, ["cert", "key"], section: "tls")
@@ -68,7 +77,27 @@ public enum ConfigLoader {
             }
         }
         if let smtp = reader.table(root, "smtp") {
-            reader.allow(smtp, ["message_size_limit", "recipient_limit", "line_length_limit", "command_line_limit", "bare_newline", "timeout", "hard_error_limit"], section: "smtp")
+            reader.allow(smtp, ["message_size_limit", "recipient_limit", "line_length_limit", "command_line_limit", "bare_newline", "timeout",
+                                "hard_error_limit", "auth", "relay_restrictions", "sender_restrictions", "sender_login_maps",
+                                "authenticated_header", "recipient_delimiter"], section: "smtp")
+            reader.bool(smtp, "auth", "smtp", into: &config.smtp.auth)
+            reader.bool(smtp, "authenticated_header", "smtp", into: &config.smtp.authenticatedHeader)
+            if let words = reader.stringArray(smtp, "relay_restrictions", section: "smtp") {
+                do { config.smtp.relayRestrictions = try RelayPolicy.parse(words) } catch {
+                    reader.problem("relay_restrictions", "smtp", "\(error)")
+                }
+            }
+            if let words = reader.stringArray(smtp, "sender_restrictions", section: "smtp") {
+                do { config.smtp.senderRestrictions = try SenderPolicy.parse(words) } catch {
+                    reader.problem("sender_restrictions", "smtp", "\(error)")
+                }
+            }
+            config.smtp.senderLoginMaps = reader.string(smtp, "sender_login_maps", section: "smtp")
+            if let d = reader.string(smtp, "recipient_delimiter", section: "smtp") {
+                if d.count <= 1, d != "@", d != "." { config.smtp.recipientDelimiter = d } else {
+                    reader.problem("recipient_delimiter", "smtp", "must be one character (e.g. \"+\") or \"\" to turn sub-addressing off")
+                }
+            }
             reader.int(smtp, "message_size_limit", "smtp", min: 1024, into: &config.smtp.messageSizeLimit)
             reader.int(smtp, "recipient_limit", "smtp", min: 100, into: &config.smtp.recipientLimit)
             reader.int(smtp, "line_length_limit", "smtp", min: 0, into: &config.smtp.lineLengthLimit)
@@ -88,10 +117,21 @@ public enum ConfigLoader {
             reader.int(imap, "timeout", "imap", min: 1, into: &config.imap.timeout)
         }
         if let auth = reader.table(root, "auth") {
-            reader.allow(auth, ["loopback_plaintext"], section: "auth")
-            if let v = auth["loopback_plaintext"] {
-                if let b = v.bool { config.loopbackPlaintext = b } else { reader.problem("loopback_plaintext", "auth", "must be true or false") }
+            reader.allow(auth, ["loopback_plaintext", "username_format", "delay_after", "failure_delay_ms", "max_failures", "lockout"], section: "auth")
+            reader.bool(auth, "loopback_plaintext", "auth", into: &config.loopbackPlaintext)
+            if let f = reader.string(auth, "username_format", section: "auth") {
+                if f.contains("%") { config.usernameFormat = f } else {
+                    reader.problem("username_format", "auth", "must use Dovecot variables such as %u, %n, %d, %Lu")
+                }
             }
+            reader.int(auth, "delay_after", "auth", min: 0, into: &config.throttle.delayAfter)
+            var delayMs = Int(config.throttle.delayStep * 1000)
+            reader.int(auth, "failure_delay_ms", "auth", min: 0, into: &delayMs)
+            config.throttle.delayStep = Double(delayMs) / 1000
+            reader.int(auth, "max_failures", "auth", min: 1, into: &config.throttle.maxFailures)
+            var lockout = Int(config.throttle.lockout)
+            reader.int(auth, "lockout", "auth", min: 1, into: &lockout)
+            config.throttle.lockout = Double(lockout)
         }
         if let limits = reader.table(root, "limits") {
             reader.allow(limits, ["max_connections", "max_connections_per_ip"], section: "limits")
@@ -171,6 +211,12 @@ public enum ConfigLoader {
                 out.append(s)
             }
             return out
+        }
+
+        mutating func bool(_ table: TOMLTable, _ key: String, _ section: String, into target: inout Bool) {
+            guard let v = table[key] else { return }
+            guard let b = v.bool else { problem(key, section, "must be true or false"); return }
+            target = b
         }
 
         mutating func int(_ table: TOMLTable, _ key: String, _ section: String, min: Int, into target: inout Int) {

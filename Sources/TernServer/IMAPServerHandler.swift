@@ -8,6 +8,7 @@ import NIOSSL
 struct IMAPContext: Sendable {
     let config: TernConfig
     let directory: AccountDirectory
+    let throttle: LoginThrottle
     let sslContext: NIOSSLContext?
     let limiter: ConnectionLimiter
     let logger: Logger
@@ -25,6 +26,7 @@ final class IMAPServerHandler: ChannelInboundHandler {
     private var framer: IMAPCommandFramer
     private var session: IMAPSession?
     private var busy = true
+    private var wakePending = false
     private var closed = false
     private var acquired = false
     private var clientAddress = "unknown"
@@ -49,7 +51,8 @@ final class IMAPServerHandler: ChannelInboundHandler {
         let loopback = shared.config.loopbackPlaintext && Self.isLoopback(clientAddress)
         let logger = shared.logger
         let client = clientAddress
-        let session = IMAPSession(directory: shared.directory, hostname: shared.config.hostname, tlsActive: implicitTLS,
+        let session = IMAPSession(directory: shared.directory, throttle: shared.throttle, clientAddress: client,
+                                  hostname: shared.config.hostname, tlsActive: implicitTLS,
                                   loopback: loopback, logger: { logger.info("\($0) from [\(client)]") })
         self.session = session
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -102,6 +105,10 @@ final class IMAPServerHandler: ChannelInboundHandler {
     }
 
     private func process(_ context: ChannelHandlerContext) {
+        if wakePending, !busy {
+            wakePending = false
+            idleWake(context: context)
+        }
         while !busy, !closed, let event = framer.next() {
             switch event {
             case .continuationNeeded:
@@ -149,7 +156,8 @@ final class IMAPServerHandler: ChannelInboundHandler {
 
     /// The change feed fired: during IDLE, push untagged updates now (RFC 2177).
     func idleWake(context: ChannelHandlerContext) {
-        guard !busy, !closed, let session else { return }
+        guard !closed, let session else { return }
+        guard !busy else { wakePending = true; return }
         busy = true
         let promise = context.eventLoop.makePromise(of: [UInt8].self)
         promise.completeWithTask { await session.idleUpdates() }

@@ -52,6 +52,8 @@ actor IMAPSession {
     }
 
     let directory: AccountDirectory
+    let throttle: LoginThrottle
+    let clientAddress: String
     let store: any MailStore
     let hostname: String
     let loopback: Bool
@@ -72,8 +74,11 @@ actor IMAPSession {
     var failedLogins = 0
     static let maxFailedLogins = 5
 
-    init(directory: AccountDirectory, hostname: String, tlsActive: Bool, loopback: Bool, logger: @escaping @Sendable (String) -> Void) {
+    init(directory: AccountDirectory, throttle: LoginThrottle, clientAddress: String, hostname: String, tlsActive: Bool,
+         loopback: Bool, logger: @escaping @Sendable (String) -> Void) {
         self.directory = directory
+        self.throttle = throttle
+        self.clientAddress = clientAddress
         self.store = directory.store
         self.hostname = hostname
         self.tlsActive = tlsActive
@@ -108,10 +113,10 @@ actor IMAPSession {
             return step
         }
         var step = await dispatch(command)
-        if state == .selected, allowsExpungeUpdates(command.kind), step.action != .idle {
-            step.output = await pendingUpdates(allowExpunge: true) + step.output
-        } else if state == .selected, step.action != .idle {
-            step.output = await pendingUpdates(allowExpunge: false) + step.output
+        if state == .selected {
+            let updates = await pendingUpdates(allowExpunge: allowsExpungeUpdates(command.kind))
+            // Changes that arrived before IDLE are reported right after the continuation.
+            step.output = step.action == .idle ? step.output + updates : updates + step.output
         }
         return step
     }
@@ -221,13 +226,23 @@ actor IMAPSession {
             step.line("\(tag) NO [PRIVACYREQUIRED] Plaintext authentication is disabled until STARTTLS")
             return step
         }
+        switch throttle.check(clientAddress) {
+        case .refused:
+            logger("login refused: too many failures, user=<\(credentials.authenticationID)>")
+            step.line("\(tag) NO [UNAVAILABLE] Too many authentication failures; try again later")
+            return step
+        case .allowed(let delay):
+            if delay > 0 { try? await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000)) }
+        }
         if let found = await directory.authenticate(credentials) {
+            throttle.recordSuccess(clientAddress)
             account = found
             state = .authenticated
             logger("login: user=<\(found.address)> method=\(mechanism)")
             step.line("\(tag) OK [CAPABILITY \(capabilities)] Logged in")
         } else {
             failedLogins += 1
+            throttle.recordFailure(clientAddress)
             logger("login failed: user=<\(credentials.authenticationID)> method=\(mechanism)")
             step.line("\(tag) NO [AUTHENTICATIONFAILED] Authentication failed")
             if failedLogins >= Self.maxFailedLogins {

@@ -1,5 +1,7 @@
+import Accounts
 import Foundation
 import Logging
+import SASL
 import MailCore
 import MailStore
 import NIOCore
@@ -10,8 +12,11 @@ import SMTPProtocol
 /// Shared, immutable things every SMTP connection needs.
 struct SMTPContext: Sendable {
     let config: TernConfig
+    let role: ListenerRole
     let store: any MailStore
-    let policy: InboundRecipientPolicy
+    let directory: AccountDirectory
+    let router: RecipientRouter
+    let throttle: LoginThrottle
     let sslContext: NIOSSLContext?
     let limiter: ConnectionLimiter
     let logger: Logger
@@ -27,6 +32,8 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private enum Mode {
         case command
         case data(SMTPDataReader, SpoolFile)
+        /// An AUTH exchange waits for the client's next line (RFC 4954 §4).
+        case auth(SASLServerExchange)
         case closed
     }
 
@@ -39,17 +46,21 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var acquired = false
     private var tlsVersion: String?
     private var accounts: [Int64] = []
+    private var remoteRecipients: [String] = []
     private var spoolFailed = false
     private var dataStarted = Date()
     private var messages = 0
     private var output = [UInt8]()
 
-    init(context shared: SMTPContext, implicitTLS: Bool) {
+    init(context shared: SMTPContext) {
         self.shared = shared
         let s = shared.config.smtp
+        let submission = shared.role != .smtp
         session = SMTPServerSession(configuration: .init(
             hostname: shared.config.hostname, maxMessageSize: s.messageSizeLimit, maxRecipients: s.recipientLimit,
-            startTLSAvailable: shared.sslContext != nil, maxErrors: s.hardErrorLimit), tlsActive: implicitTLS)
+            startTLSAvailable: shared.sslContext != nil, maxErrors: s.hardErrorLimit,
+            authAvailable: submission || s.auth, requireTLS: shared.role == .submission, requireAuth: submission),
+            tlsActive: shared.role.implicitTLS)
         framer = SMTPLineFramer(maxLineLength: s.commandLineLimit)
     }
 
@@ -64,6 +75,11 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         acquired = true
+        if shared.config.loopbackPlaintext, shared.role != .submission, IMAPServerHandler.isLoopback(clientAddress) {
+            var configuration = session.configuration
+            configuration.authWithoutTLS = true
+            session = SMTPServerSession(configuration: configuration, tlsActive: session.tlsActive)
+        }
         shared.logger.info("connect from [\(clientAddress)]:\(context.channel.remoteAddress?.port ?? 0)")
         send(context, session.greeting)
     }
@@ -113,16 +129,25 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch mode {
         case .closed: return
         case .data: feedData(context, bytes[...])
-        case .command: framer.append(bytes)
+        case .command, .auth: framer.append(bytes)
         }
         process(context)
     }
 
     private func process(_ context: ChannelHandlerContext) {
-        while !busy, case .command = mode, let event = framer.next() {
+        while !busy, let event = nextCommandEvent() {
             switch event {
             case .tooLong:
+                if case .auth = mode {
+                    mode = .command
+                    queue(SMTPReply(500, "5.5.6", "Authentication exchange line is too long"))
+                    continue
+                }
                 perform(context, session.error(.lineTooLong))
+            case .line(let line) where isAuthMode:
+                guard case .auth(var exchange) = mode else { continue }
+                mode = .command
+                saslStep(context, &exchange, exchange.respond(String(decoding: line, as: UTF8.self)))
             case .line(let line):
                 let text = String(decoding: line, as: UTF8.self)
                 switch SMTPCommandParser.parse(text) {
@@ -134,10 +159,22 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         flush(context)
     }
 
+    private var isAuthMode: Bool {
+        if case .auth = mode { return true }
+        return false
+    }
+
+    private func nextCommandEvent() -> SMTPLineFramer.Event? {
+        switch mode {
+        case .command, .auth: return framer.next()
+        case .data, .closed: return nil
+        }
+    }
+
     private func perform(_ context: ChannelHandlerContext, _ action: SMTPServerSession.Action) {
         switch action {
         case .reply(let reply):
-            if session.transaction == nil { accounts = [] } // RSET, HELO/EHLO, STARTTLS end the transaction
+            if session.transaction == nil { accounts = []; remoteRecipients = [] } // RSET, HELO/EHLO, STARTTLS end the transaction
             queue(reply)
         case .close(let reply):
             send(context, reply, close: true)
@@ -156,22 +193,87 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         case .checkRecipient(let address):
             busy = true
-            let policy = shared.policy
-            let promise = context.eventLoop.makePromise(of: InboundRecipientPolicy.Verdict.self)
-            promise.completeWithTask { await policy.decide(address) }
+            let router = shared.router
+            let sender = session.transaction?.reversePath ?? .null
+            let client = clientAddress
+            let user = session.authenticatedUser
+            let promise = context.eventLoop.makePromise(of: RecipientRouter.Verdict.self)
+            promise.completeWithTask { await router.decide(address, sender: sender, clientAddress: client, authenticatedUser: user) }
             promise.futureResult.assumeIsolated().whenSuccess { verdict in
                 self.busy = false
                 if case .closed = self.mode { return }
                 let reply = self.session.recipientDecided(address, reply: verdict.reply)
-                if reply.isPositive, let account = verdict.account { self.accounts.append(account.id) }
-                if !reply.isPositive {
-                    self.shared.logger.info("reject: RCPT from [\(self.clientAddress)]: \(reply); from=\(self.session.transaction?.reversePath.description ?? "<>") to=<\(address)>")
+                if reply.isPositive {
+                    self.accounts += verdict.localAccounts
+                    self.remoteRecipients += verdict.remote
+                } else {
+                    self.shared.logger.info("reject: RCPT from [\(self.clientAddress)]: \(reply); from=\(sender) to=<\(address)>\(user.map { " sasl_username=\($0)" } ?? "")")
                 }
                 self.queue(reply)
                 self.process(context)
             }
+        case .authenticate(let mechanism, let initialResponse):
+            startAuth(context, mechanism: mechanism, initialResponse: initialResponse)
         case .receiveData(let reply):
             startData(context, reply)
+        }
+    }
+
+    // MARK: AUTH (RFC 4954)
+
+    private func startAuth(_ context: ChannelHandlerContext, mechanism: String, initialResponse: String?) {
+        if case .refused = shared.throttle.check(clientAddress) {
+            shared.logger.warning("AUTH refused for [\(clientAddress)]: too many failures")
+            queue(SMTPReply(454, "4.7.0", "Too many authentication failures; try again later"))
+            return
+        }
+        guard var exchange = SASLServerExchange(mechanism: mechanism) else {
+            queue(SMTPReply(504, "5.5.4", "Unrecognized authentication type"))
+            return
+        }
+        saslStep(context, &exchange, exchange.start(initialResponse: initialResponse == "=" ? "" : initialResponse))
+    }
+
+    private func saslStep(_ context: ChannelHandlerContext, _ exchange: inout SASLServerExchange, _ step: SASLStep) {
+        switch step {
+        case .challenge(let text):
+            mode = .auth(exchange)
+            queue(SMTPReply(334, nil, text))
+        case .failure(.cancelled):
+            queue(SMTPReply(501, "5.7.0", "Authentication aborted"))
+        case .failure(.malformed):
+            queue(SMTPReply(501, "5.5.2", "Cannot decode the authentication data"))
+        case .credentials(let credentials):
+            verify(context, credentials, mechanism: exchange.mechanism.rawValue)
+        }
+    }
+
+    private func verify(_ context: ChannelHandlerContext, _ credentials: SASLCredentials, mechanism: String) {
+        busy = true
+        let throttle = shared.throttle
+        let client = clientAddress
+        let directory = shared.directory
+        let promise = context.eventLoop.makePromise(of: AccountRecord?.self)
+        promise.completeWithTask {
+            if case .allowed(let delay) = throttle.check(client), delay > 0 {
+                try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+            }
+            return await directory.authenticate(credentials)
+        }
+        promise.futureResult.assumeIsolated().whenComplete { result in
+            self.busy = false
+            if case .closed = self.mode { return }
+            if case .success(let account?) = result {
+                throttle.recordSuccess(client)
+                self.session.authenticated(as: account.address)
+                self.shared.logger.info("client=[\(client)], sasl_method=\(mechanism), sasl_username=\(account.address)")
+                self.queue(SMTPReply(235, "2.7.0", "Authentication successful"))
+            } else {
+                throttle.recordFailure(client)
+                self.shared.logger.warning("[\(client)]: SASL \(mechanism) authentication failed for <\(credentials.authenticationID)>")
+                self.queue(SMTPReply(535, "5.7.8", "Error: authentication failed"))
+            }
+            self.process(context)
         }
     }
 
@@ -186,13 +288,15 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
                 heloName: session.heloName ?? "unknown", clientAddress: clientAddress, hostname: shared.config.hostname,
                 protocolName: session.protocolName, tlsVersion: tlsVersion, queueID: spool.id,
                 recipient: transaction.recipients.count == 1 ? transaction.recipients[0] : nil,
-                reversePath: transaction.reversePath, date: Int64(Date().timeIntervalSince1970))
+                reversePath: transaction.reversePath, date: Int64(Date().timeIntervalSince1970),
+                authenticatedSender: shared.config.smtp.authenticatedHeader ? session.authenticatedUser : nil)
             try spool.write(Array(trace.encoded.utf8))
         } catch {
             shared.logger.error("cannot create spool file: \(error)")
             queue(SMTPReply(451, "4.3.0", "Error: queue file write error"))
             session.dataFinished()
             accounts = []
+            remoteRecipients = []
             return
         }
         let s = shared.config.smtp
@@ -248,20 +352,30 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         busy = true
         let targets = Array(Set(accounts)).sorted().map { DeliveryTarget(accountID: $0) }
+        var seen = Set<String>()
+        let remote = remoteRecipients.filter { seen.insert($0.lowercased()).inserted }
+        let outbound = remote.isEmpty ? nil : OutboundEnvelope(reversePath: transaction.reversePath.description, recipients: remote,
+                                                               authenticatedUser: session.authenticatedUser)
         let store = shared.store
         let size = spool.size
         let started = dataStarted
+        let user = session.authenticatedUser
         let promise = context.eventLoop.makePromise(of: [UInt32].self)
-        promise.completeWithTask { try await store.deliver(spool, to: targets, internalDate: Int64(Date().timeIntervalSince1970)) }
+        promise.completeWithTask { try await store.deliver(spool, to: targets, outbound: outbound, internalDate: Int64(Date().timeIntervalSince1970)) }
         promise.futureResult.assumeIsolated().whenComplete { result in
             self.busy = false
             switch result {
             case .success:
                 self.messages += 1
                 let delay = String(format: "%.3f", Date().timeIntervalSince(started))
-                self.shared.logger.info("\(spool.id): from=\(transaction.reversePath), size=\(size), nrcpt=\(transaction.recipients.count)")
+                self.shared.logger.info("\(spool.id): from=\(transaction.reversePath), size=\(size), nrcpt=\(transaction.recipients.count)\(user.map { ", sasl_username=\($0)" } ?? "")")
+                let queued = Set(remote.map { $0.lowercased() })
                 for r in transaction.recipients {
-                    self.shared.logger.info("\(spool.id): to=<\(r)>, relay=local, delay=\(delay), status=sent (delivered to INBOX)")
+                    if queued.contains(r.description.lowercased()) {
+                        self.shared.logger.info("\(spool.id): to=<\(r)>, relay=none, delay=\(delay), status=queued (waiting for outbound delivery)")
+                    } else {
+                        self.shared.logger.info("\(spool.id): to=<\(r)>, relay=local, delay=\(delay), status=sent (delivered to INBOX)")
+                    }
                 }
                 self.endData(context, SMTPReply(250, "2.0.0", "Ok: queued as \(spool.id)"))
             case .failure(let error):
@@ -275,6 +389,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func endData(_ context: ChannelHandlerContext, _ reply: SMTPReply) {
         session.dataFinished()
         accounts = []
+        remoteRecipients = []
         if case .closed = mode { return }
         queue(reply)
         flush(context)

@@ -1,4 +1,6 @@
+import Accounts
 import MailCore
+import Policy
 import SMTPProtocol
 import TOMLKit
 
@@ -10,9 +12,16 @@ public enum ListenerRole: String, Sendable, CaseIterable {
     case imap
     /// IMAP over implicit TLS, RFC 8314 port 993.
     case imaps
+    /// Message submission with STARTTLS required before MAIL/AUTH, RFC 6409 port 587.
+    case submission
+    /// Message submission over implicit TLS, RFC 8314 port 465.
+    case submissions
 
     /// Whether TLS starts before the protocol (RFC 8314 implicit TLS).
-    public var implicitTLS: Bool { self == .imaps }
+    public var implicitTLS: Bool { self == .imaps || self == .submissions }
+
+    /// Whether the role speaks SMTP.
+    public var isSMTP: Bool { self == .smtp || self == .submission || self == .submissions }
 }
 
 /// `host:port` of one listener; IPv6 hosts are written in brackets (`[::1]:25`).
@@ -61,6 +70,18 @@ public struct SMTPSettings: Sendable, Equatable {
     public var timeout = 300
     /// `hard_error_limit`: errors before the session is closed (Postfix `smtpd_hard_error_limit`).
     public var hardErrorLimit = 20
+    /// `auth`: offer SMTP AUTH on the MX role too (default false; submission always offers it).
+    public var auth = false
+    /// `relay_restrictions` (Postfix `smtpd_relay_restrictions`), evaluated first-match at RCPT.
+    public var relayRestrictions: [RelayRestriction] = [.permitMynetworks, .permitSASLAuthenticated, .rejectUnauthDestination]
+    /// `sender_restrictions` (Postfix `smtpd_sender_restrictions`).
+    public var senderRestrictions: [SenderRestriction] = [.rejectAuthenticatedSenderLoginMismatch]
+    /// `sender_login_maps`: path of a Postfix-format text map, read directly and reloaded on change.
+    public var senderLoginMaps: String?
+    /// `authenticated_header`: add `(Authenticated sender: user)` to `Received:` (Postfix `smtpd_sasl_authenticated_header`).
+    public var authenticatedHeader = false
+    /// `recipient_delimiter`: sub-addressing separator (`bob+tag@…` → bob); "" turns it off.
+    public var recipientDelimiter = "+"
 }
 
 /// Settings of the IMAP server (`[imap]`).
@@ -94,6 +115,12 @@ public struct TernConfig: Sendable {
     public var limits = ConnectionSettings()
     /// `[auth] loopback_plaintext`: allow plaintext LOGIN/AUTH on loopback connections (default true).
     public var loopbackPlaintext = true
+    /// `[auth] username_format` (Dovecot `auth_username_format`).
+    public var usernameFormat = "%Lu"
+    /// `[auth]` throttling: `delay_after`, `failure_delay_ms`, `max_failures`, `lockout` (seconds).
+    public var throttle = LoginThrottle.Settings()
+    /// `mynetworks`: trusted client networks (Postfix `mynetworks`) for `permit_mynetworks`.
+    public var mynetworks: [CIDRBlock] = [CIDRBlock("127.0.0.0/8")!, CIDRBlock("::1/128")!]
     /// `log_level`: trace, debug, info, notice, warning, error, critical.
     public var logLevel = "info"
 

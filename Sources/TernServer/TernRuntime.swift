@@ -6,6 +6,7 @@ import MailStore
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Policy
 import Synchronization
 
 /// Starts every configured listener on one event-loop group and runs until SIGTERM/SIGINT
@@ -20,6 +21,9 @@ public enum TernRuntime {
         }
         let files = try TLSSetup.prepare(config)
         let ssl = try TLSSetup.serverContext(files)
+        if let maps = config.smtp.senderLoginMaps {
+            do { _ = try SenderLoginMap.load(path: maps) } catch { throw ConfigError("[smtp] sender_login_maps: \(error)") }
+        }
         return (store, files, ssl)
     }
 
@@ -28,14 +32,20 @@ public enum TernRuntime {
     public static func run(_ config: TernConfig, logger: Logger) async throws {
         let (store, files, ssl) = try prepare(config)
         if files.selfSigned { logger.notice("using a self-signed certificate from \(files.certificate); configure [tls] cert/key for production") }
-        let directory = AccountDirectory(store: store, domains: config.domains)
+        let directory = AccountDirectory(store: store, domains: config.domains, usernameFormat: config.usernameFormat)
+        let shared = SharedServices(
+            directory: directory, throttle: LoginThrottle(settings: config.throttle),
+            router: RecipientRouter(directory: directory, relayRestrictions: config.smtp.relayRestrictions,
+                                    senderRestrictions: config.smtp.senderRestrictions, mynetworks: config.mynetworks,
+                                    senderMaps: config.smtp.senderLoginMaps.map(SenderMapSource.init),
+                                    recipientDelimiter: config.smtp.recipientDelimiter))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
         var channels: [Channel] = []
         do {
             for role in ListenerRole.allCases {
                 for address in config.listen[role] ?? [] {
                     let channel = try await bind(role: role, address: address, config: config, group: group,
-                                                 directory: directory, ssl: ssl, logger: logger)
+                                                 shared: shared, ssl: ssl, logger: logger)
                     let bound = channel.localAddress.map { "\($0.ipAddress ?? address.host):\($0.port ?? address.port)" } ?? address.description
                     logger.notice("listening \(role.rawValue) on \(bound)")
                     channels.append(channel)
@@ -53,14 +63,21 @@ public enum TernRuntime {
         try? await group.shutdownGracefully()
     }
 
+    /// Services every listener shares: one account database, one throttle, one router.
+    struct SharedServices: Sendable {
+        let directory: AccountDirectory
+        let throttle: LoginThrottle
+        let router: RecipientRouter
+    }
+
     static func bind(role: ListenerRole, address: ListenAddress, config: TernConfig, group: EventLoopGroup,
-                     directory: AccountDirectory, ssl: NIOSSLContext, logger: Logger) async throws -> Channel {
-        var roleLogger = logger
-        roleLogger[metadataKey: "role"] = .string(role.rawValue)
+                     shared: SharedServices, ssl: NIOSSLContext, logger: Logger) async throws -> Channel {
         let limiter = ConnectionLimiter(maxTotal: config.limits.maxConnections, maxPerIP: config.limits.maxConnectionsPerIP)
-        let smtp = SMTPContext(config: config, store: directory.store, policy: InboundRecipientPolicy(directory: directory),
-                               sslContext: ssl, limiter: limiter, logger: Logger(label: "smtp"))
-        let imap = IMAPContext(config: config, directory: directory, sslContext: ssl, limiter: limiter, logger: Logger(label: role.rawValue))
+        let smtp = SMTPContext(config: config, role: role, store: shared.directory.store, directory: shared.directory,
+                               router: shared.router, throttle: shared.throttle, sslContext: ssl, limiter: limiter,
+                               logger: Logger(label: role.rawValue))
+        let imap = IMAPContext(config: config, directory: shared.directory, throttle: shared.throttle, sslContext: ssl,
+                               limiter: limiter, logger: Logger(label: role.rawValue))
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -70,9 +87,9 @@ public enum TernRuntime {
                     let ops = channel.pipeline.syncOperations
                     if role.implicitTLS { try ops.addHandler(NIOSSLServerHandler(context: ssl)) }
                     switch role {
-                    case .smtp:
+                    case .smtp, .submission, .submissions:
                         try ops.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(config.smtp.timeout))))
-                        try ops.addHandler(SMTPServerHandler(context: smtp, implicitTLS: role.implicitTLS))
+                        try ops.addHandler(SMTPServerHandler(context: smtp))
                     case .imap, .imaps:
                         try ops.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(config.imap.timeout))))
                         try ops.addHandler(IMAPServerHandler(context: imap, implicitTLS: role.implicitTLS))

@@ -19,6 +19,8 @@ enum DevSetup {
         smtp  = ["127.0.0.1:2525"]
         imap  = ["127.0.0.1:2143"]
         imaps = ["127.0.0.1:2993"]
+        submission  = ["127.0.0.1:2587"]
+        submissions = ["127.0.0.1:2465"]
 
         """
 
@@ -61,6 +63,8 @@ enum DevSetup {
               SMTP (MX, STARTTLS offered): \(port(.smtp))
               IMAP (STARTTLS):             \(port(.imap))
               IMAPS (implicit TLS):        \(port(.imaps))
+              Submission (STARTTLS, AUTH): \(port(.submission))
+              Submissions (TLS, AUTH):     \(port(.submissions))
             Try: swaks --server \(port(.smtp)) --to \(demoAddress)
 
             """

@@ -19,6 +19,7 @@ final class SMTPServerSessionTests: XCTestCase {
         switch a {
         case .reply(let r), .close(let r), .startTLS(let r), .receiveData(let r): return "\(r.code) \(r.enhancedCode ?? "")"
         case .checkRecipient: return "check"
+        case .authenticate(let m, _): return "auth \(m)"
         }
     }
 
@@ -77,6 +78,26 @@ final class SMTPServerSessionTests: XCTestCase {
         for _ in 0..<3 { XCTAssertEqual(code(cmd(&s, "BOGUS")), "500 5.5.1") }
         guard case .close(let r) = cmd(&s, "BOGUS") else { return XCTFail() }
         XCTAssertEqual(r.code, 421)
+    }
+
+    func testAuthRules() {
+        var plain = SMTPServerSession(configuration: .init(hostname: "h", authAvailable: true, requireTLS: true, requireAuth: true))
+        _ = cmd(&plain, "EHLO c.test")
+        XCTAssertEqual(code(cmd(&plain, "AUTH PLAIN AGJvYgBzZWNyZXQ=")), "530 5.7.0")
+        XCTAssertEqual(code(cmd(&plain, "MAIL FROM:<bob@example.test>")), "530 5.7.0")
+        var s = SMTPServerSession(configuration: .init(hostname: "h", authAvailable: true, requireTLS: true, requireAuth: true), tlsActive: true)
+        guard case .reply(let ehlo) = cmd(&s, "EHLO c.test") else { return XCTFail() }
+        XCTAssertTrue(ehlo.lines.contains("AUTH PLAIN LOGIN"))
+        XCTAssertEqual(code(cmd(&s, "MAIL FROM:<bob@example.test>")), "530 5.7.0")
+        XCTAssertEqual(code(cmd(&s, "AUTH CRAM-MD5")), "504 5.5.4")
+        XCTAssertEqual(code(cmd(&s, "AUTH PLAIN")), "auth PLAIN")
+        s.authenticated(as: "bob@example.test")
+        XCTAssertEqual(code(cmd(&s, "AUTH PLAIN")), "503 5.5.1")
+        XCTAssertEqual(code(cmd(&s, "MAIL FROM:<bob@example.test> AUTH=<>")), "250 2.1.0")
+        XCTAssertEqual(s.protocolName, "ESMTPSA")
+        var mx = session()
+        _ = cmd(&mx, "EHLO c.test")
+        XCTAssertEqual(code(cmd(&mx, "AUTH PLAIN")), "503 5.5.1")
     }
 
     func testQuitAndVrfy() {

@@ -40,7 +40,7 @@ def assert_refused(r: subprocess.CompletedProcess, *needles: str):
 
 def test_check_accepts_a_valid_config(tmp_path):
     cfg = write(tmp_path, base_config(tmp_path, sections=(
-        "[smtp]\nmessage_size_limit = 1000000\nrecipient_limit = 50\nline_length_limit = 1000\n"
+        "[smtp]\nmessage_size_limit = 1000000\nrecipient_limit = 200\nline_length_limit = 1000\n"
         "command_line_limit = 512\nbare_newline = \"reject\"\ntimeout = 300\nhard_error_limit = 20\n"
         "[imap]\nliteral_size_limit = 1000000\ncommand_line_limit = 8192\ntimeout = 1800\n"
         "[auth]\nloopback_plaintext = false\n"

@@ -60,8 +60,8 @@ def test_dev_mode_twice(tmp_path):
         assert ports == DEV_PORTS, ports
         assert set(hosts.values()) == {"127.0.0.1"}, hosts
         text = out.read_text()
-        assert re.search(r"address: demo@example\.test\b", text), f"stdout (flushed?):\n{text}"
-        m = re.search(r"password: (\S+)", text)
+        assert re.search(r"address:\s+demo@example\.test\b", text), f"stdout (flushed?):\n{text}"
+        m = re.search(r"password:\s+(\S+)", text)
         assert m, f"no 'password:' line on stdout (flushed?):\n{text}"
         password = m.group(1)
         assert len(password) >= 8
@@ -91,7 +91,7 @@ def test_dev_mode_twice(tmp_path):
     p, ports, hosts, out = run_dev(tmp_path, 2)
     try:
         text = out.read_text()
-        m = re.search(r"password: (\S+)", text)
+        m = re.search(r"password:\s+(\S+)", text)
         assert m and m.group(1) == password, f"second run must reuse the demo account:\n{text}"
         im = imaplib.IMAP4_SSL(HOST, 2993, ssl_context=insecure_context(), timeout=10)
         im.login("demo@example.test", password)

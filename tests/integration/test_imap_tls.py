@@ -56,7 +56,8 @@ def test_imap4_ssl_roundtrip_and_certificate(server, user):
         typ, data = m.uid("FETCH", "1", "(BODY.PEEK[] RFC822.SIZE)")
         stored = data[0][1]
         assert split_trace(stored)[1] == MSG
-        assert b"RFC822.SIZE %d" % len(stored) in data[0][0]
+        rest = data[0][0] + b" " + b"".join(d for d in data[1:] if isinstance(d, bytes))
+        assert b"RFC822.SIZE %d" % len(stored) in rest, data
     finally:
         m.logout()
 
@@ -137,4 +138,25 @@ def test_imaps_login_allowed_when_loopback_plaintext_is_off(strict):
 
 def test_smtp_unaffected_by_loopback_plaintext(strict):
     strict.deliver("bob@example.test", b"Subject: x\r\n\r\ny\r\n")
-    assert strict.count("bob@example.test") >= 1
+    m = strict.imaps("bob@example.test")
+    typ, data = m.select("INBOX")
+    assert typ == "OK" and int(data[0]) >= 1
+    m.logout()
+
+
+def test_large_message_roundtrip_over_tls(server, user):
+    addr, pw = user
+    big = b"Subject: big\r\n\r\n" + b"".join(b"%07d " % i + b"abcdefghij" * 6 + b"\r\n" for i in range(70000))
+    server.deliver(addr, big)
+    m = server.imaps(addr, pw)
+    try:
+        m.select("INBOX")
+        typ, data = m.fetch("1", "(BODY.PEEK[])")
+        stored = data[0][1]
+        assert split_trace(stored)[1] == big
+        typ, data = m.fetch("1", "(BODY.PEEK[]<%d.100000>)" % (len(stored) - 50))
+        assert data[0][1] == stored[-50:]
+        typ, data = m.fetch("1", "(BODY.PEEK[]<%d.10>)" % (len(stored) + 10))
+        assert data[0][1] in (b"", None), data
+    finally:
+        m.logout()
