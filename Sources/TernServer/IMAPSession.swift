@@ -112,11 +112,13 @@ actor IMAPSession {
             step.line("\(error.tag ?? "*") BAD \(error.message)")
             return step
         }
+        // Bring the view up to date first, so a command's results cover every message its
+        // preceding `* N EXISTS` announced (RFC 9051 §7.4.1 limits only EXPUNGE reporting).
+        let before = state == .selected ? await pendingUpdates(allowExpunge: allowsExpungeUpdates(command.kind)) : []
         var step = await dispatch(command)
-        if state == .selected {
-            let updates = await pendingUpdates(allowExpunge: allowsExpungeUpdates(command.kind))
-            // Changes that arrived before IDLE are reported right after the continuation.
-            step.output = step.action == .idle ? step.output + updates : updates + step.output
+        step.output = before + step.output
+        if state == .selected, step.action == .idle {
+            step.output += await pendingUpdates(allowExpunge: true)
         }
         return step
     }

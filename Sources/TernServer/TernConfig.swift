@@ -120,7 +120,8 @@ public struct TernConfig: Sendable {
     /// `[auth]` throttling: `delay_after`, `failure_delay_ms`, `max_failures`, `lockout` (seconds).
     public var throttle = LoginThrottle.Settings()
     /// `mynetworks`: trusted client networks (Postfix `mynetworks`) for `permit_mynetworks`.
-    public var mynetworks: [CIDRBlock] = [CIDRBlock("127.0.0.0/8")!, CIDRBlock("::1/128")!]
+    /// Empty by default: nobody relays without AUTH unless the administrator lists networks.
+    public var mynetworks: [CIDRBlock] = []
     /// `log_level`: trace, debug, info, notice, warning, error, critical.
     public var logLevel = "info"
 
