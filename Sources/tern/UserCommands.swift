@@ -17,7 +17,7 @@ struct User: AsyncParsableCommand {
         do { store = try SQLiteMailStore(dataDirectory: config.dataDirectory) } catch {
             throw CLIError("cannot open the store in \(config.dataDirectory): \(error)")
         }
-        return AccountDirectory(store: store, domains: config.domains)
+        return AccountDirectory(store: store, domains: config.domains, usernameFormat: config.usernameFormat)
     }
 
     /// Reads a password: one line from stdin with `--password-stdin`, else prompted twice without echo.
@@ -51,6 +51,7 @@ struct User: AsyncParsableCommand {
     static func fail(_ error: Error) -> Error {
         if let e = error as? AccountError { return CLIError(e.description) }
         if let e = error as? MailStoreError { return CLIError(e.message) }
+        if let e = error as? CLIError { return e }
         return error
     }
 
