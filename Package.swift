@@ -55,6 +55,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .executableTarget(name: "FuzzSMTP", dependencies: ["SMTPProtocol", "MailCore"]),
+        .executableTarget(name: "FuzzIMAP", dependencies: ["IMAPProtocol", "MailCore"]),
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"]),
         .testTarget(name: "SMTPProtocolTests", dependencies: ["SMTPProtocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "IMAPProtocolTests", dependencies: ["IMAPProtocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")]),

@@ -150,6 +150,10 @@ if [ "$BASELINE" = 1 ]; then
   [ -x "$BASE/setup.sh" ] || { echo "no $BASE/setup.sh" >&2; exit 1; }
   log "baseline: Postfix + Dovecot via $BASE/setup.sh (loopback only)"
   "$BASE/setup.sh" all >&2
+  # a new account has no Maildir until its first delivery; bench-smtp.sh -C counts in Maildir/new
+  for d in /home/bob/Maildir /home/bob/Maildir/new /home/bob/Maildir/cur /home/bob/Maildir/tmp; do
+    install -d -o bob -g bob -m 700 "$d"
+  done
   set +e
   bash "$BASE/bench-smtp.sh" -d /home/bob/Maildir -C -c "$S" -l "$L" -m "$M" -r 1 \
     -f alice@remote.test -o "$WORK/baseline-out" 127.0.0.1:25 bob@example.test | tee "$WORK/baseline.txt"

@@ -87,8 +87,8 @@ public enum RelayPolicy {
     ///
     /// Throws `PolicyConfigError` naming the first unknown word. Like Postfix, which refuses to start
     /// without "at least one working instance of reject_unauth_destination, defer_unauth_destination
-    /// or reject", it also throws when the list contains none of those words, since such a list could
-    /// make the server an open relay.
+    /// or reject", it also throws when the list contains none of those words, or when an unconditional
+    /// `permit` comes before all of them (first match wins), since such a list makes an open relay.
     public static func parse(_ words: [String]) throws -> [RelayRestriction] {
         var result: [RelayRestriction] = []
         for word in splitRestrictionWords(words) {
@@ -99,7 +99,9 @@ public enum RelayPolicy {
             result.append(restriction)
         }
         let refusing: Set<RelayRestriction> = [.rejectUnauthDestination, .deferUnauthDestination, .reject]
-        guard result.contains(where: refusing.contains) else {
+        // First match wins: an unconditional `permit` before every refusing word permits everyone.
+        guard let firstRefusal = result.firstIndex(where: refusing.contains),
+              !result[..<firstRefusal].contains(.permit) else {
             throw PolicyConfigError(
                 "relay restrictions must include reject_unauth_destination, defer_unauth_destination or reject; without one the server would be an open relay"
             )

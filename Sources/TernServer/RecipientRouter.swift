@@ -69,11 +69,23 @@ struct RecipientRouter: Sendable {
     /// or the first local account an alias of it points to.
     func defaultOwner(of sender: EmailAddress) async throws -> String? {
         guard isLocal(sender), !sender.isQuoted else { return nil }
-        if let account = try await store.account(address: sender.lookupKey) { return account.address }
-        for target in try await store.aliasTargets(source: sender.lookupKey) {
-            if let account = try await store.account(address: target) { return account.address }
+        for key in lookupKeys(sender) {
+            if let account = try await store.account(address: key) { return account.address }
+            for target in try await store.aliasTargets(source: key) {
+                if let account = try await store.account(address: target) { return account.address }
+            }
         }
         return nil
+    }
+
+    /// The exact address, then the address without its `+tag` (RFC 5233 sub-addressing).
+    func lookupKeys(_ address: EmailAddress) -> [String] {
+        var keys = [address.lookupKey]
+        let localPart = address.localPart
+        if !recipientDelimiter.isEmpty, let cut = localPart.range(of: recipientDelimiter), cut.lowerBound > localPart.startIndex {
+            keys.append("\(localPart[..<cut.lowerBound].lowercased())@\(address.domain)")
+        }
+        return keys
     }
 
     /// Local recipient → (account ids, remote alias targets). Order: alias of the exact address,
@@ -81,11 +93,7 @@ struct RecipientRouter: Sendable {
     func resolve(_ rcpt: EmailAddress) async throws -> ([Int64], [String]) {
         let localPart = rcpt.localPart
         if rcpt.isQuoted || localPart.contains("%") || localPart.contains("!") || localPart.contains("@") { return ([], []) }
-        var keys = [rcpt.lookupKey]
-        if !recipientDelimiter.isEmpty, let cut = localPart.range(of: recipientDelimiter), cut.lowerBound > localPart.startIndex {
-            keys.append("\(localPart[..<cut.lowerBound].lowercased())@\(rcpt.domain)")
-        }
-        for key in keys {
+        for key in lookupKeys(rcpt) {
             let targets = try await store.aliasTargets(source: key)
             if !targets.isEmpty {
                 var accounts: [Int64] = []
