@@ -92,6 +92,11 @@ public struct IMAPCommandFramer: Sendable {
         buffer.append(contentsOf: bytes)
     }
 
+    /// Adds received octets (concrete overload: no generic dispatch per octet).
+    public mutating func append(_ bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+    }
+
     /// Drops every buffered octet and any partly read command; returns how many octets were
     /// buffered. Used after STARTTLS (RFC 9051 §6.2.1: no plaintext pipelined past it may be acted on).
     public mutating func discardBuffered() -> Int {

@@ -36,10 +36,10 @@ public final class SQLiteMailStore: MailStore {
     public func createAccount(address: String, passwordHash: String) async throws -> AccountRecord {
         let address = address.lowercased()
         return try await pool.write { db in
-            if try Row.fetchOne(db, sql: "SELECT id FROM accounts WHERE address = ?", arguments: [address]) != nil {
+            if try Row.fetchOne(db.cachedStatement(sql: "SELECT id FROM accounts WHERE address = ?"), arguments: [address]) != nil {
                 throw MailStoreError(.alreadyExists, "account \(address) already exists")
             }
-            try db.execute(sql: "INSERT INTO accounts(address, password_hash, created_at) VALUES (?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT INTO accounts(address, password_hash, created_at) VALUES (?, ?, ?)").execute(
                            arguments: [address, passwordHash, Int64(Date().timeIntervalSince1970)])
             let id = db.lastInsertedRowID
             for (name, use) in defaultMailboxes {
@@ -50,37 +50,38 @@ public final class SQLiteMailStore: MailStore {
     }
 
     public func account(address: String) async throws -> AccountRecord? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, address, password_hash FROM accounts WHERE address = ?", arguments: [address.lowercased()])
+        // One SELECT is atomic on its own: no snapshot transaction needed (hot path at RCPT and AUTH).
+        try await pool.unsafeRead { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT id, address, password_hash FROM accounts WHERE address = ?"), arguments: [address.lowercased()])
                 .map { AccountRecord(id: $0["id"], address: $0["address"], passwordHash: $0["password_hash"]) }
         }
     }
 
     public func accounts() async throws -> [AccountRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, address, password_hash FROM accounts ORDER BY address")
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT id, address, password_hash FROM accounts ORDER BY address"))
                 .map { AccountRecord(id: $0["id"], address: $0["address"], passwordHash: $0["password_hash"]) }
         }
     }
 
     public func setPasswordHash(address: String, passwordHash: String) async throws {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE accounts SET password_hash = ? WHERE address = ?", arguments: [passwordHash, address.lowercased()])
+            try db.cachedStatement(sql: "UPDATE accounts SET password_hash = ? WHERE address = ?").execute(arguments: [passwordHash, address.lowercased()])
             if db.changesCount == 0 { throw MailStoreError(.notFound, "no account \(address)") }
         }
     }
 
     public func deleteAccount(address: String) async throws {
         let orphans: [String] = try await pool.write { db in
-            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM accounts WHERE address = ?", arguments: [address.lowercased()]) else {
+            guard let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM accounts WHERE address = ?"), arguments: [address.lowercased()]) else {
                 throw MailStoreError(.notFound, "no account \(address)")
             }
-            let fileIDs = try String.fetchAll(db, sql: """
+            let fileIDs = try String.fetchAll(db.cachedStatement(sql: """
                 SELECT DISTINCT file_id FROM messages WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?)
-                """, arguments: [id])
-            try db.execute(sql: "DELETE FROM messages WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?)", arguments: [id])
-            try db.execute(sql: "DELETE FROM mailboxes WHERE account_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM accounts WHERE id = ?", arguments: [id])
+                """), arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM messages WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?)").execute(arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM mailboxes WHERE account_id = ?").execute(arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM accounts WHERE id = ?").execute(arguments: [id])
             return try Self.unreferenced(db, fileIDs)
         }
         orphans.forEach(files.remove)
@@ -127,7 +128,7 @@ public final class SQLiteMailStore: MailStore {
 
     public func mailboxes(accountID: Int64) async throws -> [MailboxRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM mailboxes WHERE account_id = ? ORDER BY name = 'INBOX' DESC, name", arguments: [accountID])
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE account_id = ? ORDER BY name = 'INBOX' DESC, name"), arguments: [accountID])
                 .map(Self.mailboxRecord)
         }
     }
@@ -151,9 +152,9 @@ public final class SQLiteMailStore: MailStore {
             guard let mailbox = try Self.mailboxRow(db, accountID: accountID, name: name) else {
                 throw MailStoreError(.notFound, "no mailbox \(name)")
             }
-            let fileIDs = try String.fetchAll(db, sql: "SELECT DISTINCT file_id FROM messages WHERE mailbox_id = ?", arguments: [mailbox.id])
-            try db.execute(sql: "DELETE FROM messages WHERE mailbox_id = ?", arguments: [mailbox.id])
-            try db.execute(sql: "DELETE FROM mailboxes WHERE id = ?", arguments: [mailbox.id])
+            let fileIDs = try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT file_id FROM messages WHERE mailbox_id = ?"), arguments: [mailbox.id])
+            try db.cachedStatement(sql: "DELETE FROM messages WHERE mailbox_id = ?").execute(arguments: [mailbox.id])
+            try db.cachedStatement(sql: "DELETE FROM mailboxes WHERE id = ?").execute(arguments: [mailbox.id])
             return (try Self.unreferenced(db, fileIDs), mailbox.id)
         }
         orphans.forEach(files.remove)
@@ -171,29 +172,29 @@ public final class SQLiteMailStore: MailStore {
             if from == "INBOX" {
                 // RFC 9051 §6.3.6: renaming INBOX moves its messages to a new mailbox; INBOX stays, empty.
                 let target = try Self.insertMailbox(db, accountID: accountID, name: to, specialUse: nil)
-                let rows = try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE mailbox_id = ? ORDER BY uid", arguments: [source.id])
+                let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM messages WHERE mailbox_id = ? ORDER BY uid"), arguments: [source.id])
                 for row in rows {
                     let current = try Self.mailboxRow(db, accountID: accountID, name: to) ?? target
                     _ = try Self.insertMessage(db, mailbox: current, fileID: row["file_id"], size: row["size"],
                                                internalDate: row["internal_date"], flags: Self.splitFlags(row["flags"]))
                 }
-                try db.execute(sql: "DELETE FROM messages WHERE mailbox_id = ?", arguments: [source.id])
+                try db.cachedStatement(sql: "DELETE FROM messages WHERE mailbox_id = ?").execute(arguments: [source.id])
                 return
             }
-            try db.execute(sql: "UPDATE mailboxes SET name = ?, uid_validity = uid_validity + 1 WHERE id = ?", arguments: [to, source.id])
+            try db.cachedStatement(sql: "UPDATE mailboxes SET name = ?, uid_validity = uid_validity + 1 WHERE id = ?").execute(arguments: [to, source.id])
             let prefix = from + "/"
-            let children = try Row.fetchAll(db, sql: "SELECT id, name FROM mailboxes WHERE account_id = ? AND substr(name, 1, ?) = ?",
+            let children = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, name FROM mailboxes WHERE account_id = ? AND substr(name, 1, ?) = ?"),
                                             arguments: [accountID, prefix.count, prefix])
             for child in children {
                 let name: String = child["name"]
-                try db.execute(sql: "UPDATE mailboxes SET name = ? WHERE id = ?", arguments: [to + "/" + name.dropFirst(prefix.count), child["id"] as Int64])
+                try db.cachedStatement(sql: "UPDATE mailboxes SET name = ? WHERE id = ?").execute(arguments: [to + "/" + name.dropFirst(prefix.count), child["id"] as Int64])
             }
         }
     }
 
     public func setSubscribed(accountID: Int64, name: String, subscribed: Bool) async throws {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE mailboxes SET subscribed = ? WHERE account_id = ? AND name = ?", arguments: [subscribed, accountID, name])
+            try db.cachedStatement(sql: "UPDATE mailboxes SET subscribed = ? WHERE account_id = ? AND name = ?").execute(arguments: [subscribed, accountID, name])
             if db.changesCount == 0 { throw MailStoreError(.notFound, "no mailbox \(name)") }
         }
     }
@@ -202,10 +203,10 @@ public final class SQLiteMailStore: MailStore {
 
     public func snapshot(mailboxID: Int64) async throws -> MailboxSnapshot {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM mailboxes WHERE id = ?", arguments: [mailboxID]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [mailboxID]) else {
                 throw MailStoreError(.notFound, "mailbox no longer exists")
             }
-            let messages = try Row.fetchAll(db, sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid",
+            let messages = try Row.fetchAll(db.cachedStatement(sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid"),
                                             arguments: [mailboxID]).map(Self.messageRecord)
             return MailboxSnapshot(mailbox: Self.mailboxRecord(row), messages: messages)
         }
@@ -220,14 +221,14 @@ public final class SQLiteMailStore: MailStore {
             let modseq = try Self.bumpModSeq(db, mailboxID: mailboxID)
             var out: [MessageRecord] = []
             for uid in uids {
-                guard let row = try Row.fetchOne(db, sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? AND uid = ?",
+                guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? AND uid = ?"),
                                                  arguments: [mailboxID, uid]) else { continue }
                 var record = Self.messageRecord(row)
                 let updated = FlagSet.apply(operation, flags, to: record.flags)
                 if updated != record.flags {
                     record.flags = updated
                     record.modSeq = modseq
-                    try db.execute(sql: "UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?",
+                    try db.cachedStatement(sql: "UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?").execute(
                                    arguments: [updated.joined(separator: " "), modseq, mailboxID, uid])
                 }
                 out.append(record)
@@ -244,8 +245,8 @@ public final class SQLiteMailStore: MailStore {
             var removed: [UInt32] = []
             var fileIDs: [String] = []
             for uid in uids.sorted() {
-                guard let fileID = try String.fetchOne(db, sql: "SELECT file_id FROM messages WHERE mailbox_id = ? AND uid = ?", arguments: [mailboxID, uid]) else { continue }
-                try db.execute(sql: "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?", arguments: [mailboxID, uid])
+                guard let fileID = try String.fetchOne(db.cachedStatement(sql: "SELECT file_id FROM messages WHERE mailbox_id = ? AND uid = ?"), arguments: [mailboxID, uid]) else { continue }
+                try db.cachedStatement(sql: "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?").execute(arguments: [mailboxID, uid])
                 removed.append(uid)
                 fileIDs.append(fileID)
             }
@@ -260,7 +261,7 @@ public final class SQLiteMailStore: MailStore {
         let id = MessageID.make()
         try await CommitQueue.blocking { [files] in try files.writeMessage(id: id, bytes: bytes) }
         let uid: UInt32 = try await pool.write { db in
-            guard let mailbox = try Row.fetchOne(db, sql: "SELECT * FROM mailboxes WHERE id = ?", arguments: [mailboxID]).map(Self.mailboxRecord) else {
+            guard let mailbox = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [mailboxID]).map(Self.mailboxRecord) else {
                 throw MailStoreError(.notFound, "mailbox no longer exists")
             }
             return try Self.insertMessage(db, mailbox: mailbox, fileID: id, size: bytes.count, internalDate: internalDate, flags: flags)
@@ -271,15 +272,15 @@ public final class SQLiteMailStore: MailStore {
 
     public func copy(mailboxID: Int64, uids: [UInt32], to target: Int64) async throws -> [(UInt32, UInt32)] {
         let pairs: [(UInt32, UInt32)] = try await pool.write { db in
-            guard let mailbox = try Row.fetchOne(db, sql: "SELECT * FROM mailboxes WHERE id = ?", arguments: [target]).map(Self.mailboxRecord) else {
+            guard let mailbox = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [target]).map(Self.mailboxRecord) else {
                 throw MailStoreError(.notFound, "target mailbox no longer exists")
             }
             var pairs: [(UInt32, UInt32)] = []
             for uid in uids.sorted() {
-                guard let row = try Row.fetchOne(db, sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? AND uid = ?",
+                guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? AND uid = ?"),
                                                  arguments: [mailboxID, uid]) else { continue }
                 let m = Self.messageRecord(row)
-                let current = try Row.fetchOne(db, sql: "SELECT * FROM mailboxes WHERE id = ?", arguments: [target]).map(Self.mailboxRecord) ?? mailbox
+                let current = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [target]).map(Self.mailboxRecord) ?? mailbox
                 pairs.append((uid, try Self.insertMessage(db, mailbox: current, fileID: m.fileID, size: m.size, internalDate: m.internalDate, flags: m.flags)))
             }
             return pairs

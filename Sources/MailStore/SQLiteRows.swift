@@ -20,14 +20,14 @@ extension SQLiteMailStore {
     }
 
     static func mailboxRow(_ db: Database, accountID: Int64, name: String) throws -> MailboxRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM mailboxes WHERE account_id = ? AND name = ?", arguments: [accountID, name]).map(mailboxRecord)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE account_id = ? AND name = ?"), arguments: [accountID, name]).map(mailboxRecord)
     }
 
     /// New mailbox; UIDVALIDITY from the clock (RFC 9051 §2.3.1.1: must change if UIDs are reused).
     static func insertMailbox(_ db: Database, accountID: Int64, name: String, specialUse: String?) throws -> MailboxRecord {
-        let maxValidity = try Int64.fetchOne(db, sql: "SELECT MAX(uid_validity) FROM mailboxes") ?? 0
+        let maxValidity = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(uid_validity) FROM mailboxes")) ?? 0
         let validity = max(Int64(Date().timeIntervalSince1970) & 0x7FFF_FFFF, maxValidity + 1)
-        try db.execute(sql: "INSERT INTO mailboxes(account_id, name, special_use, uid_validity) VALUES (?, ?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT INTO mailboxes(account_id, name, special_use, uid_validity) VALUES (?, ?, ?, ?)").execute(
                        arguments: [accountID, name, specialUse, validity])
         return MailboxRecord(id: db.lastInsertedRowID, accountID: accountID, name: name, specialUse: specialUse,
                              uidValidity: UInt32(validity), uidNext: 1, highestModSeq: 1, subscribed: true)
@@ -35,26 +35,26 @@ extension SQLiteMailStore {
 
     /// Adds one message row with the mailbox's next UID and a new MODSEQ; returns the UID.
     static func insertMessage(_ db: Database, mailbox: MailboxRecord, fileID: String, size: Int, internalDate: Int64, flags: [String]) throws -> UInt32 {
-        guard let row = try Row.fetchOne(db, sql: "SELECT uid_next, highest_modseq FROM mailboxes WHERE id = ?", arguments: [mailbox.id]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT uid_next, highest_modseq FROM mailboxes WHERE id = ?"), arguments: [mailbox.id]) else {
             throw MailStoreError(.notFound, "mailbox no longer exists")
         }
         let uid: Int64 = row["uid_next"]
         let modseq: Int64 = (row["highest_modseq"] as Int64) + 1
-        try db.execute(sql: "UPDATE mailboxes SET uid_next = ?, highest_modseq = ? WHERE id = ?", arguments: [uid + 1, modseq, mailbox.id])
-        try db.execute(sql: "INSERT INTO messages(mailbox_id, uid, file_id, size, internal_date, flags, modseq) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        try db.cachedStatement(sql: "UPDATE mailboxes SET uid_next = ?, highest_modseq = ? WHERE id = ?").execute(arguments: [uid + 1, modseq, mailbox.id])
+        try db.cachedStatement(sql: "INSERT INTO messages(mailbox_id, uid, file_id, size, internal_date, flags, modseq) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(
                        arguments: [mailbox.id, uid, fileID, size, internalDate, FlagSet.apply(.replace, flags, to: []).joined(separator: " "), modseq])
         return UInt32(truncatingIfNeeded: uid)
     }
 
     static func bumpModSeq(_ db: Database, mailboxID: Int64) throws -> Int64 {
-        try db.execute(sql: "UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ?", arguments: [mailboxID])
-        return try Int64.fetchOne(db, sql: "SELECT highest_modseq FROM mailboxes WHERE id = ?", arguments: [mailboxID]) ?? 1
+        try db.cachedStatement(sql: "UPDATE mailboxes SET highest_modseq = highest_modseq + 1 WHERE id = ?").execute(arguments: [mailboxID])
+        return try Int64.fetchOne(db.cachedStatement(sql: "SELECT highest_modseq FROM mailboxes WHERE id = ?"), arguments: [mailboxID]) ?? 1
     }
 
     /// Of `fileIDs`, those no message row references any more (their files can be deleted after commit).
     static func unreferenced(_ db: Database, _ fileIDs: [String]) throws -> [String] {
         try fileIDs.filter {
-            try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM messages WHERE file_id = ?) + (SELECT COUNT(*) FROM queue WHERE file_id = ?)",
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT (SELECT COUNT(*) FROM messages WHERE file_id = ?) + (SELECT COUNT(*) FROM queue WHERE file_id = ?)"),
                              arguments: [$0, $0]) == 0
         }
     }

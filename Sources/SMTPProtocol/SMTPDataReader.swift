@@ -56,9 +56,20 @@ public struct SMTPDataReader: Sendable {
 
     /// Reads content from `input`, appending message octets to `output`.
     /// Stops right after the end-of-data indicator; `Progress.consumed` tells how far.
-    public mutating func consume<C: Collection>(_ input: C, into output: inout [UInt8]) -> Progress where C.Element == UInt8, C.Index == Int {
-        var i = input.startIndex
-        while i < input.endIndex {
+    public mutating func consume(_ input: ArraySlice<UInt8>, into output: inout [UInt8]) -> Progress {
+        input.withUnsafeBufferPointer { consume($0, into: &output) }
+    }
+
+    /// Same as `consume(_:into:)` for a whole array.
+    public mutating func consume(_ input: [UInt8], into output: inout [UInt8]) -> Progress {
+        input.withUnsafeBufferPointer { consume($0, into: &output) }
+    }
+
+    /// The byte loop, on contiguous memory (no generic dispatch per octet).
+    public mutating func consume(_ input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) -> Progress {
+        var i = 0
+        let count = input.count
+        while i < count {
             let b = input[i]
             i += 1
             if pendingCR {
@@ -67,7 +78,7 @@ public struct SMTPDataReader: Sendable {
                     if dot == .dotSeen {
                         dot = .none
                         if lineStartAfterCRLF {
-                            return Progress(consumed: i - input.startIndex, finished: true)
+                            return Progress(consumed: i, finished: true)
                         }
                         emit(UInt8(ascii: "."), &output)
                     }
@@ -89,7 +100,7 @@ public struct SMTPDataReader: Sendable {
             if maxLineLength > 0, lineLength + 2 > maxLineLength { sawLongLine = true }
             emit(b, &output)
         }
-        return Progress(consumed: i - input.startIndex, finished: false)
+        return Progress(consumed: count, finished: false)
     }
 
     private mutating func bare(_ output: inout [UInt8], cr: Bool) {

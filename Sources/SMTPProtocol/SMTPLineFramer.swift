@@ -26,7 +26,10 @@ public struct SMTPLineFramer: Sendable {
     }
 
     /// Adds received octets.
-    public mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+    public mutating func append(_ bytes: [UInt8]) { append(bytes[...]) }
+
+    /// Adds received octets.
+    public mutating func append(_ bytes: ArraySlice<UInt8>) {
         if start > 4096, start * 2 > buffer.count {
             buffer.removeSubrange(0..<start)
             scanned -= start

@@ -31,6 +31,10 @@ public struct TernLogHandler: LogHandler {
         clock_gettime(CLOCK_REALTIME, &ts)
         let c = CivilDate(secondsSince1970: Int64(ts.tv_sec))
         let ms = Int(ts.tv_nsec / 1_000_000)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year, c.month, c.day, c.hour, c.minute, c.second, ms)
+        func pad(_ n: Int, _ width: Int) -> String {
+            let digits = String(n)
+            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        }
+        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2)).\(pad(ms, 3))Z"
     }
 }
