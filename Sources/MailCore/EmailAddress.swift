@@ -26,7 +26,8 @@ public struct EmailAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// `local@domain`, quoting the local part when it needs it (RFC 5321 §4.1.2).
     public var description: String {
-        "\(EmailAddress.needsQuoting(localPart) ? EmailAddress.quote(localPart) : localPart)@\(domain)"
+        let local = EmailAddress.needsQuoting(localPart) ? EmailAddress.quote(localPart) : localPart
+        return domain.isEmpty ? local : "\(local)@\(domain)" // `<Postmaster>` has no domain (RFC 5321 §4.1.1.3)
     }
 
     /// Whether the address contains non-ASCII characters and so needs SMTPUTF8 (RFC 6531 §3.2).

@@ -12,7 +12,8 @@ public enum ConfigLoader {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError("\(path): cannot read the configuration file")
         }
-        var config = try parse(String(decoding: data, as: UTF8.self), source: path)
+        let text = String(decoding: data, as: UTF8.self)
+        var config = try parse(text, source: path)
         // Relative paths are relative to the configuration file's directory.
         let base = (path as NSString).deletingLastPathComponent
         func resolve(_ p: String) -> String {
@@ -22,6 +23,16 @@ public enum ConfigLoader {
         config.tlsCertificate = config.tlsCertificate.map(resolve)
         config.tlsKey = config.tlsKey.map(resolve)
         config.smtp.senderLoginMaps = config.smtp.senderLoginMaps.map(resolve)
+        // Files named by the config must be readable now, reported with the key's line.
+        var reader = Reader(text: text, source: path)
+        let files: [(String, String, String?)] = [("cert", "tls", config.tlsCertificate), ("key", "tls", config.tlsKey),
+                                                  ("sender_login_maps", "smtp", config.smtp.senderLoginMaps)]
+        for (key, section, file) in files {
+            guard let file, !FileManager.default.isReadableFile(atPath: file) else { continue }
+            let why = FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file"
+            reader.problem(key, section, "file \(file) cannot be read (\(why))")
+        }
+        if !reader.problems.isEmpty { throw ConfigError(reader.problems.joined(separator: "\n")) }
         return config
     }
 
@@ -60,7 +71,7 @@ public enum ConfigLoader {
             config.tlsCertificate = reader.string(tls, "cert", section: "tls")
             config.tlsKey = reader.string(tls, "key", section: "tls")
             if (config.tlsCertificate == nil) != (config.tlsKey == nil) {
-                reader.problem(config.tlsCertificate == nil ? "cert" : "key", "tls", "cert and key must be given together")
+                reader.problem(config.tlsCertificate == nil ? "key" : "cert", "tls", "is set without \(config.tlsCertificate == nil ? "cert" : "key"): cert and key must be given together")
             }
         }
         if let listen = reader.table(root, "listen") {

@@ -93,7 +93,12 @@ final class IMAPServerHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        shared.logger.info("connection error from [\(clientAddress)]: \(error)")
+        if let ssl = error as? NIOSSLError, case .uncleanShutdown = ssl {
+            // A client that closes TCP without close_notify: common and harmless.
+            shared.logger.debug("unclean TLS shutdown from [\(clientAddress)]")
+        } else {
+            shared.logger.info("connection error from [\(clientAddress)]: \(error)")
+        }
         context.close(promise: nil)
     }
 

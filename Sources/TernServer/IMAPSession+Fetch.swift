@@ -27,12 +27,15 @@ extension IMAPSession {
             }
         }
         let indexes = resolve(set, byUID: byUID, in: sel.messages)
+        var newlySeen = Set<Int>()
         if setsSeen {
             let unseen = indexes.filter { !sel.messages[$0].flags.contains("\\Seen") }.map { sel.messages[$0].uid }
             if !unseen.isEmpty {
                 let updated = try await store.updateFlags(mailboxID: sel.mailbox.id, uids: unseen, operation: .add, flags: ["\\Seen"])
                 let byUIDMap = Dictionary(updated.map { ($0.uid, $0.flags) }, uniquingKeysWith: { a, _ in a })
-                for i in indexes { if let f = byUIDMap[sel.messages[i].uid] { sel.messages[i].flags = f } }
+                for i in indexes {
+                    if let f = byUIDMap[sel.messages[i].uid] { sel.messages[i].flags = f; newlySeen.insert(i) }
+                }
                 selected = sel
                 _ = changes.take() // our own change: already reflected
             }
@@ -51,6 +54,9 @@ extension IMAPSession {
             var items: [[UInt8]] = []
             for attribute in attributes {
                 items.append(render(attribute, record: record, message: parsed))
+            }
+            if newlySeen.contains(index), !attributes.contains(.flags) {
+                items.append(render(.flags, record: record, message: parsed)) // RFC 3501 §6.4.5: report the implicit \Seen
             }
             var line = Array("* \(index + 1) FETCH (".utf8)
             for (i, item) in items.enumerated() {

@@ -10,6 +10,10 @@ extension IMAPSession {
         let tag = command.tag
         var step = IMAPStep()
         guard var sel = selected else { return notInState(tag) }
+        if let set = Self.sequenceArgument(command.kind), !Self.isValid(set, count: sel.messages.count) {
+            step.line("\(tag) BAD Invalid sequence number: the mailbox has \(sel.messages.count) message(s)")
+            return step
+        }
         do {
             switch command.kind {
             case .expunge, .uidExpunge:
@@ -81,6 +85,24 @@ extension IMAPSession {
             step.line("\(tag) NO [SERVERBUG] \(error)")
         }
         return step
+    }
+
+    /// The sequence-number set of a non-UID FETCH/STORE/COPY/MOVE, nil otherwise.
+    static func sequenceArgument(_ kind: IMAPCommandKind) -> IMAPSequenceSet? {
+        switch kind {
+        case .fetch(let set, _, false), .store(let set, _, false), .copy(let set, _, false), .move(let set, _, false): return set
+        default: return nil
+        }
+    }
+
+    /// RFC 9051 §9 `seq-number`: a number above the message count is an error (`*` is always fine).
+    static func isValid(_ set: IMAPSequenceSet, count: Int) -> Bool {
+        set.ranges.allSatisfy { range in
+            [range.low, range.high].allSatisfy { bound in
+                if case .number(let n) = bound { return n <= count }
+                return true
+            }
+        }
     }
 
     /// Indexes (0-based) of the messages a sequence set names, ascending, without duplicates.

@@ -57,6 +57,10 @@ struct RecipientRouter: Sendable {
             }
             let (accounts, remote) = try await resolve(rcpt)
             guard !accounts.isEmpty || !remote.isEmpty else {
+                if rcpt.localPart.lowercased() == "postmaster" {
+                    // RFC 5321 §4.5.1 requires a postmaster; say how to configure one.
+                    return Verdict(reply: SMTPReply(550, "5.1.1", "<\(recipient)>: Recipient address rejected: no postmaster configured (tern alias add postmaster@\(rcpt.domain) ADDRESS)"))
+                }
                 return Verdict(reply: SMTPReply(550, "5.1.1", "<\(recipient)>: Recipient address rejected: User unknown in local recipient table"))
             }
             return Verdict(reply: SMTPReply(250, "2.1.5", "Ok"), localAccounts: accounts, remote: remote)

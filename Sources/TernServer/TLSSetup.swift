@@ -71,7 +71,7 @@ public enum TLSSetup {
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         tls.minimumTLSVersion = .tlsv12
         do { return try NIOSSLContext(configuration: tls) } catch {
-            throw ConfigError("[tls]: certificate and key do not work together (\(error))")
+            throw ConfigError("[tls] cert \(files.certificate) and key \(files.key) cannot be used together: does the key belong to the certificate? (\(error))")
         }
     }
 }

@@ -41,9 +41,11 @@ public enum TernRuntime {
                                     recipientDelimiter: config.smtp.recipientDelimiter))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
         var channels: [Channel] = []
+        var current = ""
         do {
             for role in ListenerRole.allCases {
                 for address in config.listen[role] ?? [] {
+                    current = "\(role.rawValue) on \(address)"
                     let channel = try await bind(role: role, address: address, config: config, group: group,
                                                  shared: shared, ssl: ssl, logger: logger)
                     let bound = channel.localAddress.map { "\($0.ipAddress ?? address.host):\($0.port ?? address.port)" } ?? address.description
@@ -54,7 +56,8 @@ public enum TernRuntime {
         } catch {
             for c in channels { try? await c.close() }
             try? await group.shutdownGracefully()
-            throw ConfigError("cannot listen: \(error)")
+            let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
+            throw ConfigError("cannot listen \(current) ([listen] \(current.split(separator: " ").first ?? "")): \(reason)")
         }
         if channels.isEmpty { logger.warning("no listeners configured in [listen]") }
         await waitForTermination(logger: logger)

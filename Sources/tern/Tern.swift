@@ -14,8 +14,10 @@ struct Tern: AsyncParsableCommand {
 
 /// `--config PATH`, shared by every command.
 struct ConfigOption: ParsableArguments {
+    static let defaultPath = "/etc/tern/tern.toml"
+
     @Option(name: .long, help: "Path of tern.toml.")
-    var config: String = "/etc/tern/tern.toml"
+    var config: String = ConfigOption.defaultPath
 
     func load() throws -> TernConfig {
         do { return try ConfigLoader.load(path: config) } catch let error as ConfigError {
@@ -42,7 +44,12 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         var path = options.config
-        if dev { path = try DevSetup.prepare() }
+        if dev {
+            guard path == ConfigOption.defaultPath else {
+                throw CLIError("--dev uses ./tern-dev/tern.toml; run either `tern serve --dev` or `tern serve --config \(path)`")
+            }
+            path = try DevSetup.prepare()
+        }
         let config: TernConfig
         do { config = try ConfigLoader.load(path: path) } catch let error as ConfigError {
             FileHandle.standardError.write(Data("tern: configuration refused:\n\(error.message)\n".utf8))
@@ -75,6 +82,9 @@ struct Check: AsyncParsableCommand {
             for role in ListenerRole.allCases {
                 let addresses = config.listen[role] ?? []
                 print("  listen \(role.rawValue): \(addresses.isEmpty ? "off" : addresses.map(\.description).joined(separator: ", "))")
+            }
+            if config.listen.values.allSatisfy(\.isEmpty) {
+                print("  warning: no listener is configured in [listen]; the server would accept no connections")
             }
         } catch let error as ConfigError {
             print("config refused: \(options.config)")

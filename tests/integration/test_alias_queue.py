@@ -69,7 +69,7 @@ def test_alias_add_list_deliver_delete(srv):
     assert srv.cli("alias", "delete", "postmaster@example.test").returncode != 0
     replies, _ = send(srv, ["postmaster@example.test"])
     assert replies == [["550 5.1.1 <postmaster@example.test>: Recipient address rejected: "
-                        "User unknown in local recipient table"]]
+                        "no postmaster configured (tern alias add postmaster@example.test ADDRESS)"]]
 
 
 def test_subaddressing(srv, make):
