@@ -17,7 +17,7 @@ public struct AccountDirectory: Sendable {
 
     public init(store: any MailStore, domains: [String], usernameFormat: String = "%Lu") {
         self.store = store
-        self.domains = domains.map { $0.lowercased() }
+        self.domains = domains.map { IDNA.toASCII($0.lowercased()) ?? $0.lowercased() } // A-labels (RFC 5890)
         self.usernameFormat = usernameFormat
     }
 
@@ -55,7 +55,7 @@ public struct AccountDirectory: Sendable {
         guard let parsed = EmailAddress(parsing: address), !parsed.isQuoted, !parsed.isAddressLiteral else {
             throw AccountError.invalidAddress(address)
         }
-        guard domains.contains(parsed.domain) else { throw AccountError.addressOutsideDomains(address, domains) }
+        guard domains.contains(parsed.asciiDomain) else { throw AccountError.addressOutsideDomains(address, domains) }
         return parsed.lookupKey
     }
 
@@ -85,7 +85,7 @@ public struct AccountDirectory: Sendable {
     public func account(forLogin login: String) async throws -> AccountRecord? {
         let name = formatLogin(login).lowercased()
         if name.contains("@") {
-            guard let parsed = EmailAddress(parsing: name), domains.contains(parsed.domain) else { return nil }
+            guard let parsed = EmailAddress(parsing: name), domains.contains(parsed.asciiDomain) else { return nil }
             return try await store.account(address: parsed.lookupKey)
         }
         guard let primary = domains.first else { return nil }

@@ -33,8 +33,12 @@ public struct EmailAddress: Hashable, Sendable, CustomStringConvertible {
     /// Whether the address contains non-ASCII characters and so needs SMTPUTF8 (RFC 6531 §3.2).
     public var needsSMTPUTF8: Bool { !localPart.utf8.allSatisfy { $0 < 0x80 } || !domain.utf8.allSatisfy { $0 < 0x80 } }
 
-    /// The canonical lookup key for local accounts: `localpart@domain`, both lowercased.
-    public var lookupKey: String { "\(localPart.lowercased())@\(domain)" }
+    /// The domain in A-label form (RFC 5890), e.g. `xn--fsqu00a.xn--0zwm56d`; the form used for
+    /// every comparison with local domains.
+    public var asciiDomain: String { IDNA.toASCII(domain) ?? domain }
+
+    /// The canonical lookup key for local accounts: lowercased local part `@` A-label domain.
+    public var lookupKey: String { "\(localPart.lowercased())@\(asciiDomain)" }
 
     /// Parses `local@domain` without angle brackets (RFC 5321 §4.1.2 `Mailbox`).
     /// Returns nil on any syntax error.

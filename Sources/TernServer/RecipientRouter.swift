@@ -31,7 +31,7 @@ struct RecipientRouter: Sendable {
     var store: any MailStore { directory.store }
 
     func isLocal(_ address: EmailAddress) -> Bool {
-        !address.isAddressLiteral && directory.domains.contains(address.domain)
+        !address.isAddressLiteral && directory.domains.contains(address.asciiDomain)
     }
 
     func decide(_ recipient: EmailAddress, sender: ReversePath, clientAddress: String, authenticatedUser: String?) async -> Verdict {
@@ -87,7 +87,7 @@ struct RecipientRouter: Sendable {
         var keys = [address.lookupKey]
         let localPart = address.localPart
         if !recipientDelimiter.isEmpty, let cut = localPart.range(of: recipientDelimiter), cut.lowerBound > localPart.startIndex {
-            keys.append("\(localPart[..<cut.lowerBound].lowercased())@\(address.domain)")
+            keys.append("\(localPart[..<cut.lowerBound].lowercased())@\(address.asciiDomain)")
         }
         return keys
     }
