@@ -28,6 +28,8 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .target(name: "SASL"),
+        .systemLibrary(name: "CUnbound", pkgConfig: "libunbound", providers: [.apt(["libunbound-dev", "libevent-dev"])]),
+        .target(name: "DNS", dependencies: ["MailCore", "CUnbound"]),
         .systemLibrary(name: "CXCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
         .target(name: "MailStore", dependencies: [
             "MailCore",
@@ -38,8 +40,16 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Policy", dependencies: ["MailCore", "SMTPProtocol"]),
+        .target(name: "Delivery", dependencies: [
+            "MailCore", "SMTPProtocol", "MailStore", "DNS",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "TernServer", dependencies: [
-            "MailCore", "SMTPProtocol", "IMAPProtocol", "SASL", "MailStore", "Accounts", "Policy",
+            "MailCore", "SMTPProtocol", "IMAPProtocol", "SASL", "MailStore", "Accounts", "Policy", "Delivery", "DNS",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -63,6 +73,8 @@ let package = Package(
         .testTarget(name: "SASLTests", dependencies: ["SASL"]),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore"]),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "MailStore"]),
+        .testTarget(name: "DNSTests", dependencies: ["DNS"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "DNS", "MailStore", "MailCore", "SMTPProtocol"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "MailCore", "SMTPProtocol"]),
         .testTarget(name: "TernServerTests", dependencies: ["TernServer"]),
     ]

@@ -30,6 +30,23 @@ public protocol MailStore: Sendable {
     /// Messages waiting in the outbound queue, oldest first (`tern queue list`).
     func queuedMessages() async throws -> [QueueRecord]
 
+    /// Leases queue entries that are due (`next attempt <= now`), oldest first, at most `limit`: their
+    /// next attempt moves to `leaseUntil` so that no other worker takes them meanwhile (a crash
+    /// simply lets the lease expire). Only recipients still `pending` are returned.
+    func leaseDueQueueEntries(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [QueueEntry]
+    /// Records an attempt: `delivered` and `failed` recipients leave the pending set (their status is
+    /// kept for logs); the entry is removed once no recipient is pending. `nextAttempt` applies when
+    /// some remain. Returns the number of recipients still pending.
+    @discardableResult
+    func recordQueueAttempt(id: String, delivered: [String], failed: [String], nextAttempt: Int64, lastError: String?) async throws -> Int
+    /// Records final per-recipient results as soon as they are known (before the attempt ends), so
+    /// a crash never causes a second delivery to a host that already answered 250.
+    func markQueueRecipients(id: String, delivered: [String], failed: [String]) async throws
+    /// Marks that the "delayed" notice was sent for this entry.
+    func markDelayWarned(id: String) async throws
+    /// The earliest `next attempt` in the queue, nil when empty.
+    func nextQueueAttempt() async throws -> Int64?
+
     // MARK: Aliases
     /// Adds `source → target` (both lowercased addresses). Throws `.alreadyExists` for a duplicate pair.
     func addAlias(source: String, target: String) async throws
@@ -162,6 +179,22 @@ public struct QueueRecord: Sendable, Equatable {
             && a.recipients.map(\.0) == b.recipients.map(\.0) && a.recipients.map(\.1) == b.recipients.map(\.1)
             && a.attempts == b.attempts && a.lastError == b.lastError
     }
+}
+
+/// A queue entry as the delivery engine sees it.
+public struct QueueEntry: Sendable, Equatable {
+    public var id: String
+    public var fileID: String
+    /// Seconds since 1970 UTC.
+    public var arrival: Int64
+    public var size: Int
+    /// `<>` or `<a@b>`.
+    public var reversePath: String
+    public var authenticatedUser: String?
+    /// Recipients not yet delivered or failed.
+    public var pendingRecipients: [String]
+    public var attempts: Int
+    public var delayWarned: Bool
 }
 
 /// One alias pair.

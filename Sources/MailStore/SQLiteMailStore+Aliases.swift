@@ -56,4 +56,65 @@ extension SQLiteMailStore {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO queue_recipients(queue_id, recipient) VALUES (?, ?)").execute(arguments: [id, recipient])
         }
     }
+
+    public func leaseDueQueueEntries(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [QueueEntry] {
+        try await pool.write { db in
+            let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM queue WHERE next_attempt <= ? ORDER BY next_attempt, arrival LIMIT ?"),
+                                        arguments: [now, limit])
+            return try rows.map { row in
+                let id: String = row["id"]
+                try db.cachedStatement(sql: "UPDATE queue SET next_attempt = ? WHERE id = ?").execute(arguments: [leaseUntil, id])
+                let pending = try String.fetchAll(db.cachedStatement(sql: "SELECT recipient FROM queue_recipients WHERE queue_id = ? AND status = 'pending' ORDER BY rowid"),
+                                                  arguments: [id])
+                return QueueEntry(id: id, fileID: row["file_id"], arrival: row["arrival"], size: row["size"], reversePath: row["sender"],
+                                  authenticatedUser: row["authenticated_user"], pendingRecipients: pending, attempts: row["attempts"],
+                                  delayWarned: row["delay_warned"])
+            }
+        }
+    }
+
+    @discardableResult
+    public func recordQueueAttempt(id: String, delivered: [String], failed: [String], nextAttempt: Int64, lastError: String?) async throws -> Int {
+        let (remaining, orphans): (Int, [String]) = try await pool.write { db in
+            for r in delivered {
+                try db.cachedStatement(sql: "UPDATE queue_recipients SET status = 'sent' WHERE queue_id = ? AND recipient = ?").execute(arguments: [id, r])
+            }
+            for r in failed {
+                try db.cachedStatement(sql: "UPDATE queue_recipients SET status = 'failed' WHERE queue_id = ? AND recipient = ?").execute(arguments: [id, r])
+            }
+            let pending = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM queue_recipients WHERE queue_id = ? AND status = 'pending'"),
+                                           arguments: [id]) ?? 0
+            if pending == 0 {
+                let fileID = try String.fetchOne(db.cachedStatement(sql: "SELECT file_id FROM queue WHERE id = ?"), arguments: [id])
+                try db.cachedStatement(sql: "DELETE FROM queue_recipients WHERE queue_id = ?").execute(arguments: [id])
+                try db.cachedStatement(sql: "DELETE FROM queue WHERE id = ?").execute(arguments: [id])
+                return (0, try Self.unreferenced(db, fileID.map { [$0] } ?? []))
+            }
+            try db.cachedStatement(sql: "UPDATE queue SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?")
+                .execute(arguments: [nextAttempt, lastError, id])
+            return (pending, [])
+        }
+        orphans.forEach(files.remove)
+        return remaining
+    }
+
+    public func markQueueRecipients(id: String, delivered: [String], failed: [String]) async throws {
+        try await pool.write { db in
+            for (list, status) in [(delivered, "sent"), (failed, "failed")] {
+                for r in list {
+                    try db.cachedStatement(sql: "UPDATE queue_recipients SET status = ? WHERE queue_id = ? AND recipient = ?").execute(arguments: [status, id, r])
+                }
+            }
+        }
+    }
+
+    public func markDelayWarned(id: String) async throws {
+        try await pool.write { db in
+            try db.cachedStatement(sql: "UPDATE queue SET delay_warned = 1 WHERE id = ?").execute(arguments: [id])
+        }
+    }
+
+    public func nextQueueAttempt() async throws -> Int64? {
+        try await pool.read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(next_attempt) FROM queue")) }
+    }
 }

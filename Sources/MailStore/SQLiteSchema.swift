@@ -64,6 +64,12 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v3-queue-delivery") { db in
+            try db.execute(sql: """
+                ALTER TABLE queue ADD COLUMN delay_warned INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX queue_due ON queue(next_attempt);
+                """)
+        }
         return migrator
     }
 }

@@ -1,3 +1,4 @@
+import Delivery
 import Foundation
 import MailCore
 import Policy
@@ -57,7 +58,7 @@ public enum ConfigLoader {
         if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(config.logLevel) {
             reader.problem("log_level", nil, "must be one of trace, debug, info, notice, warning, error, critical")
         }
-        reader.allow(root, ["hostname", "domains", "data_dir", "log_level", "mynetworks", "tls", "listen", "smtp", "imap", "limits", "auth"], section: nil)
+        reader.allow(root, ["hostname", "domains", "data_dir", "log_level", "mynetworks", "tls", "listen", "smtp", "imap", "limits", "auth", "outbound", "dns"], section: nil)
         if let nets = reader.stringArray(root, "mynetworks", section: nil) {
             var blocks: [CIDRBlock] = []
             for n in nets {
@@ -149,6 +150,48 @@ public enum ConfigLoader {
             reader.int(limits, "max_connections", "limits", min: 1, into: &config.limits.maxConnections)
             reader.int(limits, "max_connections_per_ip", "limits", min: 1, into: &config.limits.maxConnectionsPerIP)
         }
+        if let outbound = reader.table(root, "outbound") {
+            reader.allow(outbound, ["tls_security_level", "tls_mandatory_ciphers", "tls_ca_file", "relayhost", "port", "minimal_backoff_time",
+                                    "maximal_backoff_time", "maximal_queue_lifetime", "delay_warning_time", "connect_timeout",
+                                    "command_timeout", "parallelism", "policy"], section: "outbound")
+            config.outbound.policy = reader.tlsPolicy(outbound, section: "outbound", base: OutboundTLSPolicy())
+            if let relay = reader.string(outbound, "relayhost", section: "outbound") {
+                let cleaned = relay.replacingOccurrences(of: "[", with: "").replacingOccurrences(of: "]", with: "")
+                if let a = ListenAddress(relay) ?? ListenAddress(cleaned) ?? ListenAddress(cleaned + ":25") { config.outbound.relayhost = a } else {
+                    reader.problem("relayhost", "outbound", "\"\(relay)\" is not host or host:port")
+                }
+            }
+            reader.int(outbound, "port", "outbound", min: 1, into: &config.outbound.port)
+            var values = [Int(config.outbound.schedule.minimalBackoff), Int(config.outbound.schedule.maximalBackoff),
+                          Int(config.outbound.schedule.maximalLifetime), Int(config.outbound.schedule.delayWarning),
+                          Int(config.outbound.timeouts.connect), Int(config.outbound.timeouts.command)]
+            for (i, key) in ["minimal_backoff_time", "maximal_backoff_time", "maximal_queue_lifetime", "delay_warning_time",
+                             "connect_timeout", "command_timeout"].enumerated() {
+                reader.int(outbound, key, "outbound", min: key == "delay_warning_time" ? 0 : 1, into: &values[i])
+            }
+            config.outbound.schedule = RetrySchedule(minimalBackoff: Int64(values[0]), maximalBackoff: Int64(values[1]),
+                                                     maximalLifetime: Int64(values[2]), delayWarning: Int64(values[3]))
+            config.outbound.timeouts = SMTPClientTimeouts(connect: Int64(values[4]), command: Int64(values[5]))
+            reader.int(outbound, "parallelism", "outbound", min: 1, into: &config.outbound.parallelism)
+            if let policies = outbound["policy"]?.table {
+                for domain in policies.keys {
+                    guard let table = policies[domain]?.table else {
+                        reader.problem("policy", "outbound", "entries must be tables: [outbound.policy.\"\(domain)\"]")
+                        continue
+                    }
+                    let section = "outbound.policy.\"\(domain)\""
+                    reader.allow(table, ["tls_security_level", "tls_mandatory_ciphers", "tls_ca_file"], section: section)
+                    config.outbound.domainPolicies[IDNA.toASCII(domain.lowercased()) ?? domain.lowercased()] =
+                        reader.tlsPolicy(table, section: section, base: config.outbound.policy)
+                }
+            }
+        }
+        if let dns = reader.table(root, "dns") {
+            reader.allow(dns, ["forward", "trust_anchor", "local_data"], section: "dns")
+            config.outbound.dnsLocalData = reader.stringArray(dns, "local_data", section: "dns") ?? []
+            config.outbound.dnsForwarders = reader.stringArray(dns, "forward", section: "dns") ?? []
+            config.outbound.dnsTrustAnchor = reader.string(dns, "trust_anchor", section: "dns")
+        }
         if !reader.problems.isEmpty { throw ConfigError(reader.problems.joined(separator: "\n")) }
         return config
     }
@@ -222,6 +265,24 @@ public enum ConfigLoader {
                 out.append(s)
             }
             return out
+        }
+
+        mutating func tlsPolicy(_ table: TOMLTable, section: String, base: OutboundTLSPolicy) -> OutboundTLSPolicy {
+            var policy = base
+            if let level = string(table, "tls_security_level", section: section) {
+                if let l = TLSSecurityLevel(rawValue: level) { policy.level = l } else {
+                    problem("tls_security_level", section, "must be one of none, may, encrypt, verify")
+                }
+            }
+            if let ciphers = string(table, "tls_mandatory_ciphers", section: section) {
+                switch ciphers {
+                case "high": policy.highCiphersOnly = true
+                case "medium": policy.highCiphersOnly = false
+                default: problem("tls_mandatory_ciphers", section, "must be \"high\" (TLS 1.2+, AEAD only) or \"medium\"")
+                }
+            }
+            if let ca = string(table, "tls_ca_file", section: section) { policy.caFile = ca }
+            return policy
         }
 
         mutating func bool(_ table: TOMLTable, _ key: String, _ section: String, into target: inout Bool) {

@@ -20,6 +20,8 @@ struct SMTPContext: Sendable {
     let sslContext: NIOSSLContext?
     let limiter: ConnectionLimiter
     let logger: Logger
+    /// Tells the outbound queue that a message waits for remote delivery.
+    let wakeOutbound: @Sendable () -> Void
 }
 
 /// The thin NIO shell around `SMTPServerSession` (ARCHITECTURE.md "Receive"): frames lines,
@@ -382,6 +384,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
                         self.shared.logger.info("\(spool.id): to=<\(r)>, relay=local, delay=\(delay), status=sent (delivered to INBOX)")
                     }
                 }
+                if outbound != nil { self.shared.wakeOutbound() }
                 self.endData(context, SMTPReply(250, "2.0.0", "Ok: queued as \(spool.id)"))
             case .failure(let error):
                 self.shared.logger.error("\(spool.id): local delivery failed: \(error)")

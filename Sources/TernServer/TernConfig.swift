@@ -1,4 +1,5 @@
 import Accounts
+import Delivery
 import MailCore
 import Policy
 import SMTPProtocol
@@ -102,6 +103,30 @@ public struct ConnectionSettings: Sendable, Equatable {
     public var maxConnectionsPerIP = 50
 }
 
+/// Outbound delivery (`[outbound]`, `[outbound.policy."domain"]`) and DNS (`[dns]`).
+public struct OutboundConfig: Sendable {
+    /// `tls_security_level`, `tls_mandatory_ciphers = "high"`, `tls_ca_file`.
+    public var policy = OutboundTLSPolicy()
+    /// `[outbound.policy."example.org"] tls_security_level = "verify"` (keys lowercased A-labels).
+    public var domainPolicies: [String: OutboundTLSPolicy] = [:]
+    /// `relayhost = "smtp.provider.test:587"` (smarthost), nil = deliver to the MX.
+    public var relayhost: ListenAddress?
+    /// `port`: TCP port used for MX delivery (25).
+    public var port = 25
+    /// `minimal_backoff_time`, `maximal_backoff_time`, `maximal_queue_lifetime`, `delay_warning_time` (seconds).
+    public var schedule = RetrySchedule()
+    /// `connect_timeout`, `command_timeout` (seconds).
+    public var timeouts = SMTPClientTimeouts()
+    /// `parallelism`: messages delivered at once.
+    public var parallelism = 10
+    /// `[dns] forward`: forwarders as `ip@port`; empty = recursion from the root.
+    public var dnsForwarders: [String] = []
+    /// `[dns] trust_anchor`: DNSSEC root key file.
+    public var dnsTrustAnchor: String?
+    /// `[dns] local_data`: records answered locally (zone-file lines), e.g. for split horizon or tests.
+    public var dnsLocalData: [String] = []
+}
+
 /// The whole configuration (`tern.toml`). Every key has a default except `hostname` and `domains`.
 public struct TernConfig: Sendable {
     public var hostname: String
@@ -113,6 +138,7 @@ public struct TernConfig: Sendable {
     public var smtp = SMTPSettings()
     public var imap = IMAPSettings()
     public var limits = ConnectionSettings()
+    public var outbound = OutboundConfig()
     /// `[auth] loopback_plaintext`: allow plaintext LOGIN/AUTH on loopback connections (default true).
     public var loopbackPlaintext = true
     /// `[auth] username_format` (Dovecot `auth_username_format`).

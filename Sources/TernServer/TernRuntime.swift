@@ -1,4 +1,6 @@
 import Accounts
+import Delivery
+import DNS
 import Dispatch
 import Foundation
 import Logging
@@ -33,13 +35,32 @@ public enum TernRuntime {
         let (store, files, ssl) = try prepare(config)
         if files.selfSigned { logger.notice("using a self-signed certificate from \(files.certificate); configure [tls] cert/key for production") }
         let directory = AccountDirectory(store: store, domains: config.domains, usernameFormat: config.usernameFormat)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
+        let resolver: UnboundResolver
+        do {
+            resolver = try UnboundResolver(forwarders: config.outbound.dnsForwarders, trustAnchorFile: config.outbound.dnsTrustAnchor,
+                                           localData: config.outbound.dnsLocalData)
+        } catch {
+            throw ConfigError("[dns]: the resolver cannot start: \(error)")
+        }
+        var outboundSettings = OutboundSettings(hostname: config.hostname, localDomains: directory.domains)
+        outboundSettings.defaultPolicy = config.outbound.policy
+        outboundSettings.domainPolicies = config.outbound.domainPolicies
+        outboundSettings.relayhost = config.outbound.relayhost.map { ($0.host, $0.port) }
+        outboundSettings.port = config.outbound.port
+        outboundSettings.schedule = config.outbound.schedule
+        outboundSettings.timeouts = config.outbound.timeouts
+        outboundSettings.parallelism = config.outbound.parallelism
+        let queue = OutboundQueue(store: store, resolver: resolver, settings: outboundSettings, group: group, logger: Logger(label: "queue"))
+        let queueTask = Task { await queue.run() }
         let shared = SharedServices(
             directory: directory, throttle: LoginThrottle(settings: config.throttle),
             router: RecipientRouter(directory: directory, relayRestrictions: config.smtp.relayRestrictions,
                                     senderRestrictions: config.smtp.senderRestrictions, mynetworks: config.mynetworks,
                                     senderMaps: config.smtp.senderLoginMaps.map(SenderMapSource.init),
-                                    recipientDelimiter: config.smtp.recipientDelimiter))
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
+                                    recipientDelimiter: config.smtp.recipientDelimiter),
+            limiter: ConnectionLimiter(maxTotal: config.limits.maxConnections, maxPerIP: config.limits.maxConnectionsPerIP),
+            wakeOutbound: { queue.wake() })
         var channels: [Channel] = []
         var current = ""
         do {
@@ -62,7 +83,9 @@ public enum TernRuntime {
         if channels.isEmpty { logger.warning("no listeners configured in [listen]") }
         await waitForTermination(logger: logger)
         logger.notice("shutting down")
+        queueTask.cancel()
         for c in channels { try? await c.close() }
+        resolver.shutdown()
         try? await group.shutdownGracefully()
     }
 
@@ -71,14 +94,17 @@ public enum TernRuntime {
         let directory: AccountDirectory
         let throttle: LoginThrottle
         let router: RecipientRouter
+        /// One limiter for every listener: `max_connections*` count all roles together.
+        let limiter: ConnectionLimiter
+        let wakeOutbound: @Sendable () -> Void
     }
 
     static func bind(role: ListenerRole, address: ListenAddress, config: TernConfig, group: EventLoopGroup,
                      shared: SharedServices, ssl: NIOSSLContext, logger: Logger) async throws -> Channel {
-        let limiter = ConnectionLimiter(maxTotal: config.limits.maxConnections, maxPerIP: config.limits.maxConnectionsPerIP)
+        let limiter = shared.limiter
         let smtp = SMTPContext(config: config, role: role, store: shared.directory.store, directory: shared.directory,
                                router: shared.router, throttle: shared.throttle, sslContext: ssl, limiter: limiter,
-                               logger: Logger(label: role.rawValue))
+                               logger: Logger(label: role.rawValue), wakeOutbound: shared.wakeOutbound)
         let imap = IMAPContext(config: config, directory: shared.directory, throttle: shared.throttle, sslContext: ssl,
                                limiter: limiter, logger: Logger(label: role.rawValue))
         let bootstrap = ServerBootstrap(group: group)

@@ -1,0 +1,45 @@
+import Foundation
+import MailCore
+import MailStore
+import SMTPProtocol
+
+/// Delivery status notifications (RFC 3464) to the envelope sender: never for the null
+/// reverse-path (no bounce of a bounce), delivered locally when the sender is ours, queued
+/// with a null reverse-path otherwise.
+extension OutboundQueue {
+    func bounce(entry: QueueEntry, message: [UInt8], failures: [Failure], action: DSNRecipient.Action) async {
+        guard entry.reversePath != "<>", let sender = EmailAddress(parsingPath: entry.reversePath) else { return }
+        let t = now()
+        let recipients = failures.map { f in
+            DSNRecipient(address: f.recipient, originalRecipient: nil, action: action,
+                         status: f.reply.enhancedCode ?? (f.reply.isPermanent ? "5.0.0" : "4.0.0"),
+                         remoteMTA: f.remoteMTA, diagnostic: "smtp; \(f.reply.code) \(f.reply.enhancedCode.map { $0 + " " } ?? "")\(f.reply.lines.joined(separator: " "))",
+                         lastAttempt: t)
+        }
+        let id = MessageID.make()
+        let dsn = DeliveryStatusNotification.build(
+            hostname: settings.hostname, to: sender.description, envelopeID: nil, arrivalDate: entry.arrival, date: t,
+            messageID: "\(id)@\(settings.hostname)", recipients: recipients, originalMessage: message, returnFullMessage: false,
+            boundary: "\(id)/\(settings.hostname)")
+        do {
+            let spool = try store.makeSpoolFile()
+            try spool.write(dsn)
+            if settings.localDomains.contains(sender.asciiDomain) {
+                guard let account = try await store.account(address: sender.lookupKey) else {
+                    spool.discard()
+                    logger.warning("\(entry.id): sender <\(sender)> is local but has no account; notification dropped")
+                    return
+                }
+                _ = try await store.deliver(spool, to: [DeliveryTarget(accountID: account.id)], outbound: nil, internalDate: t)
+                logger.info("\(spool.id): sender non-delivery notification for \(entry.id) delivered to <\(sender)>")
+            } else {
+                _ = try await store.deliver(spool, to: [], outbound: OutboundEnvelope(reversePath: "<>", recipients: [sender.description], authenticatedUser: nil),
+                                            internalDate: t)
+                logger.info("\(spool.id): sender non-delivery notification for \(entry.id) queued for <\(sender)>")
+                wake()
+            }
+        } catch {
+            logger.error("\(entry.id): cannot create the delivery status notification: \(error)")
+        }
+    }
+}

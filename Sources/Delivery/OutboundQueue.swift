@@ -1,0 +1,321 @@
+import DNS
+import Foundation
+import Logging
+import MailCore
+import MailStore
+import NIOCore
+import SMTPProtocol
+import Synchronization
+
+/// Settings of outbound delivery (`[outbound]`, Postfix `smtp_*` equivalents).
+public struct OutboundSettings: Sendable {
+    /// Our name in EHLO and in DSNs.
+    public var hostname: String
+    /// Local domains in A-label form (bounces to these are delivered locally).
+    public var localDomains: [String]
+    /// Default TLS policy and per-domain overrides (keys lowercased A-labels).
+    public var defaultPolicy = OutboundTLSPolicy()
+    public var domainPolicies: [String: OutboundTLSPolicy] = [:]
+    /// Smarthost (`relayhost`): every message goes there instead of the MX.
+    public var relayhost: (host: String, port: Int)?
+    /// TCP port for MX delivery (25; tests point it elsewhere).
+    public var port = 25
+    public var schedule = RetrySchedule()
+    public var timeouts = SMTPClientTimeouts()
+    /// Messages delivered at the same time.
+    public var parallelism = 10
+
+    public init(hostname: String, localDomains: [String]) {
+        self.hostname = hostname
+        self.localDomains = localDomains
+    }
+}
+
+/// The delivery engine (ARCHITECTURE.md "Send"): leases due queue entries, routes each recipient
+/// domain (MX, RFC 5321 §5.1), delivers with the SMTP client under the TLS policy, records
+/// per-recipient results as they come, reschedules temporary failures and bounces permanent ones
+/// with an RFC 3464 DSN. Survives restarts: the queue lives in the store.
+public actor OutboundQueue {
+    let store: any MailStore
+    let resolver: any DNSResolver
+    let settings: OutboundSettings
+    let group: EventLoopGroup
+    let logger: Logger
+    private var wakeContinuation: AsyncStream<Void>.Continuation?
+    let now: @Sendable () -> Int64
+
+    public init(store: any MailStore, resolver: any DNSResolver, settings: OutboundSettings, group: EventLoopGroup, logger: Logger,
+                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+        self.store = store
+        self.resolver = resolver
+        self.settings = settings
+        self.group = group
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Runs until the task is cancelled: polls the queue each second or sooner after `wake()`.
+    public func run() async {
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        wakeContinuation = continuation
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var iterator = stream.makeAsyncIterator()
+                while !Task.isCancelled {
+                    await self.runDue()
+                    let tick = Task { try? await Task.sleep(nanoseconds: 1_000_000_000); continuation.yield() }
+                    _ = await iterator.next()
+                    tick.cancel()
+                }
+            }
+            await group.waitForAll()
+        }
+    }
+
+    /// Asks the engine to look at the queue now (after a submission).
+    public nonisolated func wake() {
+        Task { await self.signal() }
+    }
+
+    private func signal() { wakeContinuation?.yield() }
+
+    /// One pass: lease every due entry and deliver them, `parallelism` at a time.
+    func runDue() async {
+        let t = now()
+        let entries: [QueueEntry]
+        do {
+            entries = try await store.leaseDueQueueEntries(now: t, leaseUntil: t + 900, limit: 200)
+        } catch {
+            logger.error("queue: cannot read the queue: \(error)")
+            return
+        }
+        guard !entries.isEmpty else { return }
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for entry in entries {
+                if running >= settings.parallelism { await group.next(); running -= 1 }
+                group.addTask { await self.process(entry) }
+                running += 1
+            }
+        }
+    }
+
+    // MARK: One message
+
+    struct Failure: Sendable {
+        var recipient: String
+        var reply: SMTPReply
+        var remoteMTA: String?
+    }
+
+    func process(_ entry: QueueEntry) async {
+        let started = now()
+        guard let message = try? store.messageBytes(fileID: entry.fileID) else {
+            logger.error("\(entry.id): message file missing; dropping the entry")
+            _ = try? await store.recordQueueAttempt(id: entry.id, delivered: [], failed: entry.pendingRecipients, nextAttempt: started, lastError: "message file missing")
+            return
+        }
+        var delivered: [String] = []
+        var failed: [Failure] = []
+        var deferred: [Failure] = []
+        var byDomain: [String: [EmailAddress]] = [:]
+        for r in entry.pendingRecipients {
+            guard let a = EmailAddress(parsing: r) else {
+                failed.append(Failure(recipient: r, reply: SMTPReply(553, "5.1.3", "bad recipient address syntax")))
+                continue
+            }
+            byDomain[a.asciiDomain, default: []].append(a)
+        }
+        // Domains are delivered in parallel; each domain's final results are stored as they come.
+        await withTaskGroup(of: DomainOutcome.self) { group in
+            for (domain, recipients) in byDomain {
+                group.addTask {
+                    let outcome = await self.deliver(entry: entry, message: message, domain: domain, recipients: recipients)
+                    do {
+                        try await self.store.markQueueRecipients(id: entry.id, delivered: outcome.delivered, failed: outcome.failed.map(\.recipient))
+                    } catch {
+                        self.logger.error("\(entry.id): cannot record results: \(error)")
+                    }
+                    return outcome
+                }
+            }
+            for await outcome in group {
+                delivered += outcome.delivered
+                failed += outcome.failed
+                deferred += outcome.deferred
+            }
+        }
+        let attempts = entry.attempts + 1
+        var next = started
+        var lastError: String?
+        if !deferred.isEmpty {
+            lastError = deferred.first.map { "\($0.reply)" }
+            switch settings.schedule.afterTemporaryFailure(attempts: attempts, arrival: entry.arrival, now: now()) {
+            case .retry(let at):
+                next = at
+            case .expire:
+                for d in deferred {
+                    failed.append(Failure(recipient: d.recipient, reply: SMTPReply(d.reply.code >= 500 ? d.reply.code : 550, "4.4.7",
+                                                                                   "message expired in the queue; last error: \(d.reply)"),
+                                          remoteMTA: d.remoteMTA))
+                }
+                deferred = []
+            }
+        }
+        do {
+            try await store.recordQueueAttempt(id: entry.id, delivered: delivered, failed: failed.map(\.recipient),
+                                               nextAttempt: next, lastError: lastError)
+        } catch {
+            logger.error("\(entry.id): cannot record the delivery attempt: \(error)")
+        }
+        if !failed.isEmpty { await bounce(entry: entry, message: message, failures: failed, action: .failed) }
+        if !deferred.isEmpty, settings.schedule.delayWarningDue(arrival: entry.arrival, now: now(), alreadySent: entry.delayWarned) {
+            await bounce(entry: entry, message: message, failures: deferred, action: .delayed)
+            try? await store.markDelayWarned(id: entry.id)
+        }
+    }
+
+    struct DomainOutcome {
+        var delivered: [String] = []
+        var failed: [Failure] = []
+        var deferred: [Failure] = []
+    }
+
+    func deliver(entry: QueueEntry, message: [UInt8], domain: String, recipients: [EmailAddress]) async -> DomainOutcome {
+        var outcome = DomainOutcome()
+        let addresses = recipients.map(\.description)
+        func failAll(_ reply: SMTPReply, _ mta: String? = nil) {
+            outcome.failed = addresses.map { Failure(recipient: $0, reply: reply, remoteMTA: mta) }
+        }
+        func deferAll(_ reply: SMTPReply, _ mta: String? = nil) {
+            outcome.deferred = addresses.map { Failure(recipient: $0, reply: reply, remoteMTA: mta) }
+        }
+        var hosts: [String]
+        var port = settings.port
+        if let relay = settings.relayhost {
+            hosts = [relay.host]
+            port = relay.port
+        } else {
+            let resolver = self.resolver
+            let ours: Set<String> = [settings.hostname.lowercased(), "localhost"]
+            let route = await Self.withTimeout(seconds: settings.timeouts.connect, fallback: MXRoute.Outcome.temporaryFailure("DNS lookup timed out")) {
+                await MXRoute.resolve(domain: domain, resolver: resolver, ourHostnames: ours)
+            }
+            switch route {
+            case .hosts(let h): hosts = h
+            case .nullMX:
+                failAll(SMTPReply(556, "5.1.10", "Recipient address rejected: \(domain) accepts no mail (null MX, RFC 7505)"))
+                log(entry, outcome, relay: "none")
+                return outcome
+            case .noSuchDomain:
+                failAll(SMTPReply(550, "5.1.2", "Host or domain name not found: \(domain)"))
+                log(entry, outcome, relay: "none")
+                return outcome
+            case .loopsBackToUs:
+                failAll(SMTPReply(554, "5.4.6", "mail for \(domain) loops back to myself"))
+                log(entry, outcome, relay: "none")
+                return outcome
+            case .temporaryFailure(let why):
+                deferAll(SMTPReply(451, "4.4.3", "Host or domain name lookup failed for \(domain): \(why)"))
+                log(entry, outcome, relay: "none")
+                return outcome
+            }
+        }
+        let policy = settings.domainPolicies[domain] ?? settings.defaultPolicy
+        let envelope = makeEnvelope(entry: entry, recipients: recipients, message: message)
+        var lastError = SMTPReply(451, "4.4.1", "no MX host for \(domain) answered")
+        for host in hosts {
+            let ips: [String]
+            if host.first?.isNumber == true || host.contains(":") {
+                ips = [host]
+            } else {
+                let resolver = self.resolver
+                let lookup = await Self.withTimeout(seconds: settings.timeouts.connect,
+                                                    fallback: Result<[String], DNSError>.failure(DNSError(.temporary, "DNS lookup timed out"))) {
+                    await DNS.addresses(of: host, resolver: resolver)
+                }
+                switch lookup {
+                case .success(let list): ips = list
+                case .failure(let e):
+                    lastError = SMTPReply(451, "4.4.3", "cannot resolve \(host): \(e)")
+                    continue
+                }
+            }
+            for ip in ips {
+                let relay = "\(host)[\(ip)]:\(port)"
+                var attempt = await SMTPClientConnection.deliver(
+                    host: host, address: ip, port: port, heloName: settings.hostname, envelope: envelope, message: message,
+                    policy: policy, timeouts: settings.timeouts, group: group)
+                if attempt.tlsHandshakeFailed, policy.level == .may {
+                    logger.warning("\(entry.id): TLS handshake with \(relay) failed; retrying in plaintext (tls_security_level = may)")
+                    var plain = policy
+                    plain.level = .none
+                    attempt = await SMTPClientConnection.deliver(
+                        host: host, address: ip, port: port, heloName: settings.hostname, envelope: envelope, message: message,
+                        policy: plain, timeouts: settings.timeouts, group: group)
+                }
+                let verdicts = attempt.result.perRecipient
+                if let error = attempt.result.sessionError, verdicts.values.allSatisfy(\.isTransient) || verdicts.isEmpty {
+                    if error.isPermanent {
+                        failAll(error, host)
+                        log(entry, outcome, relay: relay, tls: attempt.tlsVersion)
+                        return outcome
+                    }
+                    lastError = error // RFC 5321 §5.1: try the next address or MX host
+                    continue
+                }
+                for r in recipients {
+                    let reply = attempt.result.perRecipient[r] ?? SMTPReply(451, "4.4.2", "no reply for this recipient")
+                    if reply.isPositive { outcome.delivered.append(r.description) }
+                    else if reply.isPermanent { outcome.failed.append(Failure(recipient: r.description, reply: reply, remoteMTA: host)) }
+                    else { outcome.deferred.append(Failure(recipient: r.description, reply: reply, remoteMTA: host)) }
+                }
+                log(entry, outcome, relay: relay, tls: attempt.tlsVersion, replies: attempt.result.perRecipient)
+                return outcome
+            }
+        }
+        deferAll(lastError)
+        log(entry, outcome, relay: "none")
+        return outcome
+    }
+
+    /// Runs `work`, or returns `fallback` after `seconds` (DNS lookups must never stall the queue;
+    /// a libunbound query cannot be cancelled, so it is left to finish on its own).
+    static func withTimeout<T: Sendable>(seconds: Int64, fallback: T, _ work: @escaping @Sendable () async -> T) async -> T {
+        await withCheckedContinuation { (c: CheckedContinuation<T, Never>) in
+            let resumed = Mutex(false)
+            let resume: @Sendable (T) -> Void = { value in
+                let first = resumed.withLock { done in defer { done = true }; return !done }
+                if first { c.resume(returning: value) }
+            }
+            Task { resume(await work()) }
+            Task {
+                try? await Task.sleep(nanoseconds: UInt64(seconds) * 1_000_000_000)
+                resume(fallback)
+            }
+        }
+    }
+
+    func makeEnvelope(entry: QueueEntry, recipients: [EmailAddress], message: [UInt8]) -> SMTPClientEnvelope {
+        let reverse: ReversePath = entry.reversePath == "<>" ? .null : (EmailAddress(parsingPath: entry.reversePath).map(ReversePath.mailbox) ?? .null)
+        let utf8 = (reverse.address?.needsSMTPUTF8 ?? false) || recipients.contains(where: \.needsSMTPUTF8)
+        let eightBit = message.contains { $0 >= 0x80 }
+        return SMTPClientEnvelope(reversePath: reverse, recipients: recipients, size: message.count, needsSMTPUTF8: utf8,
+                                  eightBit: eightBit, dsn: nil)
+    }
+
+    func log(_ entry: QueueEntry, _ outcome: DomainOutcome, relay: String, tls: String? = nil, replies: [EmailAddress: SMTPReply] = [:]) {
+        let delay = now() - entry.arrival
+        let tlsText = tls.map { ", tls=\($0)" } ?? ""
+        for r in outcome.delivered {
+            let reply = replies.first { $0.key.description == r }?.value
+            logger.info("\(entry.id): to=<\(r)>, relay=\(relay), delay=\(delay)\(tlsText), dsn=\(reply?.enhancedCode ?? "2.0.0"), status=sent (\(reply.map { "\($0)" } ?? "250"))")
+        }
+        for f in outcome.failed {
+            logger.info("\(entry.id): to=<\(f.recipient)>, relay=\(relay), delay=\(delay)\(tlsText), dsn=\(f.reply.enhancedCode ?? "5.0.0"), status=bounced (\(f.reply))")
+        }
+        for d in outcome.deferred {
+            logger.info("\(entry.id): to=<\(d.recipient)>, relay=\(relay), delay=\(delay)\(tlsText), dsn=\(d.reply.enhancedCode ?? "4.0.0"), status=deferred (\(d.reply))")
+        }
+    }
+}
