@@ -97,6 +97,12 @@ public struct IMAPCommandFramer: Sendable {
         buffer.append(contentsOf: bytes)
     }
 
+    /// Whether a command has started but is not complete (partial line or literal in progress).
+    public var hasPartialInput: Bool {
+        if case .line = state { return buffer.count > readIndex || !command.isEmpty }
+        return true
+    }
+
     /// Drops every buffered octet and any partly read command; returns how many octets were
     /// buffered. Used after STARTTLS (RFC 9051 §6.2.1: no plaintext pipelined past it may be acted on).
     public mutating func discardBuffered() -> Int {

@@ -133,7 +133,9 @@ struct AddressParser {
         if peek == UInt8(ascii: "\"") {
             guard let q = parseQuotedString() else { return nil }
             local = q
-            quoted = true
+            // RFC 5321 §4.1.2: `"bob"` and `bob` are the same local part; only keep the quoted
+            // form when the content needs it.
+            quoted = EmailAddress.needsQuoting(q)
         } else {
             guard let d = parseDotString() else { return nil }
             local = d

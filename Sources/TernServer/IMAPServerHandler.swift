@@ -3,6 +3,7 @@ import IMAPProtocol
 import Logging
 import NIOCore
 import NIOSSL
+import NIOTLS
 
 /// Shared, immutable things every IMAP connection needs.
 struct IMAPContext: Sendable {
@@ -30,11 +31,16 @@ final class IMAPServerHandler: ChannelInboundHandler {
     private var closed = false
     private var acquired = false
     private var clientAddress = "unknown"
+    private var authInProgress = false
+    private let stall: StallGuard
+    private var handshakeDeadline: Scheduled<Void>?
+    private var timeoutSeconds: Int { shared.config.imap.timeout }
 
     init(context shared: IMAPContext, implicitTLS: Bool) {
         self.shared = shared
         self.implicitTLS = implicitTLS
         framer = IMAPCommandFramer(maxLineLength: shared.config.imap.commandLineLimit, maxLiteralSize: shared.config.imap.literalSizeLimit)
+        stall = StallGuard(timeout: .seconds(Int64(shared.config.imap.timeout)))
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -47,6 +53,7 @@ final class IMAPServerHandler: ChannelInboundHandler {
             return
         }
         acquired = true
+        if implicitTLS { armHandshakeDeadline(context) }
         shared.logger.info("connect from [\(clientAddress)]:\(remote?.port ?? 0)")
         let loopback = shared.config.loopbackPlaintext && Self.isLoopback(clientAddress)
         let logger = shared.logger
@@ -84,12 +91,30 @@ final class IMAPServerHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent {
-            shared.logger.info("timeout after \(shared.config.imap.timeout)s from [\(clientAddress)]")
-            write(context, Array("* BYE Autologout; idle for too long\r\n".utf8), thenClose: true)
-            closed = true
+        if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
+            handshakeDeadline?.cancel()
+        } else if event is IdleStateHandler.IdleStateEvent {
+            timedOut(context)
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    private func timedOut(_ context: ChannelHandlerContext) {
+        guard !closed else { return }
+        shared.logger.info("timeout after \(shared.config.imap.timeout)s from [\(clientAddress)]")
+        write(context, Array("* BYE Autologout; idle for too long\r\n".utf8), thenClose: true)
+        closed = true
+        stall.cancel()
+    }
+
+    /// A TLS handshake must finish within the timeout, however slowly its bytes trickle in.
+    private func armHandshakeDeadline(_ context: ChannelHandlerContext) {
+        let channel = context.channel
+        let seconds = Int64(timeoutSeconds)
+        handshakeDeadline = context.eventLoop.scheduleTask(in: .seconds(seconds)) { [logger = shared.logger, client = clientAddress] in
+            logger.info("TLS handshake timeout after \(seconds)s from [\(client)]")
+            channel.close(promise: nil)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -105,8 +130,10 @@ final class IMAPServerHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closed else { return }
         var buffer = unwrapInboundIn(data)
-        framer.append(buffer.readBytes(length: buffer.readableBytes) ?? [])
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        framer.append(bytes)
         process(context)
+        stall.update(context, received: bytes.count, incomplete: !busy && framer.hasPartialInput) { [weak self] in self?.timedOut(context) }
     }
 
     private func process(_ context: ChannelHandlerContext) {
@@ -119,6 +146,19 @@ final class IMAPServerHandler: ChannelInboundHandler {
             case .continuationNeeded:
                 write(context, Array("+ Ready for literal data\r\n".utf8))
             case .lineTooLong(let tag):
+                if authInProgress, let session {
+                    // A SASL response line that is too long ends the exchange with a tagged BAD.
+                    busy = true
+                    let promise = context.eventLoop.makePromise(of: IMAPStep.self)
+                    promise.completeWithTask { await session.abortAuthentication() }
+                    promise.futureResult.assumeIsolated().whenSuccess { step in
+                        self.busy = false
+                        self.authInProgress = false
+                        self.perform(context, step)
+                        self.process(context)
+                    }
+                    return
+                }
                 write(context, Array("\(tag ?? "*") BAD Command line too long\r\n".utf8))
             case .literalTooBig(let tag, let size):
                 write(context, Array("\(tag ?? "*") NO [TOOBIG] Literal of \(size) octets exceeds the limit of \(shared.config.imap.literalSizeLimit)\r\n".utf8))
@@ -138,6 +178,7 @@ final class IMAPServerHandler: ChannelInboundHandler {
 
     private func perform(_ context: ChannelHandlerContext, _ step: IMAPStep) {
         guard !closed else { return }
+        authInProgress = step.action == .authContinue
         switch step.action {
         case .close:
             write(context, step.output, thenClose: true)
@@ -150,7 +191,8 @@ final class IMAPServerHandler: ChannelInboundHandler {
                 shared.logger.warning("discarded \(dropped) octet(s) pipelined after STARTTLS from [\(clientAddress)] (RFC 9051 §6.2.1)")
             }
             do {
-                try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ssl), position: .first)
+                try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ssl), position: .before(self))
+                armHandshakeDeadline(context)
             } catch {
                 context.close(promise: nil)
             }
@@ -176,9 +218,6 @@ final class IMAPServerHandler: ChannelInboundHandler {
     private func write(_ context: ChannelHandlerContext, _ bytes: [UInt8], thenClose: Bool = false) {
         guard !bytes.isEmpty || thenClose else { return }
         let future = context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)))
-        if thenClose {
-            let channel = context.channel
-            future.whenComplete { _ in channel.close(promise: nil) }
-        }
+        if thenClose { closeAfterWrite(future, context.channel) }
     }
 }

@@ -98,9 +98,13 @@ extension IMAPSession {
         return step
     }
 
+    /// A name Tern accepts for CREATE/RENAME: at most 255 octets, no empty, `.` or `..` levels,
+    /// no wildcards, no control characters.
     static func validName(_ name: String) -> Bool {
-        !name.isEmpty && !name.hasPrefix("/") && !name.contains("//") && !name.contains("*") && !name.contains("%")
-            && name.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
+        guard !name.isEmpty, name.utf8.count <= 255, !name.contains("*"), !name.contains("%") else { return false }
+        let levels = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard levels.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else { return false }
+        return name.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
     }
 
     /// LIST/LSUB (RFC 9051 §6.3.9): `*` matches anything, `%` anything but the separator `/`.

@@ -72,6 +72,9 @@ actor IMAPSession {
     var authTag: String?
     var authExchange: SASLServerExchange?
     var failedLogins = 0
+    var badCommands = 0
+    /// Malformed commands tolerated before the session is closed (like SMTP's `hard_error_limit`).
+    static let maxBadCommands = 50
     static let maxFailedLogins = 5
 
     init(directory: AccountDirectory, throttle: LoginThrottle, clientAddress: String, hostname: String, tlsActive: Bool,
@@ -110,6 +113,11 @@ actor IMAPSession {
         } catch {
             var step = IMAPStep()
             step.line("\(error.tag ?? "*") BAD \(error.message)")
+            badCommands += 1
+            if badCommands > Self.maxBadCommands {
+                step.line("* BYE Too many invalid commands")
+                step.action = .close
+            }
             return step
         }
         // Bring the view up to date first, so a command's results cover every message its
@@ -230,7 +238,7 @@ actor IMAPSession {
         }
         switch throttle.check(clientAddress) {
         case .refused:
-            logger("login refused: too many failures, user=<\(credentials.authenticationID)>")
+            logger("login refused: too many failures, method=\(mechanism)")
             step.line("\(tag) NO [UNAVAILABLE] Too many authentication failures; try again later")
             return step
         case .allowed(let delay):
@@ -245,7 +253,8 @@ actor IMAPSession {
         } else {
             failedLogins += 1
             throttle.recordFailure(clientAddress)
-            logger("login failed: user=<\(credentials.authenticationID)> method=\(mechanism)")
+            // The attempted name is not logged: clients put passwords there by mistake, and it is attacker text.
+            logger("login failed: method=\(mechanism)")
             step.line("\(tag) NO [AUTHENTICATIONFAILED] Authentication failed")
             if failedLogins >= Self.maxFailedLogins {
                 step.line("* BYE Too many authentication failures")
@@ -295,6 +304,15 @@ actor IMAPSession {
             authTag = nil
             return await login(tag: tag, credentials: credentials, mechanism: exchange.mechanism.rawValue)
         }
+    }
+
+    /// Ends an AUTHENTICATE exchange whose response line was too long.
+    func abortAuthentication() -> IMAPStep {
+        var step = IMAPStep()
+        if let tag = authTag { step.line("\(tag) BAD Authentication response line too long") }
+        authExchange = nil
+        authTag = nil
+        return step
     }
 
     // MARK: IDLE

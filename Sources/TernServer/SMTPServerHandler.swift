@@ -53,6 +53,9 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var dataStarted = Date()
     private var messages = 0
     private var output = [UInt8]()
+    private let stall: StallGuard
+    private var handshakeDeadline: Scheduled<Void>?
+    private var timeoutSeconds: Int { shared.config.smtp.timeout }
 
     init(context shared: SMTPContext) {
         self.shared = shared
@@ -63,8 +66,12 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             startTLSAvailable: shared.sslContext != nil, maxErrors: s.hardErrorLimit,
             authAvailable: submission || s.auth, requireTLS: shared.role == .submission, requireAuth: submission),
             tlsActive: shared.role.implicitTLS)
-        framer = SMTPLineFramer(maxLineLength: s.commandLineLimit)
+        framer = SMTPLineFramer(maxLineLength: max(s.commandLineLimit, Self.authLineLimit))
+        stall = StallGuard(timeout: .seconds(Int64(s.timeout)))
     }
+
+    /// RFC 4954 §4: an AUTH command or response line may be up to 12288 octets.
+    static let authLineLimit = 12288
 
     // MARK: Connection lifecycle
 
@@ -77,6 +84,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         acquired = true
+        if shared.role.implicitTLS { armHandshakeDeadline(context) }
         if shared.config.loopbackPlaintext, shared.role != .submission, IMAPServerHandler.isLoopback(clientAddress) {
             var configuration = session.configuration
             configuration.authWithoutTLS = true
@@ -98,15 +106,38 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
+            handshakeDeadline?.cancel()
             tlsVersion = (try? context.pipeline.syncOperations.nioSSL_tlsVersion()).flatMap(Self.versionName)
             session.tlsEstablished()
             shared.logger.info("TLS established with [\(clientAddress)] version=\(tlsVersion ?? "unknown")")
         } else if event is IdleStateHandler.IdleStateEvent {
-            shared.logger.info("timeout after \(shared.config.smtp.timeout)s from [\(clientAddress)]")
-            send(context, .timeout(hostname: shared.config.hostname), close: true)
-            mode = .closed
+            timedOut(context)
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    private func timedOut(_ context: ChannelHandlerContext) {
+        guard !isClosed else { return }
+        shared.logger.info("timeout after \(shared.config.smtp.timeout)s from [\(clientAddress)]")
+        send(context, .timeout(hostname: shared.config.hostname), close: true)
+        if case .data(_, let spool) = mode { spool.discard() }
+        mode = .closed
+        stall.cancel()
+    }
+
+    private var isClosed: Bool {
+        if case .closed = mode { return true }
+        return false
+    }
+
+    /// A TLS handshake must finish within the timeout, however slowly its bytes trickle in.
+    private func armHandshakeDeadline(_ context: ChannelHandlerContext) {
+        let channel = context.channel
+        let seconds = Int64(timeoutSeconds)
+        handshakeDeadline = context.eventLoop.scheduleTask(in: .seconds(seconds)) { [logger = shared.logger, client = clientAddress] in
+            logger.info("TLS handshake timeout after \(seconds)s from [\(client)]")
+            channel.close(promise: nil)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -139,6 +170,13 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .command, .auth: framer.append(bytes)
         }
         process(context)
+        let incomplete: Bool
+        switch mode {
+        case .data: incomplete = true
+        case .command, .auth: incomplete = !busy && framer.bufferedCount > 0
+        case .closed: incomplete = false
+        }
+        stall.update(context, received: bytes.count, incomplete: incomplete) { [weak self] in self?.timedOut(context) }
     }
 
     private func process(_ context: ChannelHandlerContext) {
@@ -155,6 +193,9 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
                 guard case .auth(var exchange) = mode else { continue }
                 mode = .command
                 saslStep(context, &exchange, exchange.respond(String(decoding: line, as: UTF8.self)))
+            case .line(let line) where line.count + 2 > shared.config.smtp.commandLineLimit
+                && !(line.count > 5 && line[0...4].map { $0 | 0x20 } == Array("auth ".utf8)):
+                perform(context, session.error(.lineTooLong)) // only AUTH may use the longer RFC 4954 limit
             case .line(let line):
                 let text = String(decoding: line, as: UTF8.self)
                 switch SMTPCommandParser.parse(text) {
@@ -194,7 +235,8 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
                 shared.logger.warning("discarded \(dropped) octet(s) pipelined after STARTTLS from [\(clientAddress)] (RFC 3207 §4.2)")
             }
             do {
-                try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ssl), position: .first)
+                try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ssl), position: .before(self))
+                armHandshakeDeadline(context)
             } catch {
                 context.close(promise: nil)
             }
@@ -277,7 +319,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
                 self.queue(SMTPReply(235, "2.7.0", "Authentication successful"))
             } else {
                 throttle.recordFailure(client)
-                self.shared.logger.warning("[\(client)]: SASL \(mechanism) authentication failed for <\(credentials.authenticationID)>")
+                self.shared.logger.warning("[\(client)]: SASL \(mechanism) authentication failed")
                 self.queue(SMTPReply(535, "5.7.8", "Error: authentication failed"))
             }
             self.process(context)
@@ -421,9 +463,6 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         let buffer = context.channel.allocator.buffer(bytes: output)
         output.removeAll(keepingCapacity: true)
         let future = context.writeAndFlush(wrapOutboundOut(buffer))
-        if close {
-            let channel = context.channel
-            future.whenComplete { _ in channel.close(promise: nil) }
-        }
+        if close { closeAfterWrite(future, context.channel) }
     }
 }

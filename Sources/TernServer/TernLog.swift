@@ -19,11 +19,18 @@ public struct TernLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = "\(Self.timestamp()) \(event.level) \(label): \(event.message)"
+        var line = "\(Self.timestamp()) \(event.level) \(label): \(Self.sanitize("\(event.message)"))"
         let all = metadata.merging(event.metadata ?? [:]) { $1 }
-        if !all.isEmpty { line += " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
+        if !all.isEmpty { line += " " + Self.sanitize(all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) }
         line += "\n"
         Self.output.withLock { _ in FileHandle.standardError.write(Data(line.utf8)) }
+    }
+
+    /// One event is one line: control characters in logged text (which may come from clients)
+    /// are shown as `?`, like Postfix, so nobody can forge or split log lines.
+    static func sanitize(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { ($0.value < 0x20 || $0.value == 0x7F) ? "?" : $0 }))
     }
 
     static func timestamp() -> String {

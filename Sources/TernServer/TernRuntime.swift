@@ -114,13 +114,15 @@ public enum TernRuntime {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let ops = channel.pipeline.syncOperations
+                    // The idle timer sees raw TCP reads, so a TLS handshake that never ends still times out;
+                    // TLS (implicit here, or inserted by STARTTLS) always sits between it and the protocol.
+                    let timeout = Int64(role.isSMTP ? config.smtp.timeout : config.imap.timeout)
+                    try ops.addHandler(IdleStateHandler(readTimeout: .seconds(timeout)))
                     if role.implicitTLS { try ops.addHandler(NIOSSLServerHandler(context: ssl)) }
                     switch role {
                     case .smtp, .submission, .submissions:
-                        try ops.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(config.smtp.timeout))))
                         try ops.addHandler(SMTPServerHandler(context: smtp))
                     case .imap, .imaps:
-                        try ops.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(config.imap.timeout))))
                         try ops.addHandler(IMAPServerHandler(context: imap, implicitTLS: role.implicitTLS))
                     }
                 }
