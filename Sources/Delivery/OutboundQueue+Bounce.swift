@@ -7,6 +7,14 @@ import SMTPProtocol
 /// reverse-path (no bounce of a bounce), delivered locally when the sender is ours, queued
 /// with a null reverse-path otherwise.
 extension OutboundQueue {
+    /// Sends a non-delivery notice for recipients refused before queueing (e.g. unknown local users
+    /// of a message injected with `tern sendmail`).
+    public func notifySender(reversePath: String, arrival: Int64, message: [UInt8], failures: [(recipient: String, reply: SMTPReply)]) async {
+        let entry = QueueEntry(id: "pickup", fileID: "", arrival: arrival, size: message.count, reversePath: reversePath,
+                               authenticatedUser: nil, pendingRecipients: [], attempts: 0, delayWarned: false)
+        await bounce(entry: entry, message: message, failures: failures.map { Failure(recipient: $0.recipient, reply: $0.reply) }, action: .failed)
+    }
+
     func bounce(entry: QueueEntry, message: [UInt8], failures: [Failure], action: DSNRecipient.Action) async {
         guard entry.reversePath != "<>", let sender = EmailAddress(parsingPath: entry.reversePath) else { return }
         let t = now()

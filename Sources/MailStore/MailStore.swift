@@ -42,6 +42,10 @@ public protocol MailStore: Sendable {
     /// Records final per-recipient results as soon as they are known (before the attempt ends), so
     /// a crash never causes a second delivery to a host that already answered 250.
     func markQueueRecipients(id: String, delivered: [String], failed: [String]) async throws
+    /// Queue administration (`tern queue flush|hold|release|delete`). `ids` nil = every entry.
+    /// Returns how many entries were affected.
+    @discardableResult
+    func administerQueue(_ operation: QueueOperation, ids: [String]?, now: Int64) async throws -> Int
     /// Marks that the "delayed" notice was sent for this entry.
     func markDelayWarned(id: String) async throws
     /// The earliest `next attempt` in the queue, nil when empty.
@@ -173,12 +177,30 @@ public struct QueueRecord: Sendable, Equatable {
     public var recipients: [(String, String)]
     public var attempts: Int
     public var lastError: String?
+    /// When the next attempt is due, seconds since 1970.
+    public var nextAttempt: Int64 = 0
+    /// Held by the administrator (`tern queue hold`).
+    public var held = false
+    /// The message file (for `tern queue show`).
+    public var fileID = ""
 
     public static func == (a: QueueRecord, b: QueueRecord) -> Bool {
         a.id == b.id && a.arrival == b.arrival && a.size == b.size && a.reversePath == b.reversePath
             && a.recipients.map(\.0) == b.recipients.map(\.0) && a.recipients.map(\.1) == b.recipients.map(\.1)
             && a.attempts == b.attempts && a.lastError == b.lastError
     }
+}
+
+/// Queue administration operations (Postfix `postqueue -f`, `postsuper -h/-H/-d`).
+public enum QueueOperation: Sendable {
+    /// Retry now (held entries stay held).
+    case flush
+    /// Keep out of delivery until released.
+    case hold
+    /// Back into delivery, due now.
+    case release
+    /// Remove without notice.
+    case delete
 }
 
 /// A queue entry as the delivery engine sees it.
@@ -195,6 +217,19 @@ public struct QueueEntry: Sendable, Equatable {
     public var pendingRecipients: [String]
     public var attempts: Int
     public var delayWarned: Bool
+
+    public init(id: String, fileID: String, arrival: Int64, size: Int, reversePath: String, authenticatedUser: String?,
+                pendingRecipients: [String], attempts: Int, delayWarned: Bool) {
+        self.id = id
+        self.fileID = fileID
+        self.arrival = arrival
+        self.size = size
+        self.reversePath = reversePath
+        self.authenticatedUser = authenticatedUser
+        self.pendingRecipients = pendingRecipients
+        self.attempts = attempts
+        self.delayWarned = delayWarned
+    }
 }
 
 /// One alias pair.

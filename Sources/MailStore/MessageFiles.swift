@@ -58,6 +58,12 @@ struct MessageFiles: Sendable {
     let spoolDirectory: String
     let messageDirectory: String
 
+    /// A handle on an existing directory used as its own spool (maildrop); nothing is created or cleaned.
+    init(unchecked directory: String) {
+        spoolDirectory = directory
+        messageDirectory = directory
+    }
+
     init(dataDirectory: String) throws {
         spoolDirectory = dataDirectory + "/spool"
         messageDirectory = dataDirectory + "/messages"
@@ -86,11 +92,11 @@ struct MessageFiles: Sendable {
     func path(ofMessage id: String) -> String { messageDirectory + "/" + id }
 
     /// fsync the spool file, close it and rename it into `messages/` (directory fsync is separate).
-    func commit(_ spool: SpoolFile) throws {
+    func commit(_ spool: SpoolFile, to destination: String? = nil) throws {
         defer { spool.closeDescriptor() }
         guard fsync(spool.descriptor) == 0 else { throw MailStoreError(.io, "fsync failed: errno \(errno)") }
         spool.closeDescriptor()
-        guard rename(spool.path, path(ofMessage: spool.id)) == 0 else {
+        guard rename(spool.path, destination ?? path(ofMessage: spool.id)) == 0 else {
             throw MailStoreError(.io, "rename into messages/ failed: errno \(errno)")
         }
     }

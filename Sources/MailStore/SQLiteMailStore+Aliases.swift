@@ -42,8 +42,12 @@ extension SQLiteMailStore {
                 let id: String = row["id"]
                 let recipients = try Row.fetchAll(db.cachedStatement(sql: "SELECT recipient, status FROM queue_recipients WHERE queue_id = ? ORDER BY rowid"), arguments: [id])
                     .map { ($0["recipient"] as String, $0["status"] as String) }
-                return QueueRecord(id: id, arrival: row["arrival"], size: row["size"], reversePath: row["sender"],
-                                   recipients: recipients, attempts: row["attempts"], lastError: row["last_error"])
+                var record = QueueRecord(id: id, arrival: row["arrival"], size: row["size"], reversePath: row["sender"],
+                                         recipients: recipients, attempts: row["attempts"], lastError: row["last_error"])
+                record.nextAttempt = row["next_attempt"]
+                record.held = row["held"]
+                record.fileID = row["file_id"]
+                return record
             }
         }
     }
@@ -59,7 +63,7 @@ extension SQLiteMailStore {
 
     public func leaseDueQueueEntries(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [QueueEntry] {
         try await pool.write { db in
-            let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM queue WHERE next_attempt <= ? ORDER BY next_attempt, arrival LIMIT ?"),
+            let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM queue WHERE next_attempt <= ? AND held = 0 ORDER BY next_attempt, arrival LIMIT ?"),
                                         arguments: [now, limit])
             return try rows.map { row in
                 let id: String = row["id"]
@@ -106,6 +110,33 @@ extension SQLiteMailStore {
                 }
             }
         }
+    }
+
+    @discardableResult
+    public func administerQueue(_ operation: QueueOperation, ids: [String]?, now: Int64) async throws -> Int {
+        let (count, orphans): (Int, [String]) = try await pool.write { db in
+            let targets = try ids ?? String.fetchAll(db.cachedStatement(sql: "SELECT id FROM queue"))
+            var count = 0
+            var files: [String] = []
+            for id in targets {
+                switch operation {
+                case .flush:
+                    try db.cachedStatement(sql: "UPDATE queue SET next_attempt = ? WHERE id = ? AND held = 0").execute(arguments: [now, id])
+                case .hold:
+                    try db.cachedStatement(sql: "UPDATE queue SET held = 1 WHERE id = ?").execute(arguments: [id])
+                case .release:
+                    try db.cachedStatement(sql: "UPDATE queue SET held = 0, next_attempt = ? WHERE id = ?").execute(arguments: [now, id])
+                case .delete:
+                    if let file = try String.fetchOne(db.cachedStatement(sql: "SELECT file_id FROM queue WHERE id = ?"), arguments: [id]) { files.append(file) }
+                    try db.cachedStatement(sql: "DELETE FROM queue_recipients WHERE queue_id = ?").execute(arguments: [id])
+                    try db.cachedStatement(sql: "DELETE FROM queue WHERE id = ?").execute(arguments: [id])
+                }
+                count += db.changesCount
+            }
+            return (count, try Self.unreferenced(db, files))
+        }
+        orphans.forEach(files.remove)
+        return count
     }
 
     public func markDelayWarned(id: String) async throws {

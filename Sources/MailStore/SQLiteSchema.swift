@@ -70,6 +70,9 @@ enum SQLiteSchema {
                 CREATE INDEX queue_due ON queue(next_attempt);
                 """)
         }
+        migrator.registerMigration("v4-queue-hold") { db in
+            try db.execute(sql: "ALTER TABLE queue ADD COLUMN held INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

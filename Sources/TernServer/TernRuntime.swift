@@ -81,9 +81,18 @@ public enum TernRuntime {
             throw ConfigError("cannot listen \(current) ([listen] \(current.split(separator: " ").first ?? "")): \(reason)")
         }
         if channels.isEmpty { logger.warning("no listeners configured in [listen]") }
+        let pickup = MaildropPickup(maildrop: Maildrop(dataDirectory: config.dataDirectory), store: store, router: shared.router,
+                                    queue: queue, hostname: config.hostname, logger: Logger(label: "pickup"))
+        let pickupTask = Task {
+            while !Task.isCancelled {
+                await pickup.scan()
+                try? await Task.sleep(nanoseconds: 1_000_000_000)
+            }
+        }
         await waitForTermination(logger: logger)
         logger.notice("shutting down")
         queueTask.cancel()
+        pickupTask.cancel()
         for c in channels { try? await c.close() }
         resolver.shutdown()
         try? await group.shutdownGracefully()

@@ -58,12 +58,14 @@ struct Alias: AsyncParsableCommand {
     }
 }
 
-/// `tern queue list`: the outbound queue, like Postfix `mailq`.
+/// `tern queue list|show|flush|hold|release|delete`: the outbound queue (Postfix `mailq`,
+/// `postqueue -f`, `postsuper -h/-H/-d`). Works while the server runs: it polls the queue each second.
 struct Queue: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Inspect the outbound queue.", subcommands: [List.self])
+    static let configuration = CommandConfiguration(abstract: "Inspect and manage the outbound queue.",
+                                                    subcommands: [List.self, Show.self, Flush.self, Hold.self, Release.self, Delete.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List queued messages: id, arrival, size, sender, recipients.")
+        static let configuration = CommandConfiguration(abstract: "List queued messages: id, size, arrival, sender, recipients, last error, next attempt.")
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
@@ -73,11 +75,71 @@ struct Queue: AsyncParsableCommand {
             print("-Queue ID-        --Size-- ----Arrival Time---------------- -Sender/Recipient-------")
             for e in entries {
                 let arrival = RFC5322DateFormatter.format(e.arrival)
-                print("\(e.id.padding(toLength: 17, withPad: " ", startingAt: 0)) \(String(e.size).leftPadded(8)) \(arrival)  \(e.reversePath)")
+                print("\(e.id.padding(toLength: 17, withPad: " ", startingAt: 0))\(e.held ? "!" : " ")\(String(e.size).leftPadded(7)) \(arrival)  \(e.reversePath)")
+                if let error = e.lastError { print("\(String(repeating: " ", count: 26))(\(error))") }
+                if e.held { print("\(String(repeating: " ", count: 26))(held: tern queue release \(e.id))") }
+                else if e.attempts > 0 { print("\(String(repeating: " ", count: 26))(next attempt \(RFC5322DateFormatter.format(e.nextAttempt)), \(e.attempts) so far)") }
                 for (rcpt, status) in e.recipients { print("\(String(repeating: " ", count: 60))<\(rcpt)> \(status)") }
             }
             print("-- \(entries.count) message(s) in queue")
         }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print one queued message: envelope, then the message.")
+        @Argument(help: "Queue id.") var id: String
+        @OptionGroup var options: ConfigOption
+
+        func run() async throws {
+            let directory = try User.directory(options)
+            guard let e = try await directory.store.queuedMessages().first(where: { $0.id == id }) else { throw CLIError("no queued message \(id)") }
+            print("queue id: \(e.id)\nsender: \(e.reversePath)\narrival: \(RFC5322DateFormatter.format(e.arrival))\nattempts: \(e.attempts)")
+            for (r, status) in e.recipients { print("recipient: <\(r)> \(status)") }
+            if let error = e.lastError { print("last error: \(error)") }
+            print("")
+            let bytes = try directory.store.messageBytes(fileID: e.fileID)
+            FileHandle.standardOutput.write(Data(bytes))
+        }
+    }
+
+    /// Shared body of the id-taking verbs.
+    static func administer(_ op: QueueOperation, _ ids: [String], all: Bool, _ options: ConfigOption, verb: String) async throws {
+        guard all || !ids.isEmpty || op == .flush else { throw CLIError("give queue ids, or --all") }
+        let directory = try User.directory(options)
+        let n = try await directory.store.administerQueue(op, ids: (all || ids.isEmpty) ? nil : ids, now: Int64(Date().timeIntervalSince1970))
+        if n == 0, !ids.isEmpty { throw CLIError("no such queued message: \(ids.joined(separator: " "))") }
+        print("\(verb) \(n) message(s)")
+    }
+
+    struct Flush: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Retry now (all, or the given ids), like postqueue -f.")
+        @Argument(help: "Queue ids (default: all).") var ids: [String] = []
+        @OptionGroup var options: ConfigOption
+        func run() async throws { try await Queue.administer(.flush, ids, all: ids.isEmpty, options, verb: "flushed") }
+    }
+
+    struct Hold: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Hold messages (no delivery until released), like postsuper -h.")
+        @Argument(help: "Queue ids.") var ids: [String] = []
+        @Flag(help: "Every queued message.") var all = false
+        @OptionGroup var options: ConfigOption
+        func run() async throws { try await Queue.administer(.hold, ids, all: all, options, verb: "held") }
+    }
+
+    struct Release: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Release held messages, due now, like postsuper -H.")
+        @Argument(help: "Queue ids.") var ids: [String] = []
+        @Flag(help: "Every queued message.") var all = false
+        @OptionGroup var options: ConfigOption
+        func run() async throws { try await Queue.administer(.release, ids, all: all, options, verb: "released") }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete queued messages without notice, like postsuper -d.")
+        @Argument(help: "Queue ids.") var ids: [String] = []
+        @Flag(help: "Every queued message.") var all = false
+        @OptionGroup var options: ConfigOption
+        func run() async throws { try await Queue.administer(.delete, ids, all: all, options, verb: "deleted") }
     }
 }
 
