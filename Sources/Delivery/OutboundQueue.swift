@@ -18,6 +18,8 @@ public struct OutboundSettings: Sendable {
     public var domainPolicies: [String: OutboundTLSPolicy] = [:]
     /// Smarthost (`relayhost`): every message goes there instead of the MX.
     public var relayhost: (host: String, port: Int)?
+    /// Smarthost login (AUTH PLAIN over required TLS).
+    public var relayhostCredentials: (user: String, password: String)?
     /// TCP port for MX delivery (25; tests point it elsewhere).
     public var port = 25
     public var schedule = RetrySchedule()
@@ -192,9 +194,11 @@ public actor OutboundQueue {
         }
         var hosts: [String]
         var port = settings.port
+        var policy = settings.domainPolicies[domain] ?? settings.defaultPolicy
         if let relay = settings.relayhost {
             hosts = [relay.host]
             port = relay.port
+            if settings.relayhostCredentials != nil, policy.level == .none || policy.level == .may { policy.level = .encrypt }
         } else {
             let resolver = self.resolver
             let ours: Set<String> = [settings.hostname.lowercased(), "localhost"]
@@ -221,7 +225,6 @@ public actor OutboundQueue {
                 return outcome
             }
         }
-        let policy = settings.domainPolicies[domain] ?? settings.defaultPolicy
         let envelope = makeEnvelope(entry: entry, recipients: recipients, message: message)
         var lastError = SMTPReply(451, "4.4.1", "no MX host for \(domain) answered")
         for host in hosts {
@@ -245,7 +248,8 @@ public actor OutboundQueue {
                 let relay = "\(host)[\(ip)]:\(port)"
                 var attempt = await SMTPClientConnection.deliver(
                     host: host, address: ip, port: port, heloName: settings.hostname, envelope: envelope, message: message,
-                    policy: policy, timeouts: settings.timeouts, group: group)
+                    policy: policy, timeouts: settings.timeouts, group: group,
+                    credentials: settings.relayhost != nil ? settings.relayhostCredentials : nil)
                 if attempt.tlsHandshakeFailed, policy.level == .may {
                     logger.warning("\(entry.id): TLS handshake with \(relay) failed; retrying in plaintext (tls_security_level = may)")
                     var plain = policy

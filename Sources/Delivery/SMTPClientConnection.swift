@@ -30,7 +30,7 @@ enum SMTPClientConnection {
 
     static func deliver(host: String, address: String, port: Int, heloName: String, envelope: SMTPClientEnvelope,
                         message: [UInt8], policy: OutboundTLSPolicy, timeouts: SMTPClientTimeouts,
-                        group: EventLoopGroup) async -> Outcome {
+                        group: EventLoopGroup, credentials: (user: String, password: String)? = nil) async -> Outcome {
         let requirement: SMTPTLSRequirement
         switch policy.level {
         case .none: requirement = .none
@@ -42,7 +42,8 @@ enum SMTPClientConnection {
             return Outcome(result: failure(envelope, SMTPReply(451, "4.7.5", "TLS configuration error: \(error)")), tlsVersion: nil)
         }
         let promise = group.next().makePromise(of: Outcome.self)
-        let session = SMTPClientSession(heloName: heloName, envelope: envelope, tls: sslContext == nil ? .none : requirement)
+        let session = SMTPClientSession(heloName: heloName, envelope: envelope, tls: sslContext == nil ? .none : requirement,
+                                        credentials: credentials)
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.seconds(timeouts.connect))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)

@@ -93,6 +93,8 @@ public struct SMTPServerExtensions: Equatable, Sendable {
     public var startTLS = false
     /// `DSN` (RFC 3461).
     public var dsn = false
+    /// `AUTH` mechanisms, uppercased (RFC 4954).
+    public var authMechanisms: [String] = []
 
     /// No extensions (HELO).
     public init() {}
@@ -111,6 +113,7 @@ public struct SMTPServerExtensions: Equatable, Sendable {
             case "SMTPUTF8": smtpUTF8 = true
             case "STARTTLS": startTLS = true
             case "DSN": dsn = true
+            case "AUTH": authMechanisms = words.dropFirst().map { $0.uppercased() }
             default: break
             }
         }

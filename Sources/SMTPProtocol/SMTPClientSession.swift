@@ -1,3 +1,4 @@
+import Foundation
 import MailCore
 
 /// The client side of one SMTP session that delivers one message to one server
@@ -43,7 +44,7 @@ public struct SMTPClientSession: Sendable {
     }
 
     private enum State: Equatable, Sendable {
-        case greeting, ehlo, helo, startTLS, handshake, transaction, message, lonelyDot, finished
+        case greeting, ehlo, helo, startTLS, handshake, auth, transaction, message, lonelyDot, finished
     }
 
     /// The reply a pipelined (or single) command is waiting for.
@@ -71,15 +72,21 @@ public struct SMTPClientSession: Sendable {
     private var mailReply: SMTPReply?
     private var accepted: [EmailAddress] = []
     private var verdicts: [EmailAddress: SMTPReply] = [:]
+    /// Smarthost credentials (RFC 4954 AUTH PLAIN), nil for MX delivery.
+    private let credentials: (user: String, password: String)?
+    private var authenticated = false
 
     /// - Parameters:
     ///   - heloName: our host name for EHLO/HELO.
     ///   - tlsActive: true when the connection is already TLS (port 465, RFC 8314).
-    public init(heloName: String, envelope: SMTPClientEnvelope, tls: SMTPTLSRequirement, tlsActive: Bool = false) {
+    ///   - credentials: log in with AUTH PLAIN before MAIL (smarthost, RFC 4954); only over TLS.
+    public init(heloName: String, envelope: SMTPClientEnvelope, tls: SMTPTLSRequirement, tlsActive: Bool = false,
+                credentials: (user: String, password: String)? = nil) {
         self.heloName = heloName
         self.envelope = envelope
         self.tls = tls
         self.tlsActive = tlsActive
+        self.credentials = credentials
     }
 
     /// Call once connected. nil: wait for the greeting and pass it to `received(_:)`;
@@ -124,6 +131,13 @@ public struct SMTPClientSession: Sendable {
             if tls == .required {
                 return finish(SMTPReply(454, "4.7.4", "TLS is required, but the server refused STARTTLS: \(reply)"), sessionLevel: true)
             }
+            return beginTransaction()
+        case .auth:
+            guard reply.code == 235 else {
+                // Postfix defers on a SASL failure: the credentials may be fixed before the message expires.
+                return finish(SMTPReply(454, "4.7.0", "SASL authentication with the relay host failed: \(reply)"), sessionLevel: true)
+            }
+            authenticated = true
             return beginTransaction()
         case .transaction:
             return transactionReply(reply)
@@ -175,6 +189,17 @@ public struct SMTPClientSession: Sendable {
     private mutating func beginTransaction() -> [Action] {
         if tls == .required, !tlsActive {
             return finish(SMTPReply(454, "4.7.4", "TLS is required, but was not offered by the server"), sessionLevel: true)
+        }
+        if let credentials, !authenticated {
+            guard tlsActive else {
+                return finish(SMTPReply(454, "4.7.0", "refusing to send relay host credentials without TLS"), sessionLevel: true)
+            }
+            guard extensions.authMechanisms.contains("PLAIN") else {
+                return finish(SMTPReply(454, "4.7.0", "the relay host offers no AUTH PLAIN"), sessionLevel: true)
+            }
+            state = .auth
+            let token = Data(([0] + Array(credentials.user.utf8) + [0] + Array(credentials.password.utf8))).base64EncodedString()
+            return [.send(Self.line("AUTH PLAIN \(token)"))]
         }
         let addresses = envelope.recipients + [envelope.reversePath.address].compactMap { $0 }
         if envelope.needsSMTPUTF8 || addresses.contains(where: \.needsSMTPUTF8), !extensions.smtpUTF8 {

@@ -153,7 +153,18 @@ public enum ConfigLoader {
         if let outbound = reader.table(root, "outbound") {
             reader.allow(outbound, ["tls_security_level", "tls_mandatory_ciphers", "tls_ca_file", "relayhost", "port", "minimal_backoff_time",
                                     "maximal_backoff_time", "maximal_queue_lifetime", "delay_warning_time", "connect_timeout",
-                                    "command_timeout", "parallelism", "policy"], section: "outbound")
+                                    "command_timeout", "parallelism", "policy", "relayhost_username", "relayhost_password_file"], section: "outbound")
+            if let user = reader.string(outbound, "relayhost_username", section: "outbound") {
+                if let file = reader.string(outbound, "relayhost_password_file", section: "outbound") {
+                    if let text = try? String(contentsOfFile: file, encoding: .utf8), let pw = text.split(separator: "\n").first {
+                        config.outbound.relayhostCredentials = (user, String(pw))
+                    } else {
+                        reader.problem("relayhost_password_file", "outbound", "file \(file) cannot be read")
+                    }
+                } else {
+                    reader.problem("relayhost_username", "outbound", "needs relayhost_password_file")
+                }
+            }
             config.outbound.policy = reader.tlsPolicy(outbound, section: "outbound", base: OutboundTLSPolicy())
             if let relay = reader.string(outbound, "relayhost", section: "outbound") {
                 let cleaned = relay.replacingOccurrences(of: "[", with: "").replacingOccurrences(of: "]", with: "")

@@ -111,6 +111,8 @@ public struct OutboundConfig: Sendable {
     public var domainPolicies: [String: OutboundTLSPolicy] = [:]
     /// `relayhost = "smtp.provider.test:587"` (smarthost), nil = deliver to the MX.
     public var relayhost: ListenAddress?
+    /// `relayhost_username` and the password read from `relayhost_password_file` (first line).
+    public var relayhostCredentials: (user: String, password: String)?
     /// `port`: TCP port used for MX delivery (25).
     public var port = 25
     /// `minimal_backoff_time`, `maximal_backoff_time`, `maximal_queue_lifetime`, `delay_warning_time` (seconds).

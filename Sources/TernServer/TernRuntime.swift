@@ -47,6 +47,7 @@ public enum TernRuntime {
         outboundSettings.defaultPolicy = config.outbound.policy
         outboundSettings.domainPolicies = config.outbound.domainPolicies
         outboundSettings.relayhost = config.outbound.relayhost.map { ($0.host, $0.port) }
+        outboundSettings.relayhostCredentials = config.outbound.relayhostCredentials
         outboundSettings.port = config.outbound.port
         outboundSettings.schedule = config.outbound.schedule
         outboundSettings.timeouts = config.outbound.timeouts
