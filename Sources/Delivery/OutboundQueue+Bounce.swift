@@ -19,15 +19,16 @@ extension OutboundQueue {
         guard entry.reversePath != "<>", let sender = EmailAddress(parsingPath: entry.reversePath) else { return }
         let t = now()
         let recipients = failures.map { f in
-            DSNRecipient(address: f.recipient, originalRecipient: nil, action: action,
+            DSNRecipient(address: f.recipient, originalRecipient: entry.originalRecipients[f.recipient], action: action,
                          status: f.reply.enhancedCode ?? (f.reply.isPermanent ? "5.0.0" : "4.0.0"),
                          remoteMTA: f.remoteMTA, diagnostic: "smtp; \(f.reply.code) \(f.reply.enhancedCode.map { $0 + " " } ?? "")\(f.reply.lines.joined(separator: " "))",
                          lastAttempt: t)
         }
         let id = MessageID.make()
         let dsn = DeliveryStatusNotification.build(
-            hostname: settings.hostname, to: sender.description, envelopeID: nil, arrivalDate: entry.arrival, date: t,
-            messageID: "\(id)@\(settings.hostname)", recipients: recipients, originalMessage: message, returnFullMessage: false,
+            hostname: settings.hostname, to: sender.description, envelopeID: entry.dsnEnvelopeID, arrivalDate: entry.arrival, date: t,
+            messageID: "\(id)@\(settings.hostname)", recipients: recipients, originalMessage: message,
+            returnFullMessage: entry.dsnReturn == "FULL" && action == .failed,
             boundary: "\(id)/\(settings.hostname)")
         do {
             let spool = try store.makeSpoolFile()

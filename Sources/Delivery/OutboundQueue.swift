@@ -65,7 +65,13 @@ public actor OutboundQueue {
                 var iterator = stream.makeAsyncIterator()
                 while !Task.isCancelled {
                     await self.runDue()
-                    let tick = Task { try? await Task.sleep(nanoseconds: 1_000_000_000); continuation.yield() }
+                    // A cancelled tick must not yield: that would wake the next pass at once (a busy loop).
+                    let tick = Task {
+                        do {
+                            try await Task.sleep(nanoseconds: 1_000_000_000)
+                            continuation.yield()
+                        } catch {}
+                    }
                     _ = await iterator.next()
                     tick.cancel()
                 }
@@ -120,6 +126,7 @@ public actor OutboundQueue {
         var delivered: [String] = []
         var failed: [Failure] = []
         var deferred: [Failure] = []
+        var relayed: [Failure] = []
         var byDomain: [String: [EmailAddress]] = [:]
         for r in entry.pendingRecipients {
             guard let a = EmailAddress(parsing: r) else {
@@ -145,6 +152,7 @@ public actor OutboundQueue {
                 delivered += outcome.delivered
                 failed += outcome.failed
                 deferred += outcome.deferred
+                relayed += outcome.relayedWithoutDSN.map { Failure(recipient: $0, reply: SMTPReply(250, "2.0.0", "delivered to a server without DSN support")) }
             }
         }
         let attempts = entry.attempts + 1
@@ -170,15 +178,26 @@ public actor OutboundQueue {
         } catch {
             logger.error("\(entry.id): cannot record the delivery attempt: \(error)")
         }
-        if !failed.isEmpty { await bounce(entry: entry, message: message, failures: failed, action: .failed) }
-        if !deferred.isEmpty, settings.schedule.delayWarningDue(arrival: entry.arrival, now: now(), alreadySent: entry.delayWarned) {
-            await bounce(entry: entry, message: message, failures: deferred, action: .delayed)
+        // RFC 3461 §4.1: NOTIFY decides which notices each recipient gets (none asked = failures only).
+        func wants(_ kind: String, _ f: Failure, byDefault: Bool) -> Bool {
+            guard let n = entry.notify[f.recipient] else { return byDefault }
+            return n.split(separator: ",").contains { $0 == kind }
+        }
+        let failures = failed.filter { wants("FAILURE", $0, byDefault: true) }
+        if !failures.isEmpty { await bounce(entry: entry, message: message, failures: failures, action: .failed) }
+        let successes = relayed.filter { wants("SUCCESS", $0, byDefault: false) }
+        if !successes.isEmpty { await bounce(entry: entry, message: message, failures: successes, action: .relayed) }
+        let delays = deferred.filter { wants("DELAY", $0, byDefault: true) }
+        if !delays.isEmpty, settings.schedule.delayWarningDue(arrival: entry.arrival, now: now(), alreadySent: entry.delayWarned) {
+            await bounce(entry: entry, message: message, failures: delays, action: .delayed)
             try? await store.markDelayWarned(id: entry.id)
         }
     }
 
     struct DomainOutcome {
         var delivered: [String] = []
+        /// Delivered to a next hop that does not take over DSN: owed a "relayed" notice when NOTIFY=SUCCESS.
+        var relayedWithoutDSN: [String] = []
         var failed: [Failure] = []
         var deferred: [Failure] = []
     }
@@ -270,7 +289,10 @@ public actor OutboundQueue {
                 }
                 for r in recipients {
                     let reply = attempt.result.perRecipient[r] ?? SMTPReply(451, "4.4.2", "no reply for this recipient")
-                    if reply.isPositive { outcome.delivered.append(r.description) }
+                    if reply.isPositive {
+                        outcome.delivered.append(r.description)
+                        if !attempt.remoteOffersDSN { outcome.relayedWithoutDSN.append(r.description) }
+                    }
                     else if reply.isPermanent { outcome.failed.append(Failure(recipient: r.description, reply: reply, remoteMTA: host)) }
                     else { outcome.deferred.append(Failure(recipient: r.description, reply: reply, remoteMTA: host)) }
                 }
@@ -304,8 +326,15 @@ public actor OutboundQueue {
         let reverse: ReversePath = entry.reversePath == "<>" ? .null : (EmailAddress(parsingPath: entry.reversePath).map(ReversePath.mailbox) ?? .null)
         let utf8 = (reverse.address?.needsSMTPUTF8 ?? false) || recipients.contains(where: \.needsSMTPUTF8)
         let eightBit = message.contains { $0 >= 0x80 }
+        // RFC 3461 §5.2: pass the DSN parameters on (the session sends them only when the next hop offers DSN).
+        var notify: [EmailAddress: String] = [:], orcpt: [EmailAddress: String] = [:]
+        for r in recipients {
+            if let n = entry.notify[r.description] { notify[r] = n }
+            if let o = entry.originalRecipients[r.description] { orcpt[r] = o }
+        }
+        let dsn = DSNParameters(ret: entry.dsnReturn, envid: entry.dsnEnvelopeID, notify: notify, orcpt: orcpt)
         return SMTPClientEnvelope(reversePath: reverse, recipients: recipients, size: message.count, needsSMTPUTF8: utf8,
-                                  eightBit: eightBit, dsn: nil)
+                                  eightBit: eightBit, dsn: dsn)
     }
 
     func log(_ entry: QueueEntry, _ outcome: DomainOutcome, relay: String, tls: String? = nil, replies: [EmailAddress: SMTPReply] = [:]) {

@@ -26,6 +26,8 @@ enum SMTPClientConnection {
         var tlsVersion: String?
         /// The STARTTLS handshake failed (with `may`, the caller retries in plaintext).
         var tlsHandshakeFailed = false
+        /// The next hop announced DSN (RFC 3461), so it takes over success notices.
+        var remoteOffersDSN = false
     }
 
     static func deliver(host: String, address: String, port: Int, heloName: String, envelope: SMTPClientEnvelope,
@@ -135,7 +137,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
             case .done(let result):
                 finished = true
                 context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: "QUIT\r\n")), promise: nil)
-                promise.succeed(SMTPClientConnection.Outcome(result: result, tlsVersion: tlsVersion))
+                promise.succeed(SMTPClientConnection.Outcome(result: result, tlsVersion: tlsVersion, remoteOffersDSN: session.extensions.dsn))
                 context.close(promise: nil)
             }
         }

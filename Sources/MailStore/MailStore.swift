@@ -159,6 +159,13 @@ public struct OutboundEnvelope: Sendable, Equatable {
     public var recipients: [String]
     /// The SASL user who submitted it, if any.
     public var authenticatedUser: String?
+    /// RFC 3461: `RET` (FULL/HDRS) and `ENVID` of the transaction.
+    public var dsnReturn: String?
+    public var dsnEnvelopeID: String?
+    /// RFC 3461: `NOTIFY` and `ORCPT` per recipient (keys as in `recipients`).
+    public var notify: [String: String] = [:]
+    public var originalRecipients: [String: String] = [:]
+
     public init(reversePath: String, recipients: [String], authenticatedUser: String?) {
         self.reversePath = reversePath
         self.recipients = recipients
@@ -217,6 +224,11 @@ public struct QueueEntry: Sendable, Equatable {
     public var pendingRecipients: [String]
     public var attempts: Int
     public var delayWarned: Bool
+    /// RFC 3461 parameters stored with the message.
+    public var dsnReturn: String?
+    public var dsnEnvelopeID: String?
+    public var notify: [String: String] = [:]
+    public var originalRecipients: [String: String] = [:]
 
     public init(id: String, fileID: String, arrival: Int64, size: Int, reversePath: String, authenticatedUser: String?,
                 pendingRecipients: [String], attempts: Int, delayWarned: Bool) {

@@ -54,10 +54,12 @@ extension SQLiteMailStore {
 
     static func enqueue(_ db: Database, id: String, fileID: String, size: Int, envelope: OutboundEnvelope, arrival: Int64) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO queue(id, file_id, arrival, size, sender, authenticated_user, next_attempt) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [id, fileID, arrival, size, envelope.reversePath, envelope.authenticatedUser, arrival])
+            INSERT INTO queue(id, file_id, arrival, size, sender, authenticated_user, next_attempt, dsn_ret, dsn_envid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [id, fileID, arrival, size, envelope.reversePath, envelope.authenticatedUser, arrival,
+                                     envelope.dsnReturn, envelope.dsnEnvelopeID])
         for recipient in envelope.recipients {
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO queue_recipients(queue_id, recipient) VALUES (?, ?)").execute(arguments: [id, recipient])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO queue_recipients(queue_id, recipient, notify, orcpt) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [id, recipient, envelope.notify[recipient], envelope.originalRecipients[recipient]])
         }
     }
 
@@ -68,11 +70,19 @@ extension SQLiteMailStore {
             return try rows.map { row in
                 let id: String = row["id"]
                 try db.cachedStatement(sql: "UPDATE queue SET next_attempt = ? WHERE id = ?").execute(arguments: [leaseUntil, id])
-                let pending = try String.fetchAll(db.cachedStatement(sql: "SELECT recipient FROM queue_recipients WHERE queue_id = ? AND status = 'pending' ORDER BY rowid"),
-                                                  arguments: [id])
-                return QueueEntry(id: id, fileID: row["file_id"], arrival: row["arrival"], size: row["size"], reversePath: row["sender"],
-                                  authenticatedUser: row["authenticated_user"], pendingRecipients: pending, attempts: row["attempts"],
-                                  delayWarned: row["delay_warned"])
+                let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT recipient, notify, orcpt FROM queue_recipients WHERE queue_id = ? AND status = 'pending' ORDER BY rowid"),
+                                            arguments: [id])
+                var entry = QueueEntry(id: id, fileID: row["file_id"], arrival: row["arrival"], size: row["size"], reversePath: row["sender"],
+                                       authenticatedUser: row["authenticated_user"], pendingRecipients: rows.map { $0["recipient"] },
+                                       attempts: row["attempts"], delayWarned: row["delay_warned"])
+                entry.dsnReturn = row["dsn_ret"]
+                entry.dsnEnvelopeID = row["dsn_envid"]
+                for r in rows {
+                    let recipient: String = r["recipient"]
+                    if let n: String = r["notify"] { entry.notify[recipient] = n }
+                    if let o: String = r["orcpt"] { entry.originalRecipients[recipient] = o }
+                }
+                return entry
             }
         }
     }

@@ -73,6 +73,14 @@ enum SQLiteSchema {
         migrator.registerMigration("v4-queue-hold") { db in
             try db.execute(sql: "ALTER TABLE queue ADD COLUMN held INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v5-dsn") { db in
+            try db.execute(sql: """
+                ALTER TABLE queue ADD COLUMN dsn_ret TEXT;
+                ALTER TABLE queue ADD COLUMN dsn_envid TEXT;
+                ALTER TABLE queue_recipients ADD COLUMN notify TEXT;
+                ALTER TABLE queue_recipients ADD COLUMN orcpt TEXT;
+                """)
+        }
         return migrator
     }
 }

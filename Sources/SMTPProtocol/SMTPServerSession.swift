@@ -12,6 +12,8 @@ public struct SMTPTransaction: Equatable, Sendable {
     public var eightBitMIME = false
     /// `SMTPUTF8` was given (RFC 6531 §3.4).
     public var smtpUTF8 = false
+    /// RFC 3461 DSN parameters: `RET`, `ENVID`, and per accepted recipient `NOTIFY`/`ORCPT`.
+    public var dsn = DSNParameters()
 
     public init(reversePath: ReversePath) { self.reversePath = reversePath }
 }
@@ -91,6 +93,8 @@ public struct SMTPServerSession: Sendable {
     public private(set) var errorCount = 0
     /// The account that authenticated with AUTH (canonical address), nil before.
     public private(set) var authenticatedUser: String?
+    private var pendingNotify: String?
+    private var pendingORCPT: String?
 
     /// - Parameter tlsActive: true for implicit-TLS listeners.
     public init(configuration: Configuration, tlsActive: Bool = false) {
@@ -117,7 +121,7 @@ public struct SMTPServerSession: Sendable {
         var ext = ["PIPELINING", "SIZE \(configuration.maxMessageSize)"]
         if configuration.startTLSAvailable, !tlsActive { ext.append("STARTTLS") }
         if authOffered { ext.append("AUTH PLAIN LOGIN") }
-        ext += ["ENHANCEDSTATUSCODES", "8BITMIME", "SMTPUTF8"]
+        ext += ["ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8"]
         return ext
     }
 
@@ -138,8 +142,21 @@ public struct SMTPServerSession: Sendable {
             return mail(path, parameters)
         case .rcptTo(let address, let parameters):
             guard let t = transaction else { return error(.badSequence("need MAIL command")) }
-            if let p = parameters.first {
-                return error(SMTPReply(555, "5.5.4", "Unsupported option: \(p.keyword)"))
+            pendingNotify = nil
+            pendingORCPT = nil
+            for p in parameters {
+                switch (p.keyword, p.value) {
+                case ("NOTIFY", let v?):
+                    let words = v.uppercased().split(separator: ",").map(String.init)
+                    let valid = words == ["NEVER"] || (!words.isEmpty && words.allSatisfy { ["SUCCESS", "FAILURE", "DELAY"].contains($0) })
+                    guard valid else { return error(SMTPReply(501, "5.5.4", "Bad NOTIFY parameter syntax (RFC 3461 §4.1)")) }
+                    pendingNotify = words.joined(separator: ",")
+                case ("ORCPT", let v?):
+                    guard v.contains(";"), v.count <= 500 else { return error(SMTPReply(501, "5.5.4", "Bad ORCPT parameter syntax (RFC 3461 §4.2)")) }
+                    pendingORCPT = v
+                default:
+                    return error(SMTPReply(555, "5.5.4", "Unsupported option: \(p.keyword)"))
+                }
             }
             if address.needsSMTPUTF8, !t.smtpUTF8 {
                 return error(SMTPReply(553, "5.6.7", "<\(address)>: SMTPUTF8 is required for this address"))
@@ -204,6 +221,8 @@ public struct SMTPServerSession: Sendable {
             case ("BODY", "8BITMIME"?): t.eightBitMIME = true
             case ("SMTPUTF8", nil): t.smtpUTF8 = true
             case ("AUTH", _?): break // RFC 4954 §5: accepted; Tern trusts only its own AUTH
+            case ("RET", let v?) where v == "FULL" || v == "HDRS": t.dsn.ret = v
+            case ("ENVID", _?) where (p.value ?? "").count <= 100: t.dsn.envid = p.value
             default:
                 return error(SMTPReply(555, "5.5.4", "Unsupported option: \(p.keyword)"))
             }
@@ -220,6 +239,8 @@ public struct SMTPServerSession: Sendable {
     public mutating func recipientDecided(_ address: EmailAddress, reply: SMTPReply) -> SMTPReply {
         if reply.isPositive {
             transaction?.recipients.append(address)
+            if let n = pendingNotify { transaction?.dsn.notify[address] = n }
+            if let o = pendingORCPT { transaction?.dsn.orcpt[address] = o }
         } else {
             errorCount += 1
         }

@@ -403,14 +403,21 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         let targets = Array(Set(accounts)).sorted().map { DeliveryTarget(accountID: $0) }
         var seen = Set<String>()
         let remote = remoteRecipients.filter { seen.insert($0.lowercased()).inserted }
-        let outbound = remote.isEmpty ? nil : OutboundEnvelope(reversePath: transaction.reversePath.description, recipients: remote,
+        var outbound = remote.isEmpty ? nil : OutboundEnvelope(reversePath: transaction.reversePath.description, recipients: remote,
                                                                authenticatedUser: session.authenticatedUser)
+        if outbound != nil {
+            outbound?.dsnReturn = transaction.dsn.ret
+            outbound?.dsnEnvelopeID = transaction.dsn.envid
+            for (address, notify) in transaction.dsn.notify { outbound?.notify[address.description] = notify }
+            for (address, orcpt) in transaction.dsn.orcpt { outbound?.originalRecipients[address.description] = orcpt }
+        }
         let store = shared.store
         let size = spool.size
         let started = dataStarted
         let user = session.authenticatedUser
         let promise = context.eventLoop.makePromise(of: [UInt32].self)
-        promise.completeWithTask { try await store.deliver(spool, to: targets, outbound: outbound, internalDate: Int64(Date().timeIntervalSince1970)) }
+        let queued = outbound
+        promise.completeWithTask { try await store.deliver(spool, to: targets, outbound: queued, internalDate: Int64(Date().timeIntervalSince1970)) }
         promise.futureResult.assumeIsolated().whenComplete { result in
             self.busy = false
             switch result {

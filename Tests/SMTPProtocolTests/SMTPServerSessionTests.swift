@@ -29,7 +29,7 @@ final class SMTPServerSessionTests: XCTestCase {
         XCTAssertEqual(code(cmd(&s, "MAIL FROM:<a@b.test>")), "503 5.5.1")
         XCTAssertEqual(code(cmd(&s, "RCPT TO:<a@b.test>")), "503 5.5.1")
         guard case .reply(let ehlo) = cmd(&s, "EHLO c.test") else { return XCTFail() }
-        XCTAssertEqual(ehlo.lines, ["mail.example.test", "PIPELINING", "SIZE 1000", "STARTTLS", "ENHANCEDSTATUSCODES", "8BITMIME", "SMTPUTF8"])
+        XCTAssertEqual(ehlo.lines, ["mail.example.test", "PIPELINING", "SIZE 1000", "STARTTLS", "ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8"])
         XCTAssertEqual(code(cmd(&s, "DATA")), "503 5.5.1")
     }
 
@@ -98,6 +98,19 @@ final class SMTPServerSessionTests: XCTestCase {
         var mx = session()
         _ = cmd(&mx, "EHLO c.test")
         XCTAssertEqual(code(cmd(&mx, "AUTH PLAIN")), "503 5.5.1")
+    }
+
+    func testDSNParameters() {
+        var s = session()
+        _ = cmd(&s, "EHLO c.test")
+        XCTAssertEqual(code(cmd(&s, "MAIL FROM:<a@b.test> RET=HDRS ENVID=QQ314159")), "250 2.1.0")
+        XCTAssertEqual(code(cmd(&s, "RCPT TO:<x@y.test> NOTIFY=MAYBE")), "501 5.5.4")
+        guard case .checkRecipient(let r) = cmd(&s, "RCPT TO:<x@y.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;x@y.test") else { return XCTFail() }
+        _ = s.recipientDecided(r, reply: SMTPReply(250, "2.1.5", "Ok"))
+        XCTAssertEqual(s.transaction?.dsn.ret, "HDRS")
+        XCTAssertEqual(s.transaction?.dsn.envid, "QQ314159")
+        XCTAssertEqual(s.transaction?.dsn.notify[r], "SUCCESS,FAILURE")
+        XCTAssertEqual(s.transaction?.dsn.orcpt[r], "rfc822;x@y.test")
     }
 
     func testQuitAndVrfy() {

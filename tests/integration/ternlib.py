@@ -44,6 +44,7 @@ EHLO_PLAIN = [
     "250-STARTTLS",
     "250-ENHANCEDSTATUSCODES",
     "250-8BITMIME",
+    "250-DSN",
     "250 SMTPUTF8",
 ]
 EHLO_TLS = [line for line in EHLO_PLAIN if "STARTTLS" not in line]
