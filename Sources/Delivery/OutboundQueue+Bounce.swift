@@ -32,6 +32,10 @@ extension OutboundQueue {
             boundary: "\(id)/\(settings.hostname)")
         do {
             let spool = try store.makeSpoolFile()
+            if settings.localDomains.contains(sender.asciiDomain) {
+                // A local copy gets the trace fields of a final delivery, with the null reverse-path.
+                try spool.write(Array("Return-Path: <>\r\nReceived: by \(settings.hostname) (Tern)\r\n\tid \(spool.id); \(RFC5322DateFormatter.format(t))\r\n".utf8))
+            }
             try spool.write(dsn)
             if settings.localDomains.contains(sender.asciiDomain) {
                 guard let account = try await store.account(address: sender.lookupKey) else {

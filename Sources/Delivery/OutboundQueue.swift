@@ -58,6 +58,7 @@ public actor OutboundQueue {
 
     /// Runs until the task is cancelled: polls the queue each second or sooner after `wake()`.
     public func run() async {
+        do { try await store.releaseQueueLeases() } catch { logger.error("queue: cannot release old leases: \(error)") }
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         wakeContinuation = continuation
         await withTaskGroup(of: Void.self) { group in
@@ -94,7 +95,7 @@ public actor OutboundQueue {
         do {
             entries = try await store.leaseDueQueueEntries(now: t, leaseUntil: t + 900, limit: 200)
         } catch {
-            logger.error("queue: cannot read the queue: \(error)")
+            if !Task.isCancelled { logger.error("cannot read the queue: \(error)") }
             return
         }
         guard !entries.isEmpty else { return }
@@ -118,11 +119,13 @@ public actor OutboundQueue {
 
     func process(_ entry: QueueEntry) async {
         let started = now()
-        guard let message = try? store.messageBytes(fileID: entry.fileID) else {
+        guard let stored = try? store.messageBytes(fileID: entry.fileID) else {
             logger.error("\(entry.id): message file missing; dropping the entry")
             _ = try? await store.recordQueueAttempt(id: entry.id, delivered: [], failed: entry.pendingRecipients, nextAttempt: started, lastError: "message file missing")
             return
         }
+        // RFC 5321 §4.4: only the final delivery adds Return-Path; drop the one stored for local copies.
+        let message = Self.withoutReturnPath(stored)
         var delivered: [String] = []
         var failed: [Failure] = []
         var deferred: [Failure] = []
@@ -164,11 +167,14 @@ public actor OutboundQueue {
             case .retry(let at):
                 next = at
             case .expire:
+                var expired = DomainOutcome()
                 for d in deferred {
-                    failed.append(Failure(recipient: d.recipient, reply: SMTPReply(d.reply.code >= 500 ? d.reply.code : 550, "4.4.7",
-                                                                                   "message expired in the queue; last error: \(d.reply)"),
-                                          remoteMTA: d.remoteMTA))
+                    expired.failed.append(Failure(recipient: d.recipient, reply: SMTPReply(d.reply.code >= 500 ? d.reply.code : 550, "4.4.7",
+                                                                                          "message expired in the queue; last error: \(d.reply)"),
+                                                  remoteMTA: d.remoteMTA))
                 }
+                log(entry, expired, relay: "none")
+                failed += expired.failed
                 deferred = []
             }
         }
@@ -246,6 +252,7 @@ public actor OutboundQueue {
         }
         let envelope = makeEnvelope(entry: entry, recipients: recipients, message: message)
         var lastError = SMTPReply(451, "4.4.1", "no MX host for \(domain) answered")
+        var lastRelay = "none"
         for host in hosts {
             let ips: [String]
             if host.first?.isNumber == true || host.contains(":") {
@@ -265,6 +272,7 @@ public actor OutboundQueue {
             }
             for ip in ips {
                 let relay = "\(host)[\(ip)]:\(port)"
+                lastRelay = relay
                 var attempt = await SMTPClientConnection.deliver(
                     host: host, address: ip, port: port, heloName: settings.hostname, envelope: envelope, message: message,
                     policy: policy, timeouts: settings.timeouts, group: group,
@@ -301,8 +309,22 @@ public actor OutboundQueue {
             }
         }
         deferAll(lastError)
-        log(entry, outcome, relay: "none")
+        log(entry, outcome, relay: lastRelay)
         return outcome
+    }
+
+    /// The message without a leading `Return-Path:` field (RFC 5321 §4.4).
+    static func withoutReturnPath(_ message: [UInt8]) -> [UInt8] {
+        let prefix = Array("Return-Path:".utf8)
+        guard message.count > prefix.count, message[..<prefix.count].map({ $0 | 0x20 }) == prefix.map({ $0 | 0x20 }) else { return message }
+        var i = 0
+        while i + 1 < message.count {
+            if message[i] == 13, message[i + 1] == 10, i + 2 < message.count, message[i + 2] != 32, message[i + 2] != 9 {
+                return Array(message[(i + 2)...])
+            }
+            i += 1
+        }
+        return message
     }
 
     /// Runs `work`, or returns `fallback` after `seconds` (DNS lookups must never stall the queue;

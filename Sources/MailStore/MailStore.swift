@@ -30,9 +30,9 @@ public protocol MailStore: Sendable {
     /// Messages waiting in the outbound queue, oldest first (`tern queue list`).
     func queuedMessages() async throws -> [QueueRecord]
 
-    /// Leases queue entries that are due (`next attempt <= now`), oldest first, at most `limit`: their
-    /// next attempt moves to `leaseUntil` so that no other worker takes them meanwhile (a crash
-    /// simply lets the lease expire). Only recipients still `pending` are returned.
+    /// Leases queue entries that are due (`next attempt <= now`), oldest first, at most `limit`: they
+    /// are reserved until `leaseUntil` so that no other worker takes them meanwhile. Only recipients
+    /// still `pending` are returned.
     func leaseDueQueueEntries(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [QueueEntry]
     /// Records an attempt: `delivered` and `failed` recipients leave the pending set (their status is
     /// kept for logs); the entry is removed once no recipient is pending. `nextAttempt` applies when
@@ -48,6 +48,8 @@ public protocol MailStore: Sendable {
     func administerQueue(_ operation: QueueOperation, ids: [String]?, now: Int64) async throws -> Int
     /// Marks that the "delayed" notice was sent for this entry.
     func markDelayWarned(id: String) async throws
+    /// Drops every lease (at start: a crashed run's deliveries are due again at once).
+    func releaseQueueLeases() async throws
     /// The earliest `next attempt` in the queue, nil when empty.
     func nextQueueAttempt() async throws -> Int64?
 

@@ -65,11 +65,11 @@ extension SQLiteMailStore {
 
     public func leaseDueQueueEntries(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [QueueEntry] {
         try await pool.write { db in
-            let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM queue WHERE next_attempt <= ? AND held = 0 ORDER BY next_attempt, arrival LIMIT ?"),
-                                        arguments: [now, limit])
+            let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM queue WHERE next_attempt <= ? AND held = 0 AND lease_until <= ? ORDER BY next_attempt, arrival LIMIT ?"),
+                                        arguments: [now, now, limit])
             return try rows.map { row in
                 let id: String = row["id"]
-                try db.cachedStatement(sql: "UPDATE queue SET next_attempt = ? WHERE id = ?").execute(arguments: [leaseUntil, id])
+                try db.cachedStatement(sql: "UPDATE queue SET lease_until = ? WHERE id = ?").execute(arguments: [leaseUntil, id])
                 let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT recipient, notify, orcpt FROM queue_recipients WHERE queue_id = ? AND status = 'pending' ORDER BY rowid"),
                                             arguments: [id])
                 var entry = QueueEntry(id: id, fileID: row["file_id"], arrival: row["arrival"], size: row["size"], reversePath: row["sender"],
@@ -104,7 +104,7 @@ extension SQLiteMailStore {
                 try db.cachedStatement(sql: "DELETE FROM queue WHERE id = ?").execute(arguments: [id])
                 return (0, try Self.unreferenced(db, fileID.map { [$0] } ?? []))
             }
-            try db.cachedStatement(sql: "UPDATE queue SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?")
+            try db.cachedStatement(sql: "UPDATE queue SET attempts = attempts + 1, next_attempt = ?, last_error = ?, lease_until = 0 WHERE id = ?")
                 .execute(arguments: [nextAttempt, lastError, id])
             return (pending, [])
         }
@@ -153,6 +153,10 @@ extension SQLiteMailStore {
         try await pool.write { db in
             try db.cachedStatement(sql: "UPDATE queue SET delay_warned = 1 WHERE id = ?").execute(arguments: [id])
         }
+    }
+
+    public func releaseQueueLeases() async throws {
+        try await pool.write { db in try db.execute(sql: "UPDATE queue SET lease_until = 0") }
     }
 
     public func nextQueueAttempt() async throws -> Int64? {

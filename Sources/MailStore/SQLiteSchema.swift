@@ -81,6 +81,9 @@ enum SQLiteSchema {
                 ALTER TABLE queue_recipients ADD COLUMN orcpt TEXT;
                 """)
         }
+        migrator.registerMigration("v6-queue-lease") { db in
+            try db.execute(sql: "ALTER TABLE queue ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }
