@@ -30,29 +30,37 @@ extension OutboundQueue {
             messageID: "\(id)@\(settings.hostname)", recipients: recipients, originalMessage: message,
             returnFullMessage: entry.dsnReturn == "FULL" && action == .failed,
             boundary: "\(id)/\(settings.hostname)")
+        await send(dsn, to: sender, about: entry.id, time: t)
+        if action == .failed, let copy = settings.postmasterCopy, let postmaster = EmailAddress(parsing: copy), postmaster != sender {
+            await send(dsn, to: postmaster, about: entry.id, time: t)
+        }
+    }
+
+    /// Delivers a notification: locally with trace fields and `Return-Path: <>`, or queued with a null sender.
+    func send(_ dsn: [UInt8], to recipient: EmailAddress, about id: String, time t: Int64) async {
         do {
             let spool = try store.makeSpoolFile()
-            if settings.localDomains.contains(sender.asciiDomain) {
+            if settings.localDomains.contains(recipient.asciiDomain) {
                 // A local copy gets the trace fields of a final delivery, with the null reverse-path.
                 try spool.write(Array("Return-Path: <>\r\nReceived: by \(settings.hostname) (Tern)\r\n\tid \(spool.id); \(RFC5322DateFormatter.format(t))\r\n".utf8))
             }
             try spool.write(dsn)
-            if settings.localDomains.contains(sender.asciiDomain) {
-                guard let account = try await store.account(address: sender.lookupKey) else {
+            if settings.localDomains.contains(recipient.asciiDomain) {
+                guard let account = try await store.account(address: recipient.lookupKey) else {
                     spool.discard()
-                    logger.warning("\(entry.id): sender <\(sender)> is local but has no account; notification dropped")
+                    logger.warning("\(id): <\(recipient)> is local but has no account; notification dropped")
                     return
                 }
                 _ = try await store.deliver(spool, to: [DeliveryTarget(accountID: account.id)], outbound: nil, internalDate: t)
-                logger.info("\(spool.id): sender non-delivery notification for \(entry.id) delivered to <\(sender)>")
+                logger.info("\(spool.id): sender non-delivery notification for \(id) delivered to <\(recipient)>")
             } else {
-                _ = try await store.deliver(spool, to: [], outbound: OutboundEnvelope(reversePath: "<>", recipients: [sender.description], authenticatedUser: nil),
+                _ = try await store.deliver(spool, to: [], outbound: OutboundEnvelope(reversePath: "<>", recipients: [recipient.description], authenticatedUser: nil),
                                             internalDate: t)
-                logger.info("\(spool.id): sender non-delivery notification for \(entry.id) queued for <\(sender)>")
+                logger.info("\(spool.id): sender non-delivery notification for \(id) queued for <\(recipient)>")
                 wake()
             }
         } catch {
-            logger.error("\(entry.id): cannot create the delivery status notification: \(error)")
+            logger.error("\(id): cannot create the delivery status notification: \(error)")
         }
     }
 }

@@ -26,6 +26,10 @@ public struct OutboundSettings: Sendable {
     public var timeouts = SMTPClientTimeouts()
     /// Messages delivered at the same time.
     public var parallelism = 10
+    /// Connections to one destination domain at the same time (Postfix `default_destination_concurrency_limit`).
+    public var destinationConcurrency = 5
+    /// Gets a copy of every failure notice (Postfix `bounce_notice_recipient`), nil = nobody.
+    public var postmasterCopy: String?
 
     public init(hostname: String, localDomains: [String]) {
         self.hostname = hostname
@@ -44,6 +48,8 @@ public actor OutboundQueue {
     let group: EventLoopGroup
     let logger: Logger
     private var wakeContinuation: AsyncStream<Void>.Continuation?
+    private var activePerDestination: [String: Int] = [:]
+    private var waitingPerDestination: [String: [CheckedContinuation<Void, Never>]] = [:]
     let now: @Sendable () -> Int64
 
     public init(store: any MailStore, resolver: any DNSResolver, settings: OutboundSettings, group: EventLoopGroup, logger: Logger,
@@ -87,6 +93,27 @@ public actor OutboundQueue {
     }
 
     private func signal() { wakeContinuation?.yield() }
+
+    /// Waits for a free connection slot towards `destination`.
+    func acquire(_ destination: String) async {
+        if activePerDestination[destination, default: 0] < settings.destinationConcurrency {
+            activePerDestination[destination, default: 0] += 1
+            return
+        }
+        await withCheckedContinuation { waitingPerDestination[destination, default: []].append($0) }
+    }
+
+    /// Frees a slot taken by `acquire` (hands it straight to a waiter if there is one).
+    func release(_ destination: String) {
+        if var waiters = waitingPerDestination[destination], !waiters.isEmpty {
+            let next = waiters.removeFirst()
+            waitingPerDestination[destination] = waiters.isEmpty ? nil : waiters
+            next.resume()
+            return
+        }
+        let n = activePerDestination[destination, default: 1] - 1
+        activePerDestination[destination] = n > 0 ? n : nil
+    }
 
     /// One pass: lease every due entry and deliver them, `parallelism` at a time.
     func runDue() async {
@@ -142,7 +169,10 @@ public actor OutboundQueue {
         await withTaskGroup(of: DomainOutcome.self) { group in
             for (domain, recipients) in byDomain {
                 group.addTask {
+                    let destination = self.settings.relayhost.map { "\($0.host):\($0.port)" } ?? domain
+                    await self.acquire(destination)
                     let outcome = await self.deliver(entry: entry, message: message, domain: domain, recipients: recipients)
+                    await self.release(destination)
                     do {
                         try await self.store.markQueueRecipients(id: entry.id, delivered: outcome.delivered, failed: outcome.failed.map(\.recipient))
                     } catch {
@@ -210,6 +240,10 @@ public actor OutboundQueue {
 
     func deliver(entry: QueueEntry, message: [UInt8], domain: String, recipients: [EmailAddress]) async -> DomainOutcome {
         var outcome = DomainOutcome()
+        let attemptStarted = Date().timeIntervalSince1970
+        func log(_ entry: QueueEntry, _ outcome: DomainOutcome, relay: String, tls: String? = nil, replies: [EmailAddress: SMTPReply] = [:]) {
+            self.log(entry, outcome, relay: relay, tls: tls, replies: replies, attemptStarted: attemptStarted)
+        }
         let addresses = recipients.map(\.description)
         func failAll(_ reply: SMTPReply, _ mta: String? = nil) {
             outcome.failed = addresses.map { Failure(recipient: $0, reply: reply, remoteMTA: mta) }
@@ -359,9 +393,14 @@ public actor OutboundQueue {
                                   eightBit: eightBit, dsn: dsn)
     }
 
-    func log(_ entry: QueueEntry, _ outcome: DomainOutcome, relay: String, tls: String? = nil, replies: [EmailAddress: SMTPReply] = [:]) {
+    func log(_ entry: QueueEntry, _ outcome: DomainOutcome, relay: String, tls: String? = nil, replies: [EmailAddress: SMTPReply] = [:],
+             attemptStarted: Double? = nil) {
+        let t = Date().timeIntervalSince1970
         let delay = now() - entry.arrival
-        let tlsText = tls.map { ", tls=\($0)" } ?? ""
+        // delays=a/b: seconds in the queue before this attempt / seconds of this attempt.
+        let started = attemptStarted ?? t
+        let delays = String(format: "%.2f/%.2f", max(0, started - Double(entry.arrival)), max(0, t - started))
+        let tlsText = ", delays=\(delays)" + (tls.map { ", tls=\($0)" } ?? "")
         for r in outcome.delivered {
             let reply = replies.first { $0.key.description == r }?.value
             logger.info("\(entry.id): to=<\(r)>, relay=\(relay), delay=\(delay)\(tlsText), dsn=\(reply?.enhancedCode ?? "2.0.0"), status=sent (\(reply.map { "\($0)" } ?? "250"))")

@@ -153,7 +153,14 @@ public enum ConfigLoader {
         if let outbound = reader.table(root, "outbound") {
             reader.allow(outbound, ["tls_security_level", "tls_mandatory_ciphers", "tls_ca_file", "relayhost", "port", "minimal_backoff_time",
                                     "maximal_backoff_time", "maximal_queue_lifetime", "delay_warning_time", "connect_timeout",
-                                    "command_timeout", "parallelism", "policy", "relayhost_username", "relayhost_password_file"], section: "outbound")
+                                    "command_timeout", "parallelism", "policy", "relayhost_username", "relayhost_password_file", "destination_concurrency_limit",
+                                    "bounce_notice_recipient"], section: "outbound")
+            reader.int(outbound, "destination_concurrency_limit", "outbound", min: 1, into: &config.outbound.destinationConcurrency)
+            if let copy = reader.string(outbound, "bounce_notice_recipient", section: "outbound") {
+                if EmailAddress(parsing: copy) != nil { config.outbound.postmasterCopy = copy } else {
+                    reader.problem("bounce_notice_recipient", "outbound", "\"\(copy)\" is not an address")
+                }
+            }
             if let user = reader.string(outbound, "relayhost_username", section: "outbound") {
                 if let file = reader.string(outbound, "relayhost_password_file", section: "outbound") {
                     if let text = try? String(contentsOfFile: file, encoding: .utf8), let pw = text.split(separator: "\n").first {

@@ -121,6 +121,10 @@ public struct OutboundConfig: Sendable {
     public var timeouts = SMTPClientTimeouts()
     /// `parallelism`: messages delivered at once.
     public var parallelism = 10
+    /// `destination_concurrency_limit`: connections to one domain at once.
+    public var destinationConcurrency = 5
+    /// `bounce_notice_recipient`: gets a copy of every failure notice.
+    public var postmasterCopy: String?
     /// `[dns] forward`: forwarders as `ip@port`; empty = recursion from the root.
     public var dnsForwarders: [String] = []
     /// `[dns] trust_anchor`: DNSSEC root key file.

@@ -52,6 +52,8 @@ public enum TernRuntime {
         outboundSettings.schedule = config.outbound.schedule
         outboundSettings.timeouts = config.outbound.timeouts
         outboundSettings.parallelism = config.outbound.parallelism
+        outboundSettings.destinationConcurrency = config.outbound.destinationConcurrency
+        outboundSettings.postmasterCopy = config.outbound.postmasterCopy
         let queue = OutboundQueue(store: store, resolver: resolver, settings: outboundSettings, group: group, logger: Logger(label: "queue"))
         let queueTask = Task { await queue.run() }
         let shared = SharedServices(

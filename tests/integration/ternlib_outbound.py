@@ -282,7 +282,7 @@ def make_out_factory(tmp_path_factory, request):
 
 def sent_line_re(rcpt: str, relay_port: int, tls: str | None = None) -> str:
     tls_part = rf", tls={re.escape(tls)}" if tls else ""
-    return (rf"to=<{re.escape(rcpt)}>, relay={re.escape(MX_HOST)}\[127\.0\.0\.1\]:{relay_port}, delay=\d+"
+    return (rf"to=<{re.escape(rcpt)}>, relay={re.escape(MX_HOST)}\[127\.0\.0\.1\]:{relay_port}, delay=\d+, delays=\d+\.\d\d/\d+\.\d\d"
             rf"{tls_part}, dsn=2\.\d+\.\d+, status=sent \(250 ")
 
 

@@ -431,7 +431,7 @@ def test_tern_to_tern_delivery(make):
     data = message(rcpt, t)
     qid = s.submit(rcpt, data, role="submission", user=f"bob@{DOMAIN}")
     line = s.wait_log_for(qid, rf"to=<{rcpt}>, relay={re.escape(MX_HOST)}\[127\.0\.0\.1\]:{mx.ports['smtp']}, "
-                               rf"delay=\d+, tls=TLSv1\.3, dsn=2\.0\.0, status=sent \(250 2\.0\.0 Ok: queued as ")[0]
+                               rf"delay=\d+, delays=\d+\.\d\d/\d+\.\d\d, tls=TLSv1\.3, dsn=2\.0\.0, status=sent \(250 2\.0\.0 Ok: queued as ")[0]
     remote_id = re.search(r"queued as ([A-Za-z0-9]+)\)", line).group(1)
     deadline = time.monotonic() + 10
     while mx.count(rcpt) < 1:
