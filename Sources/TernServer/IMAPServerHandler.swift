@@ -107,23 +107,12 @@ final class IMAPServerHandler: ChannelInboundHandler {
         stall.cancel()
     }
 
-    /// A TLS handshake must finish within the timeout, however slowly its bytes trickle in.
     private func armHandshakeDeadline(_ context: ChannelHandlerContext) {
-        let channel = context.channel
-        let seconds = Int64(timeoutSeconds)
-        handshakeDeadline = context.eventLoop.scheduleTask(in: .seconds(seconds)) { [logger = shared.logger, client = clientAddress] in
-            logger.info("TLS handshake timeout after \(seconds)s from [\(client)]")
-            channel.close(promise: nil)
-        }
+        handshakeDeadline = TernServer.handshakeDeadline(context, seconds: timeoutSeconds, logger: shared.logger, client: clientAddress)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if let ssl = error as? NIOSSLError, case .uncleanShutdown = ssl {
-            // A client that closes TCP without close_notify: common and harmless.
-            shared.logger.debug("unclean TLS shutdown from [\(clientAddress)]")
-        } else {
-            shared.logger.info("connection error from [\(clientAddress)]: \(error)")
-        }
+        logConnectionError(error, logger: shared.logger, client: clientAddress)
         context.close(promise: nil)
     }
 

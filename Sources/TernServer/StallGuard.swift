@@ -1,4 +1,6 @@
+import Logging
 import NIOCore
+import NIOSSL
 
 /// Cuts off clients that trickle input (RFC 5321 §4.5.3.2 server timeouts apply per command, not
 /// per byte): while a command line, literal or DATA transfer is incomplete, it must make progress
@@ -39,4 +41,23 @@ final class StallGuard {
 func closeAfterWrite(_ future: EventLoopFuture<Void>, _ channel: Channel) {
     future.whenComplete { _ in channel.close(promise: nil) }
     channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+}
+
+/// A TLS handshake must finish within `seconds`, however slowly its bytes trickle in: the returned
+/// task closes the channel unless cancelled when the handshake completes.
+func handshakeDeadline(_ context: ChannelHandlerContext, seconds: Int, logger: Logger, client: String) -> Scheduled<Void> {
+    let channel = context.channel
+    return context.eventLoop.scheduleTask(in: .seconds(Int64(seconds))) {
+        logger.info("TLS handshake timeout after \(seconds)s from [\(client)]")
+        channel.close(promise: nil)
+    }
+}
+
+/// Logs a connection error; a client that closes TCP without TLS close_notify is common and harmless.
+func logConnectionError(_ error: Error, logger: Logger, client: String) {
+    if let ssl = error as? NIOSSLError, case .uncleanShutdown = ssl {
+        logger.debug("unclean TLS shutdown from [\(client)]")
+    } else {
+        logger.info("connection error from [\(client)]: \(error)")
+    }
 }
