@@ -74,7 +74,11 @@ let package = Package(
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore"]),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "MailStore"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS"]),
-        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "DNS", "MailStore", "MailCore", "SMTPProtocol"]),
+        .testTarget(name: "DeliveryTests", dependencies: [
+            "Delivery", "DNS", "MailStore", "MailCore", "SMTPProtocol",
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "MailCore", "SMTPProtocol"]),
         .testTarget(name: "TernServerTests", dependencies: ["TernServer"]),
     ]

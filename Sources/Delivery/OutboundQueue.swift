@@ -115,8 +115,8 @@ public actor OutboundQueue {
         activePerDestination[destination] = n > 0 ? n : nil
     }
 
-    /// One pass: lease every due entry and deliver them, `parallelism` at a time.
-    func runDue() async {
+    /// One pass (public for tests with an injected clock): lease every due entry and deliver them, `parallelism` at a time.
+    public func runDue() async {
         let t = now()
         let entries: [QueueEntry]
         do {
@@ -199,7 +199,7 @@ public actor OutboundQueue {
             case .expire:
                 var expired = DomainOutcome()
                 for d in deferred {
-                    expired.failed.append(Failure(recipient: d.recipient, reply: SMTPReply(d.reply.code >= 500 ? d.reply.code : 550, "4.4.7",
+                    expired.failed.append(Failure(recipient: d.recipient, reply: SMTPReply(d.reply.code, "4.4.7",
                                                                                           "message expired in the queue; last error: \(d.reply)"),
                                                   remoteMTA: d.remoteMTA))
                 }
@@ -398,8 +398,8 @@ public actor OutboundQueue {
         let t = Date().timeIntervalSince1970
         let delay = now() - entry.arrival
         // delays=a/b: seconds in the queue before this attempt / seconds of this attempt.
-        let started = attemptStarted ?? t
-        let delays = String(format: "%.2f/%.2f", max(0, started - Double(entry.arrival)), max(0, t - started))
+        let attempt = max(0, t - (attemptStarted ?? t))
+        let delays = String(format: "%.2f/%.2f", max(0, Double(delay) - attempt), attempt)
         let tlsText = ", delays=\(delays)" + (tls.map { ", tls=\($0)" } ?? "")
         for r in outcome.delivered {
             let reply = replies.first { $0.key.description == r }?.value
