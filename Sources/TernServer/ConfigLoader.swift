@@ -58,7 +58,11 @@ public enum ConfigLoader {
         if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(config.logLevel) {
             reader.problem("log_level", nil, "must be one of trace, debug, info, notice, warning, error, critical")
         }
-        reader.allow(root, ["hostname", "domains", "data_dir", "log_level", "mynetworks", "tls", "listen", "smtp", "imap", "limits", "auth", "outbound", "dns"], section: nil)
+        reader.allow(root, ["hostname", "domains", "data_dir", "log_level", "mynetworks", "tls", "listen", "smtp", "imap", "pop3", "limits", "auth", "outbound", "dns"], section: nil)
+        if let pop3 = reader.table(root, "pop3") {
+            reader.allow(pop3, ["timeout"], section: "pop3")
+            reader.int(pop3, "timeout", "pop3", min: 1, into: &config.pop3Timeout)
+        }
         if let nets = reader.stringArray(root, "mynetworks", section: nil) {
             var blocks: [CIDRBlock] = []
             for n in nets {

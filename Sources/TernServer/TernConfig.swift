@@ -17,9 +17,16 @@ public enum ListenerRole: String, Sendable, CaseIterable {
     case submission
     /// Message submission over implicit TLS, RFC 8314 port 465.
     case submissions
+    /// POP3 with STLS, RFC 1939/2595 port 110.
+    case pop3
+    /// POP3 over implicit TLS, RFC 8314 port 995.
+    case pop3s
 
     /// Whether TLS starts before the protocol (RFC 8314 implicit TLS).
-    public var implicitTLS: Bool { self == .imaps || self == .submissions }
+    public var implicitTLS: Bool { self == .imaps || self == .submissions || self == .pop3s }
+
+    /// Whether the role speaks POP3.
+    public var isPOP3: Bool { self == .pop3 || self == .pop3s }
 
     /// Whether the role speaks SMTP.
     public var isSMTP: Bool { self == .smtp || self == .submission || self == .submissions }
@@ -145,6 +152,8 @@ public struct TernConfig: Sendable {
     public var imap = IMAPSettings()
     public var limits = ConnectionSettings()
     public var outbound = OutboundConfig()
+    /// `[pop3] timeout`: seconds of silence before the session ends (RFC 1939 §3: at least 10 minutes).
+    public var pop3Timeout = 600
     /// `[auth] loopback_plaintext`: allow plaintext LOGIN/AUTH on loopback connections (default true).
     public var loopbackPlaintext = true
     /// `[auth] username_format` (Dovecot `auth_username_format`).

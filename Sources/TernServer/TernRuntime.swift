@@ -108,6 +108,8 @@ public enum TernRuntime {
         let router: RecipientRouter
         /// One limiter for every listener: `max_connections*` count all roles together.
         let limiter: ConnectionLimiter
+        /// POP3 maildrop locks (one session per account).
+        let pop3Locks = MaildropLocks()
         let wakeOutbound: @Sendable () -> Void
     }
 
@@ -119,6 +121,8 @@ public enum TernRuntime {
                                logger: Logger(label: role.rawValue), wakeOutbound: shared.wakeOutbound)
         let imap = IMAPContext(config: config, directory: shared.directory, throttle: shared.throttle, sslContext: ssl,
                                limiter: limiter, logger: Logger(label: role.rawValue))
+        let pop3 = POP3Context(config: config, directory: shared.directory, throttle: shared.throttle, locks: shared.pop3Locks,
+                               sslContext: ssl, limiter: limiter, logger: Logger(label: role.rawValue), implicitTLS: role.implicitTLS)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -128,7 +132,7 @@ public enum TernRuntime {
                     let ops = channel.pipeline.syncOperations
                     // The idle timer sees raw TCP reads, so a TLS handshake that never ends still times out;
                     // TLS (implicit here, or inserted by STARTTLS) always sits between it and the protocol.
-                    let timeout = Int64(role.isSMTP ? config.smtp.timeout : config.imap.timeout)
+                    let timeout = Int64(role.isSMTP ? config.smtp.timeout : role.isPOP3 ? config.pop3Timeout : config.imap.timeout)
                     try ops.addHandler(IdleStateHandler(readTimeout: .seconds(timeout)))
                     if role.implicitTLS { try ops.addHandler(NIOSSLServerHandler(context: ssl)) }
                     switch role {
@@ -136,6 +140,8 @@ public enum TernRuntime {
                         try ops.addHandler(SMTPServerHandler(context: smtp))
                     case .imap, .imaps:
                         try ops.addHandler(IMAPServerHandler(context: imap, implicitTLS: role.implicitTLS))
+                    case .pop3, .pop3s:
+                        try ops.addHandler(POP3ServerHandler(context: pop3))
                     }
                 }
             }

@@ -21,6 +21,8 @@ enum DevSetup {
         imaps = ["127.0.0.1:2993"]
         submission  = ["127.0.0.1:2587"]
         submissions = ["127.0.0.1:2465"]
+        pop3  = ["127.0.0.1:2110"]
+        pop3s = ["127.0.0.1:2995"]
 
         """
 
@@ -65,6 +67,8 @@ enum DevSetup {
               IMAPS (implicit TLS):        \(port(.imaps))
               Submission (STARTTLS, AUTH): \(port(.submission))
               Submissions (TLS, AUTH):     \(port(.submissions))
+              POP3 (STLS):                 \(port(.pop3))
+              POP3S (implicit TLS):        \(port(.pop3s))
             Try: swaks --server \(port(.smtp)) --to \(demoAddress)
 
             """

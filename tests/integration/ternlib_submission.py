@@ -20,7 +20,7 @@ import pytest
 import ternlib
 from ternlib import DOMAIN, HOST, HOSTNAME, TIMEOUT, SMTPConn, TernServer, insecure_context, toml_value
 
-ALL_LISTEN_RE = re.compile(r"listening (smtp|imap|imaps|submission|submissions) on (\S+):(\d+)")
+ALL_LISTEN_RE = re.compile(r"listening (smtp|imap|imaps|submission|submissions|pop3|pop3s) on (\S+):(\d+)")
 
 ALL_ROLES = ("smtp", "submission", "submissions", "imap")
 

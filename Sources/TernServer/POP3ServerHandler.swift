@@ -1,0 +1,265 @@
+import Accounts
+import Logging
+import MailStore
+import NIOCore
+import NIOSSL
+import NIOTLS
+import POP3Protocol
+import SASL
+import SMTPProtocol
+import Synchronization
+
+/// Shared, immutable things every POP3 connection needs.
+struct POP3Context: Sendable {
+    let config: TernConfig
+    let directory: AccountDirectory
+    let throttle: LoginThrottle
+    let locks: MaildropLocks
+    let sslContext: NIOSSLContext?
+    let limiter: ConnectionLimiter
+    let logger: Logger
+    let implicitTLS: Bool
+}
+
+/// One POP3 session per account at a time (RFC 1939 §8: the maildrop is locked; RFC 2449 `[IN-USE]`).
+final class MaildropLocks: Sendable {
+    private let held = Mutex<Set<Int64>>([])
+    func lock(_ account: Int64) -> Bool { held.withLock { $0.insert(account).inserted } }
+    func unlock(_ account: Int64) { _ = held.withLock { $0.remove(account) } }
+}
+
+/// The thin NIO shell around `POP3Session` (RFC 1939, RFC 2449, RFC 2595, RFC 5034): frames lines,
+/// performs the session's actions against the store (INBOX), byte-stuffs multi-line responses.
+final class POP3ServerHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let shared: POP3Context
+    private var session: POP3Session
+    private var framer = SMTPLineFramer(maxLineLength: 12288)
+    private var busy = false
+    private var closed = false
+    private var acquired = false
+    private var clientAddress = "unknown"
+    private var tlsActive: Bool
+    private var exchange: SASLServerExchange?
+    private var account: AccountRecord?
+    private var snapshot: MailboxSnapshot?
+    private var handshakeDeadline: Scheduled<Void>?
+
+    init(context shared: POP3Context) {
+        self.shared = shared
+        tlsActive = shared.implicitTLS
+        session = POP3Session(configuration: .init(hostname: shared.config.hostname, stlsAvailable: shared.sslContext != nil && !shared.implicitTLS,
+                                                   plaintextAllowed: shared.implicitTLS))
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        clientAddress = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        guard shared.limiter.acquire(clientAddress) else {
+            write(context, ["-ERR [SYS/TEMP] Too many connections"], close: true)
+            closed = true
+            return
+        }
+        acquired = true
+        let plaintext = tlsActive || (shared.config.loopbackPlaintext && IMAPServerHandler.isLoopback(clientAddress))
+        session = POP3Session(configuration: .init(hostname: shared.config.hostname, stlsAvailable: shared.sslContext != nil && !tlsActive,
+                                                   plaintextAllowed: plaintext))
+        if shared.implicitTLS {
+            handshakeDeadline = TernServer.handshakeDeadline(context, seconds: shared.config.pop3Timeout, logger: shared.logger, client: clientAddress)
+        }
+        shared.logger.info("connect from [\(clientAddress)]")
+        write(context, [session.greeting])
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if acquired { shared.limiter.release(clientAddress) }
+        if let account { shared.locks.unlock(account.id) }
+        account = nil
+        closed = true
+        shared.logger.info("disconnect from [\(clientAddress)]")
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
+            handshakeDeadline?.cancel()
+        } else if event is IdleStateHandler.IdleStateEvent, !closed {
+            write(context, ["-ERR [SYS/TEMP] Autologout; idle for too long"], close: true)
+            closed = true
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        logConnectionError(error, logger: shared.logger, client: clientAddress)
+        context.close(promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closed else { return }
+        var buffer = unwrapInboundIn(data)
+        framer.append(buffer.readBytes(length: buffer.readableBytes) ?? [])
+        process(context)
+    }
+
+    private func process(_ context: ChannelHandlerContext) {
+        while !busy, !closed, let event = framer.next() {
+            guard case .line(let bytes) = event else {
+                perform(context, session.invalid(POP3ParseError(message: "line too long")))
+                continue
+            }
+            let line = String(decoding: bytes, as: UTF8.self)
+            if var pending = exchange {
+                exchange = nil
+                sasl(context, &pending, pending.respond(line))
+                continue
+            }
+            do {
+                perform(context, session.receive(try POP3CommandParser.parse(line)))
+            } catch {
+                perform(context, session.invalid(error))
+            }
+        }
+    }
+
+    private func perform(_ context: ChannelHandlerContext, _ action: POP3Session.Action) {
+        switch action {
+        case .reply(let text):
+            write(context, [text])
+        case .multiline(let first, let lines):
+            write(context, [first] + lines.map { $0.hasPrefix(".") ? "." + $0 : $0 } + ["."])
+        case .close(let text):
+            write(context, [text], close: true)
+            closed = true
+        case .startTLS(let text):
+            write(context, [text])
+            guard let ssl = shared.sslContext else { return }
+            _ = framer.discardBuffered() // RFC 2595 §4: nothing pipelined before TLS is acted on
+            do {
+                try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ssl), position: .before(self))
+                handshakeDeadline = TernServer.handshakeDeadline(context, seconds: shared.config.pop3Timeout, logger: shared.logger, client: clientAddress)
+                tlsActive = true
+                session.tlsEstablished(plaintextAllowed: true)
+            } catch {
+                context.close(promise: nil)
+            }
+        case .verifyPassword(let user, let password):
+            verify(context, SASLCredentials(authorizationID: nil, authenticationID: user, password: password), method: "USER")
+        case .authenticate(let mechanism, let initial):
+            guard var e = SASLServerExchange(mechanism: mechanism) else {
+                write(context, ["-ERR Unsupported authentication mechanism"])
+                return
+            }
+            sasl(context, &e, e.start(initialResponse: initial == "=" ? "" : initial))
+        case .sendMessage(let index, let topLines):
+            guard let snapshot, index < snapshot.messages.count,
+                  let bytes = try? shared.directory.store.messageBytes(fileID: snapshot.messages[index].fileID) else {
+                write(context, ["-ERR no such message (it was removed)"])
+                return
+            }
+            var out = Array("+OK \(bytes.count) octets\r\n".utf8)
+            out += Self.stuffed(topLines.map { Self.top(bytes, lines: $0) } ?? bytes)
+            out += Array(".\r\n".utf8)
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: out)), promise: nil)
+        case .quit(let text, let deleted):
+            guard let snapshot, !deleted.isEmpty else {
+                write(context, [text], close: true)
+                closed = true
+                return
+            }
+            busy = true
+            let uids = deleted.compactMap { $0 < snapshot.messages.count ? snapshot.messages[$0].uid : nil }
+            let store = shared.directory.store
+            let promise = context.eventLoop.makePromise(of: Void.self)
+            promise.completeWithTask { _ = try await store.expunge(mailboxID: snapshot.mailbox.id, uids: uids) }
+            promise.futureResult.assumeIsolated().whenComplete { result in
+                self.busy = false
+                switch result {
+                case .success: self.write(context, [text], close: true)
+                case .failure: self.write(context, ["-ERR [SYS/TEMP] some deleted messages could not be removed"], close: true)
+                }
+                self.closed = true
+            }
+        }
+    }
+
+    private func sasl(_ context: ChannelHandlerContext, _ e: inout SASLServerExchange, _ step: SASLStep) {
+        switch step {
+        case .challenge(let text):
+            exchange = e
+            write(context, ["+ \(text)"])
+        case .failure:
+            write(context, ["-ERR Authentication cancelled or malformed"])
+        case .credentials(let credentials):
+            verify(context, credentials, method: e.mechanism.rawValue)
+        }
+    }
+
+    private func verify(_ context: ChannelHandlerContext, _ credentials: SASLCredentials, method: String) {
+        if case .refused = shared.throttle.check(clientAddress) {
+            write(context, ["-ERR [SYS/TEMP] Too many authentication failures; try again later"])
+            return
+        }
+        busy = true
+        let throttle = shared.throttle, client = clientAddress, directory = shared.directory
+        let promise = context.eventLoop.makePromise(of: (AccountRecord, MailboxSnapshot)?.self)
+        promise.completeWithTask {
+            if case .allowed(let delay) = throttle.check(client), delay > 0 { try await Task.sleep(nanoseconds: UInt64(delay * 1e9)) }
+            guard let account = await directory.authenticate(credentials) else { return nil }
+            guard let inbox = try await directory.store.mailbox(accountID: account.id, name: "INBOX") else { return nil }
+            return (account, try await directory.store.snapshot(mailboxID: inbox.id))
+        }
+        promise.futureResult.assumeIsolated().whenComplete { result in
+            self.busy = false
+            guard !self.closed else { return }
+            if case .success(let found?) = result {
+                throttle.recordSuccess(client)
+                guard self.shared.locks.lock(found.0.id) else {
+                    self.perform(context, self.session.maildropLocked())
+                    self.process(context)
+                    return
+                }
+                self.account = found.0
+                self.snapshot = found.1
+                self.shared.logger.info("login: user=<\(found.0.address)> method=\(method) from [\(client)]")
+                let messages = found.1.messages.map { POP3Message(size: $0.size, uid: "\(found.1.mailbox.uidValidity).\($0.uid)") }
+                self.perform(context, self.session.authenticated(messages: messages))
+            } else {
+                throttle.recordFailure(client)
+                self.shared.logger.info("login failed: method=\(method) from [\(client)]")
+                self.perform(context, self.session.authenticationFailed())
+            }
+            self.process(context)
+        }
+    }
+
+    /// Headers and the first `lines` body lines (RFC 1939 §7 TOP).
+    static func top(_ message: [UInt8], lines: Int) -> [UInt8] {
+        var i = 0, count = -1, inBody = false
+        while i < message.count {
+            if message[i] == 10 {
+                if inBody { count += 1; if count >= lines { return Array(message[...i]) } }
+                else if i >= 1, message[i - 1] == 10 || (i >= 2 && message[i - 1] == 13 && message[i - 2] == 10) {
+                    inBody = true
+                    count = 0
+                    if lines == 0 { return Array(message[...i]) }
+                }
+            }
+            i += 1
+        }
+        return message
+    }
+
+    /// Byte-stuffs lines that start with "." (RFC 1939 §3); the result ends with CRLF.
+    static func stuffed(_ message: [UInt8]) -> [UInt8] {
+        SMTPClientSession.dotStuff(message)
+    }
+
+    private func write(_ context: ChannelHandlerContext, _ lines: [String], close: Bool = false) {
+        var out: [UInt8] = []
+        for l in lines { out += Array(l.utf8) + [13, 10] }
+        let future = context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: out)))
+        if close { closeAfterWrite(future, context.channel) }
+    }
+}
