@@ -106,7 +106,12 @@ final class POP3ServerHandler: ChannelInboundHandler {
     private func process(_ context: ChannelHandlerContext) {
         while !busy, !closed, let event = framer.next() {
             guard case .line(let bytes) = event else {
-                perform(context, session.invalid(POP3ParseError(message: "line too long")))
+                if exchange != nil {
+                    exchange = nil // an over-long SASL response ends the exchange (RFC 5034 §4)
+                    perform(context, session.authenticationFailed())
+                } else {
+                    perform(context, session.invalid(POP3ParseError(message: "line too long")))
+                }
                 continue
             }
             let line = String(decoding: bytes, as: UTF8.self)
@@ -148,7 +153,7 @@ final class POP3ServerHandler: ChannelInboundHandler {
             verify(context, SASLCredentials(authorizationID: nil, authenticationID: user, password: password), method: "USER")
         case .authenticate(let mechanism, let initial):
             guard var e = SASLServerExchange(mechanism: mechanism) else {
-                write(context, ["-ERR Unsupported authentication mechanism"])
+                perform(context, session.authenticationFailed())
                 return
             }
             sasl(context, &e, e.start(initialResponse: initial == "=" ? "" : initial))
@@ -190,7 +195,7 @@ final class POP3ServerHandler: ChannelInboundHandler {
             exchange = e
             write(context, ["+ \(text)"])
         case .failure:
-            write(context, ["-ERR Authentication cancelled or malformed"])
+            perform(context, session.authenticationFailed()) // cancelled (`*`) or malformed: the exchange ends
         case .credentials(let credentials):
             verify(context, credentials, method: e.mechanism.rawValue)
         }
