@@ -150,7 +150,8 @@ public enum ConfigLoader {
             config.throttle.lockout = Double(lockout)
         }
         if let limits = reader.table(root, "limits") {
-            reader.allow(limits, ["max_connections", "max_connections_per_ip"], section: "limits")
+            reader.allow(limits, ["max_connections", "max_connections_per_ip", "shutdown_timeout"], section: "limits")
+            reader.int(limits, "shutdown_timeout", "limits", min: 0, into: &config.limits.shutdownTimeout)
             reader.int(limits, "max_connections", "limits", min: 1, into: &config.limits.maxConnections)
             reader.int(limits, "max_connections_per_ip", "limits", min: 1, into: &config.limits.maxConnectionsPerIP)
         }

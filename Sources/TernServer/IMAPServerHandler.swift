@@ -13,6 +13,7 @@ struct IMAPContext: Sendable {
     let sslContext: NIOSSLContext?
     let limiter: ConnectionLimiter
     let logger: Logger
+    let sessions: SessionRegistry
 }
 
 /// The thin NIO shell around `IMAPSession` (RFC 9051): frames commands with `IMAPCommandFramer`
@@ -35,6 +36,9 @@ final class IMAPServerHandler: ChannelInboundHandler {
     private let stall: StallGuard
     private var handshakeDeadline: Scheduled<Void>?
     private var timeoutSeconds: Int { shared.config.imap.timeout }
+    private var registration: Int?
+    private var shuttingDown = false
+    private var channelContext: ChannelHandlerContext?
 
     init(context shared: IMAPContext, implicitTLS: Bool) {
         self.shared = shared
@@ -53,6 +57,8 @@ final class IMAPServerHandler: ChannelInboundHandler {
             return
         }
         acquired = true
+        channelContext = context
+        registration = shared.sessions.register(self, on: context) { $0.shutdown() }
         if implicitTLS { armHandshakeDeadline(context) }
         shared.logger.info("connect from [\(clientAddress)]:\(remote?.port ?? 0)")
         let loopback = shared.config.loopbackPlaintext && Self.isLoopback(clientAddress)
@@ -76,11 +82,25 @@ final class IMAPServerHandler: ChannelInboundHandler {
         }
     }
 
+    /// Graceful shutdown: `* BYE` (RFC 9051 §7.1.5) now, or right after the command in progress.
+    func shutdown() {
+        guard let context = channelContext, !closed else { return }
+        shuttingDown = true
+        if !busy { sayGoodbye(context) }
+    }
+
+    private func sayGoodbye(_ context: ChannelHandlerContext) {
+        write(context, Array("* BYE Server shutting down\r\n".utf8), thenClose: true)
+        closed = true
+    }
+
     static func isLoopback(_ ip: String) -> Bool {
         ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if let registration { shared.sessions.remove(registration) }
+        channelContext = nil
         if acquired {
             shared.limiter.release(clientAddress)
             shared.logger.info("disconnect from [\(clientAddress)]")
@@ -126,6 +146,7 @@ final class IMAPServerHandler: ChannelInboundHandler {
     }
 
     private func process(_ context: ChannelHandlerContext) {
+        if shuttingDown, !busy, !closed { sayGoodbye(context); return }
         if wakePending, !busy {
             wakePending = false
             idleWake(context: context)

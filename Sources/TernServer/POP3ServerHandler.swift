@@ -19,6 +19,7 @@ struct POP3Context: Sendable {
     let limiter: ConnectionLimiter
     let logger: Logger
     let implicitTLS: Bool
+    let sessions: SessionRegistry
 }
 
 /// One POP3 session per account at a time (RFC 1939 §8: the maildrop is locked; RFC 2449 `[IN-USE]`).
@@ -46,6 +47,8 @@ final class POP3ServerHandler: ChannelInboundHandler {
     private var account: AccountRecord?
     private var snapshot: MailboxSnapshot?
     private var handshakeDeadline: Scheduled<Void>?
+    private var registration: Int?
+    private var channelContext: ChannelHandlerContext?
 
     init(context shared: POP3Context) {
         self.shared = shared
@@ -62,6 +65,8 @@ final class POP3ServerHandler: ChannelInboundHandler {
             return
         }
         acquired = true
+        channelContext = context
+        registration = shared.sessions.register(self, on: context) { $0.shutdown() }
         let plaintext = tlsActive || (shared.config.loopbackPlaintext && IMAPServerHandler.isLoopback(clientAddress))
         session = POP3Session(configuration: .init(hostname: shared.config.hostname, stlsAvailable: shared.sslContext != nil && !tlsActive,
                                                    plaintextAllowed: plaintext))
@@ -73,12 +78,21 @@ final class POP3ServerHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if let registration { shared.sessions.remove(registration) }
+        channelContext = nil
         if acquired { shared.limiter.release(clientAddress) }
         if let account { shared.locks.unlock(account.id) }
         account = nil
         closed = true
         shared.logger.info("disconnect from [\(clientAddress)]")
         context.fireChannelInactive()
+    }
+
+    /// Graceful shutdown: pending deletions are not applied (no QUIT, RFC 1939 §6); the session ends.
+    func shutdown() {
+        guard let context = channelContext, !closed, !busy else { return }
+        write(context, ["-ERR [SYS/TEMP] Server shutting down"], close: true)
+        closed = true
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -22,6 +22,7 @@ struct SMTPContext: Sendable {
     let logger: Logger
     /// Tells the outbound queue that a message waits for remote delivery.
     let wakeOutbound: @Sendable () -> Void
+    let sessions: SessionRegistry
 }
 
 /// The thin NIO shell around `SMTPServerSession` (ARCHITECTURE.md "Receive"): frames lines,
@@ -56,6 +57,9 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let stall: StallGuard
     private var handshakeDeadline: Scheduled<Void>?
     private var timeoutSeconds: Int { shared.config.smtp.timeout }
+    private var registration: Int?
+    private var shuttingDown = false
+    private var channelContext: ChannelHandlerContext?
 
     init(context shared: SMTPContext) {
         self.shared = shared
@@ -84,6 +88,8 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         acquired = true
+        channelContext = context
+        registration = shared.sessions.register(self, on: context) { $0.shutdown() }
         if shared.role.implicitTLS { armHandshakeDeadline(context) }
         if shared.config.loopbackPlaintext, shared.role != .submission, IMAPServerHandler.isLoopback(clientAddress) {
             var configuration = session.configuration
@@ -95,6 +101,8 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if let registration { shared.sessions.remove(registration) }
+        channelContext = nil
         if acquired {
             shared.limiter.release(clientAddress)
             shared.logger.info("disconnect from [\(clientAddress)] messages=\(messages)")
@@ -123,6 +131,22 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         if case .data(_, let spool) = mode { spool.discard() }
         mode = .closed
         stall.cancel()
+    }
+
+    /// Graceful shutdown: an idle session gets `421 4.3.2` now; a message being received or
+    /// committed finishes first (its reply is sent), then the session is closed the same way.
+    func shutdown() {
+        guard let context = channelContext, !isClosed else { return }
+        shuttingDown = true
+        if case .data = mode { return }
+        if busy { return }
+        send(context, SMTPReply(421, "4.3.2", "\(shared.config.hostname) Service shutting down"), close: true)
+        mode = .closed
+    }
+
+    private var isReceivingData: Bool {
+        if case .data = mode { return true }
+        return false
     }
 
     private var isClosed: Bool {
@@ -169,6 +193,12 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func process(_ context: ChannelHandlerContext) {
+        if shuttingDown, !busy, !isClosed, !isReceivingData {
+            flush(context)
+            send(context, SMTPReply(421, "4.3.2", "\(shared.config.hostname) Service shutting down"), close: true)
+            mode = .closed
+            return
+        }
         while !busy, let event = nextCommandEvent() {
             switch event {
             case .tooLong:
@@ -439,6 +469,10 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         if case .closed = mode { return }
         queue(reply)
         flush(context)
+        if shuttingDown { // the transaction is done: now the session ends
+            send(context, SMTPReply(421, "4.3.2", "\(shared.config.hostname) Service shutting down"), close: true)
+            mode = .closed
+        }
     }
 
     // MARK: Output

@@ -108,6 +108,8 @@ public struct ConnectionSettings: Sendable, Equatable {
     public var maxConnections = 1000
     /// `max_connections_per_ip`: open connections from one client address.
     public var maxConnectionsPerIP = 50
+    /// `shutdown_timeout`: seconds an in-flight SMTP transaction may take to finish after SIGTERM.
+    public var shutdownTimeout = 5
 }
 
 /// Outbound delivery (`[outbound]`, `[outbound.policy."domain"]`) and DNS (`[dns]`).

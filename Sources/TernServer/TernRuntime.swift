@@ -93,10 +93,17 @@ public enum TernRuntime {
             }
         }
         await waitForTermination(logger: logger)
-        logger.notice("shutting down")
+        logger.notice("shutting down: no new connections; open sessions are told to end")
+        for c in channels { try? await c.close() }
+        shared.sessions.shutdownAll()
+        // In-flight SMTP transactions finish (bounded by [limits] shutdown_timeout); the rest close now.
+        let deadline = Date().addingTimeInterval(Double(config.limits.shutdownTimeout))
+        while shared.sessions.count > 0, Date() < deadline {
+            try? await Task.sleep(nanoseconds: 50_000_000)
+        }
+        if shared.sessions.count > 0 { logger.warning("\(shared.sessions.count) session(s) still open after \(config.limits.shutdownTimeout)s; closing them") }
         queueTask.cancel()
         pickupTask.cancel()
-        for c in channels { try? await c.close() }
         resolver.shutdown()
         try? await group.shutdownGracefully()
     }
@@ -110,6 +117,8 @@ public enum TernRuntime {
         let limiter: ConnectionLimiter
         /// POP3 maildrop locks (one session per account).
         let pop3Locks = MaildropLocks()
+        /// Open sessions, told to end at shutdown.
+        let sessions = SessionRegistry()
         let wakeOutbound: @Sendable () -> Void
     }
 
@@ -118,11 +127,12 @@ public enum TernRuntime {
         let limiter = shared.limiter
         let smtp = SMTPContext(config: config, role: role, store: shared.directory.store, directory: shared.directory,
                                router: shared.router, throttle: shared.throttle, sslContext: ssl, limiter: limiter,
-                               logger: Logger(label: role.rawValue), wakeOutbound: shared.wakeOutbound)
+                               logger: Logger(label: role.rawValue), wakeOutbound: shared.wakeOutbound, sessions: shared.sessions)
         let imap = IMAPContext(config: config, directory: shared.directory, throttle: shared.throttle, sslContext: ssl,
-                               limiter: limiter, logger: Logger(label: role.rawValue))
+                               limiter: limiter, logger: Logger(label: role.rawValue), sessions: shared.sessions)
         let pop3 = POP3Context(config: config, directory: shared.directory, throttle: shared.throttle, locks: shared.pop3Locks,
-                               sslContext: ssl, limiter: limiter, logger: Logger(label: role.rawValue), implicitTLS: role.implicitTLS)
+                               sslContext: ssl, limiter: limiter, logger: Logger(label: role.rawValue), implicitTLS: role.implicitTLS,
+                               sessions: shared.sessions)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
