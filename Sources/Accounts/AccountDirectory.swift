@@ -1,4 +1,3 @@
-import Dispatch
 import MailCore
 import MailStore
 import SASL
@@ -63,7 +62,7 @@ public struct AccountDirectory: Sendable {
     public func addUser(_ address: String, password: String) async throws -> AccountRecord {
         let normalised = try normalise(address)
         try Self.checkPassword(password)
-        let hash = try await Self.offPool { try PasswordHasher.hash(password) }
+        let hash = try await offCooperativePool { try PasswordHasher.hash(password) }
         return try await store.createAccount(address: normalised, passwordHash: hash)
     }
 
@@ -71,7 +70,7 @@ public struct AccountDirectory: Sendable {
     public func setPassword(_ address: String, password: String) async throws {
         let normalised = try normalise(address)
         try Self.checkPassword(password)
-        let hash = try await Self.offPool { try PasswordHasher.hash(password) }
+        let hash = try await offCooperativePool { try PasswordHasher.hash(password) }
         try await store.setPasswordHash(address: normalised, passwordHash: hash)
     }
 
@@ -99,23 +98,11 @@ public struct AccountDirectory: Sendable {
         let found = (try? await account(forLogin: credentials.authenticationID)) ?? nil
         let hash = found?.passwordHash ?? PasswordHasher.decoyHash
         let password = credentials.password
-        let ok = await Self.offPoolValue { PasswordHasher.verify(password, against: hash) }
+        let ok = (try? await offCooperativePool { PasswordHasher.verify(password, against: hash) }) ?? false
         guard ok, let account = found else { return nil }
         if let authz = credentials.authorizationID, !authz.isEmpty {
             guard let target = (try? await self.account(forLogin: authz)) ?? nil, target.id == account.id else { return nil }
         }
         return account
-    }
-
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { c in
-            DispatchQueue.global().async { c.resume(with: Result { try work() }) }
-        }
-    }
-
-    static func offPoolValue<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { c in
-            DispatchQueue.global().async { c.resume(returning: work()) }
-        }
     }
 }

@@ -2,6 +2,14 @@ import Dispatch
 import GRDB
 import Synchronization
 
+/// Runs blocking work (fsync, password hashing…) on a Dispatch thread, so the few threads of the
+/// Swift concurrency pool never wait on it.
+public func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { c in
+        DispatchQueue.global().async { c.resume(with: Result { try work() }) }
+    }
+}
+
 /// Group commit for deliveries (ARCHITECTURE.md "Commit"): message files are fsynced and renamed by
 /// their callers concurrently; this queue then shares one `messages/` directory fsync and one
 /// SQLite transaction (`synchronous=FULL`, so one WAL fsync) among every delivery waiting at that
@@ -31,9 +39,7 @@ final class CommitQueue: Sendable {
 
     /// Runs blocking file work (fsync, rename) off the Swift concurrency pool.
     static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { c in
-            DispatchQueue.global().async { c.resume(with: Result { try work() }) }
-        }
+        try await offCooperativePool(work)
     }
 
     /// Queues `write` for the next batch and returns its result once the batch is committed.

@@ -93,12 +93,12 @@ struct Queue: AsyncParsableCommand {
         func run() async throws {
             let directory = try User.directory(options)
             guard let e = try await directory.store.queuedMessages().first(where: { $0.id == id }) else { throw CLIError("no queued message \(id)") }
-            print("queue id: \(e.id)\nsender: \(e.reversePath)\narrival: \(RFC5322DateFormatter.format(e.arrival))\nattempts: \(e.attempts)")
-            for (r, status) in e.recipients { print("recipient: <\(r)> \(status)") }
-            if let error = e.lastError { print("last error: \(error)") }
-            print("")
+            var envelope = "queue id: \(e.id)\nsender: \(e.reversePath)\narrival: \(RFC5322DateFormatter.format(e.arrival))\nattempts: \(e.attempts)\n"
+            for (r, status) in e.recipients { envelope += "recipient: <\(r)> \(status)\n" }
+            if let error = e.lastError { envelope += "last error: \(error)\n" }
             let bytes = try directory.store.messageBytes(fileID: e.fileID)
-            FileHandle.standardOutput.write(Data(bytes))
+            // One unbuffered stream, so the envelope always precedes the message.
+            FileHandle.standardOutput.write(Data((envelope + "\n").utf8) + Data(bytes))
         }
     }
 

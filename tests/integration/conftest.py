@@ -20,24 +20,7 @@ def tern_bin():
 
 
 def _factory(tmp_path_factory, tern_bin, request):
-    servers: list[TernServer] = []
-
-    def make(sections=None, roles=("smtp", "imap", "imaps"), start=True, users=("bob", "alice"), **kw) -> TernServer:
-        workdir = tmp_path_factory.mktemp("tern")
-        s = TernServer(workdir, sections=sections, roles=roles, **kw)
-        servers.append(s)
-        for u in users:
-            s.add_user(f"{u}@{ternlib.DOMAIN}")
-        if start:
-            s.start()
-        return s
-
-    def finish():
-        for s in servers:
-            s.stop()
-
-    request.addfinalizer(finish)
-    return make
+    return ternlib.server_factory(TernServer, tmp_path_factory, request)
 
 
 @pytest.fixture(scope="module")

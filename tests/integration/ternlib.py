@@ -266,6 +266,28 @@ class TernServer:
             m.logout()
 
 
+def server_factory(cls, tmp_path_factory, request, prefix: str = "tern", default_roles=("smtp", "imap", "imaps")):
+    """A `make(...)` that builds servers of `cls` in fresh temp dirs with users (default bob and
+    alice), starts them, and stops every one by PID at teardown."""
+    servers = []
+
+    def make(sections=None, roles=default_roles, users=("bob", "alice"), start=True, **kw):
+        s = cls(tmp_path_factory.mktemp(prefix), sections=sections, roles=roles, **kw)
+        servers.append(s)
+        for u in users:
+            s.add_user(f"{u}@{DOMAIN}")
+        if start:
+            s.start()
+        return s
+
+    def finish():
+        for s in servers:
+            s.stop()
+
+    request.addfinalizer(finish)
+    return make
+
+
 def wait_for_listeners(proc: subprocess.Popen, log_path: Path, offset: int, roles, timeout: float):
     deadline = time.monotonic() + timeout
     ports: dict[str, int] = {}

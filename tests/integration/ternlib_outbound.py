@@ -26,6 +26,7 @@ import pytest
 aiosmtpd = pytest.importorskip("aiosmtpd", reason="pip install aiosmtpd (scripts/install-deps)")
 from aiosmtpd.controller import Controller  # noqa: E402
 
+import ternlib  # noqa: E402
 from ternlib import DOMAIN, HOST  # noqa: E402
 
 # aiosmtpd logs every failed STARTTLS handshake (which several tests cause on purpose) with a traceback
@@ -259,24 +260,11 @@ class OutServer(SubServer):
 
 
 def make_out_factory(tmp_path_factory, request):
-    servers: list[OutServer] = []
+    base = ternlib.server_factory(OutServer, tmp_path_factory, request, prefix="tern-out", default_roles=("smtp", "imap"))
 
-    def make(sections=None, roles=("smtp", "imap"), mynetworks=("127.0.0.1/32",), users=("bob", "alice"),
-             start=True, **kw) -> OutServer:
-        s = OutServer(tmp_path_factory.mktemp("tern-out"), sections=sections, roles=roles,
-                      mynetworks=list(mynetworks) if mynetworks is not None else None, **kw)
-        servers.append(s)
-        for u in users:
-            s.add_user(f"{u}@{DOMAIN}")
-        if start:
-            s.start()
-        return s
+    def make(mynetworks=("127.0.0.1/32",), **kw) -> OutServer:
+        return base(mynetworks=list(mynetworks) if mynetworks is not None else None, **kw)
 
-    def finish():
-        for s in servers:
-            s.stop()
-
-    request.addfinalizer(finish)
     return make
 
 

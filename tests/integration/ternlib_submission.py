@@ -155,23 +155,7 @@ def loopback_alias_available(addr: str = "127.0.0.2") -> bool:
 def make_factory(tmp_path_factory, request):
     if not loopback_alias_available():
         pytest.skip("cannot bind 127.0.0.2 (needed as a source outside mynetworks)")
-    servers: list[SubServer] = []
-
-    def make(sections=None, roles=ALL_ROLES, mynetworks=None, users=("bob", "alice"), start=True, **kw) -> SubServer:
-        s = SubServer(tmp_path_factory.mktemp("tern-sub"), sections=sections, roles=roles, mynetworks=mynetworks, **kw)
-        servers.append(s)
-        for u in users:
-            s.add_user(f"{u}@{DOMAIN}")
-        if start:
-            s.start()
-        return s
-
-    def finish():
-        for s in servers:
-            s.stop()
-
-    request.addfinalizer(finish)
-    return make
+    return ternlib.server_factory(SubServer, tmp_path_factory, request, prefix="tern-sub", default_roles=ALL_ROLES)
 
 
 def queue_rows(listing: str) -> list[str]:
