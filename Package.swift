@@ -49,6 +49,7 @@ let package = Package(
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "Migration", dependencies: ["MailCore", "IMAPProtocol", "MailStore", "Policy"]),
         .target(name: "TernServer", dependencies: [
             "MailCore", "SMTPProtocol", "IMAPProtocol", "POP3Protocol", "SASL", "MailStore", "Accounts", "Policy", "Delivery", "DNS",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -62,7 +63,7 @@ let package = Package(
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .executableTarget(name: "tern", dependencies: [
-            "TernServer", "Accounts", "MailStore", "MailCore", "Policy",
+            "TernServer", "Accounts", "MailStore", "MailCore", "Policy", "Migration",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -73,6 +74,7 @@ let package = Package(
         .testTarget(name: "IMAPProtocolTests", dependencies: ["IMAPProtocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "SASLTests", dependencies: ["SASL"]),
         .testTarget(name: "POP3ProtocolTests", dependencies: ["POP3Protocol"]),
+        .testTarget(name: "MigrationTests", dependencies: ["Migration", "MailStore"]),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore"]),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "MailStore"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS"]),

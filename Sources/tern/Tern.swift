@@ -9,7 +9,7 @@ struct Tern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tern",
         abstract: "Tern: a complete mail server (SMTP, IMAP) in one program.",
-        subcommands: [Serve.self, Check.self, User.self, Alias.self, Queue.self, Map.self, Sendmail.self])
+        subcommands: [Serve.self, Check.self, User.self, Alias.self, Queue.self, Map.self, Sendmail.self, Import.self, Export.self, ImportConfig.self])
 }
 
 /// `--config PATH`, shared by every command.

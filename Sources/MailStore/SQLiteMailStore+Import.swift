@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+
+/// One message to import with the UID it had in the source (Dovecot `dovecot-uidlist`, or a
+/// stable order for sources without UIDs), so IMAP clients do not download it again.
+public struct ImportedMessage: Sendable {
+    /// The UID to keep (RFC 9051 §2.3.1.1), unique in its mailbox.
+    public var uid: UInt32
+    /// The message octets (CRLF line ends).
+    public var bytes: [UInt8]
+    /// IMAP flags and keywords.
+    public var flags: [String]
+    /// INTERNALDATE, seconds since 1970.
+    public var internalDate: Int64
+
+    /// Memberwise initialiser.
+    public init(uid: UInt32, bytes: [UInt8], flags: [String], internalDate: Int64) {
+        self.uid = uid
+        self.bytes = bytes
+        self.flags = flags
+        self.internalDate = internalDate
+    }
+}
+
+/// How an import target mailbox relates to the source (see `prepareImport`).
+public enum ImportMode: Equatable, Sendable {
+    /// The mailbox was empty and never used (UIDNEXT 1) or is new: it took the source's
+    /// UIDVALIDITY; every source UID is kept.
+    case adopted
+    /// The mailbox already has the source's UIDVALIDITY (an earlier, maybe interrupted, import):
+    /// UIDs already present are skipped, the rest are added with their UIDs.
+    case resumed(existing: Set<UInt32>)
+    /// The mailbox holds other mail under another UIDVALIDITY: messages get new UIDs (clients
+    /// download that folder again). `existing` is empty.
+    case appended
+}
+
+extension SQLiteMailStore {
+    /// Finds or creates the mailbox `name` of an account for an import and decides how source UIDs
+    /// map onto it (`ImportMode`). A new or never-used mailbox takes `uidValidity` and `uidNext`.
+    /// Throws `MailStoreError` or a GRDB error.
+    public func prepareImport(accountID: Int64, name: String, specialUse: String?, uidValidity: UInt32, uidNext: UInt32,
+                              subscribed: Bool) async throws -> (MailboxRecord, ImportMode) {
+        try await pool.write { db in
+            var mailbox = try Self.mailboxRow(db, accountID: accountID, name: name)
+                ?? Self.insertMailbox(db, accountID: accountID, name: name, specialUse: specialUse)
+            let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM messages WHERE mailbox_id = ?"), arguments: [mailbox.id]) ?? 0
+            let mode: ImportMode
+            if mailbox.uidValidity == uidValidity {
+                let uids = try Int64.fetchAll(db.cachedStatement(sql: "SELECT uid FROM messages WHERE mailbox_id = ?"), arguments: [mailbox.id])
+                mode = .resumed(existing: Set(uids.map { UInt32(truncatingIfNeeded: $0) }))
+            } else if count == 0 && mailbox.uidNext == 1 {
+                try db.cachedStatement(sql: "UPDATE mailboxes SET uid_validity = ?, uid_next = ? WHERE id = ?")
+                    .execute(arguments: [Int64(uidValidity), Int64(max(uidNext, 1)), mailbox.id])
+                mailbox.uidValidity = uidValidity
+                mailbox.uidNext = max(uidNext, 1)
+                mode = .adopted
+            } else {
+                mode = .appended
+            }
+            if !subscribed {
+                try db.cachedStatement(sql: "UPDATE mailboxes SET subscribed = 0 WHERE id = ?").execute(arguments: [mailbox.id])
+                mailbox.subscribed = false
+            }
+            return (mailbox, mode)
+        }
+    }
+
+    /// Stores a batch of imported messages in one mailbox durably: each file is fsynced, the
+    /// directory once, then one SQLite transaction inserts the rows. With `keepUIDs`, each message
+    /// keeps its `uid` (a UID already present is skipped) and UIDNEXT moves past the largest;
+    /// otherwise UIDs are assigned as for APPEND. Returns the number of messages added.
+    /// Throws `MailStoreError(.io)` on a file error or a GRDB error; on error nothing of the batch
+    /// is visible.
+    public func importMessages(mailboxID: Int64, _ messages: [ImportedMessage], keepUIDs: Bool) async throws -> Int {
+        guard !messages.isEmpty else { return 0 }
+        let ids = messages.map { _ in MessageID.make() }
+        try await CommitQueue.blocking { [files] in
+            for (id, message) in zip(ids, messages) {
+                let spool = try files.makeSpool(id: id)
+                do {
+                    try spool.write(message.bytes)
+                    try files.commit(spool)
+                } catch {
+                    spool.discard()
+                    throw error
+                }
+            }
+            try files.syncDirectory(files.messageDirectory)
+        }
+        let (added, unused): (Int, [String]) = try await pool.write { db in
+            guard let mailbox = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [mailboxID]).map(Self.mailboxRecord) else {
+                throw MailStoreError(.notFound, "mailbox no longer exists")
+            }
+            var added = 0
+            var unused: [String] = []
+            for (id, message) in zip(ids, messages) {
+                if keepUIDs {
+                    let present = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM messages WHERE mailbox_id = ? AND uid = ?"),
+                                                   arguments: [mailboxID, Int64(message.uid)]) ?? 0
+                    if present > 0 || message.uid == 0 { unused.append(id); continue }
+                    let modseq = try Self.bumpModSeq(db, mailboxID: mailboxID)
+                    try db.cachedStatement(sql: "INSERT INTO messages(mailbox_id, uid, file_id, size, internal_date, flags, modseq) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(
+                        arguments: [mailboxID, Int64(message.uid), id, message.bytes.count, message.internalDate,
+                                    FlagSet.apply(.replace, message.flags, to: []).joined(separator: " "), modseq])
+                    try db.cachedStatement(sql: "UPDATE mailboxes SET uid_next = MAX(uid_next, ?) WHERE id = ?").execute(arguments: [Int64(message.uid) + 1, mailboxID])
+                } else {
+                    _ = try Self.insertMessage(db, mailbox: mailbox, fileID: id, size: message.bytes.count,
+                                               internalDate: message.internalDate, flags: message.flags)
+                }
+                added += 1
+            }
+            return (added, unused)
+        }
+        unused.forEach(files.remove)
+        if added > 0 { notify(mailboxID) }
+        return added
+    }
+}
