@@ -134,14 +134,14 @@ public enum MaildirFlags {
     }
 
     /// The info part (`2,` + letters in ASCII order) for IMAP flags; keywords without a letter in
-    /// `keywords` are dropped (the caller should assign letters first).
+    /// `keywords` are dropped (the caller should assign letters first). `$Forwarded` is written as a
+    /// keyword letter, not `P`, because Dovecot ignores `P`.
     public static func info(for flags: [String], keywords: DovecotKeywords) -> String {
         var letters: [Character] = []
         for flag in flags {
             switch flag.lowercased() {
             case "\\draft": letters.append("D")
             case "\\flagged": letters.append("F")
-            case "$forwarded": letters.append("P")
             case "\\answered": letters.append("R")
             case "\\seen": letters.append("S")
             case "\\deleted": letters.append("T")

@@ -223,7 +223,7 @@ public struct MailImporter: Sendable {
             let dir = MaildirPlusPlus.directory(ofMailbox: mailbox.name).map { root + "/" + $0 } ?? root
             for sub in ["cur", "new", "tmp"] { try fm.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true) }
             let snapshot = try await store.snapshot(mailboxID: mailbox.id)
-            let keywordNames = Array(Set(snapshot.messages.flatMap(\.flags).filter { !$0.hasPrefix("\\") && $0.lowercased() != "$forwarded" })).sorted()
+            let keywordNames = Array(Set(snapshot.messages.flatMap(\.flags).filter { !$0.hasPrefix("\\") })).sorted()
             let keywords = DovecotKeywords(assigning: keywordNames)
             var uids: [String: UInt32] = [:]
             var report = FolderReport(mailbox: mailbox.name, total: snapshot.messages.count, added: 0, skipped: 0, keptUIDs: true)

@@ -133,7 +133,12 @@ public enum TernRuntime {
         let pop3 = POP3Context(config: config, directory: shared.directory, throttle: shared.throttle, locks: shared.pop3Locks,
                                sslContext: ssl, limiter: limiter, logger: Logger(label: role.rawValue), implicitTLS: role.implicitTLS,
                                sessions: shared.sessions)
-        let bootstrap = ServerBootstrap(group: group)
+        var bootstrap = ServerBootstrap(group: group)
+        if address.host.contains(":") {
+            // "[::]:25" next to "0.0.0.0:25": the IPv6 socket must not also claim IPv4.
+            bootstrap = bootstrap.serverChannelOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
+        }
+        bootstrap = bootstrap
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)

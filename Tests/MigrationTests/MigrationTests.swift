@@ -178,6 +178,18 @@ final class ConfigTranslatorTests: XCTestCase {
         XCTAssertTrue(out.toml.contains("domains = [\"example.test\"]"), out.toml)
     }
 
+    func testSystemUsersThroughPAM() throws {
+        let fs = ["/p/main.cf": "myhostname = mail.example.test\nhome_mailbox = Maildir/\n",
+                  "/d/dovecot.conf": "passdb {\n  driver = pam\n}\n",
+                  "/etc/passwd": "root:x:0:0:root:/root:/bin/bash\nbob:x:1000:1000::/home/bob:/bin/sh\ncarol:x:1001:1001::/home/carol:/bin/sh\nnobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n",
+                  "/etc/shadow": "root:$y$j9T$r$h:1::::::\nbob:$y$j9T$salt$hash:19000:0:99999:7:::\ncarol:!:19000::::::\n",
+                  "/home/bob/Maildir/dovecot-uidlist": "3 V1 N1\n"]
+        let out = try ConfigTranslator(read: { fs[$0] }, glob: { _ in [] }).translate(postfixDirectory: "/p", dovecotDirectory: "/d", dataDirectory: "/v")
+        XCTAssertEqual(out.accounts.map(\.address), ["bob@example.test"])
+        XCTAssertEqual(out.accounts.first?.passwordHash, "$y$j9T$salt$hash")
+        XCTAssertEqual(out.maildirs.map(\.path), ["/home/bob/Maildir"])
+    }
+
     func testMissingMainCF() {
         XCTAssertThrowsError(try ConfigTranslator(read: { _ in nil }, glob: { _ in [] }).translate(postfixDirectory: "/x", dovecotDirectory: nil, dataDirectory: "/d"))
     }
