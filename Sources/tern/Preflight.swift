@@ -63,7 +63,7 @@ enum Preflight {
         guard getnameinfo(ai.pointee.ai_addr, ai.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NAMEREQD) == 0 else {
             return "problem: \(ip) has no reverse DNS (PTR); ask your provider to set it to \(hostname)"
         }
-        let name = String(cString: buffer).lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        let name = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self).lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
         return name == hostname ? "ok: reverse DNS of \(ip) is \(hostname)"
             : "problem: reverse DNS of \(ip) is \(name), not \(hostname); ask your provider to change the PTR record"
     }
