@@ -5,6 +5,7 @@ import MailCore
 import MailStore
 import NIOCore
 import SMTPProtocol
+import TernMetrics
 import Synchronization
 
 /// Settings of outbound delivery (`[outbound]`, Postfix `smtp_*` equivalents).
@@ -401,6 +402,7 @@ public actor OutboundQueue {
         let attempt = max(0, t - (attemptStarted ?? t))
         let delays = String(format: "%.2f/%.2f", max(0, Double(delay) - attempt), attempt)
         let tlsText = ", delays=\(delays)" + (tls.map { ", tls=\($0)" } ?? "")
+        TernMetrics.recipients(delivered: outcome.delivered.count, transport: .smtp, deferred: outcome.deferred.count, bounced: outcome.failed.count)
         for r in outcome.delivered {
             let reply = replies.first { $0.key.description == r }?.value
             logger.info("\(entry.id): to=<\(r)>, relay=\(relay), delay=\(delay)\(tlsText), dsn=\(reply?.enhancedCode ?? "2.0.0"), status=sent (\(reply.map { "\($0)" } ?? "250"))")
