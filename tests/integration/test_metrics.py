@@ -136,7 +136,7 @@ def test_metrics_off_by_default(make_server):
 
 
 def test_bad_metrics_address_refused(make_server):
-    s = make_server(roles=("smtp",), start=False, sections={"metrics": {"listen": "nonsense"}})
+    s = make_server(roles=("smtp",), start=False, users=(), sections={"metrics": {"listen": "nonsense"}})
     r = s.cli("check")
     assert r.returncode == 1
     assert '[metrics] listen "nonsense" is not host:port' in r.stdout, r.stdout

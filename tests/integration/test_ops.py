@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 
 import ternlib
-from ternlib import HOST, REPO, TernServer, tern_binary, toml_value
+from ternlib import HOST, REPO, tern_binary, toml_value
+from ternlib_submission import SubServer
 
 
-class TopLevelServer(TernServer):
+class TopLevelServer(SubServer):
     """A TernServer with extra top-level keys (log_file, log_level)."""
 
     def __init__(self, workdir, top: dict | None = None, **kw):
@@ -156,7 +157,7 @@ def test_log_file_and_reopen_on_sighup(make_top):
 
 
 def test_unwritable_log_file_refused(make_top, tmp_path):
-    srv = make_top(roles=("smtp",), start=False, top={"log_file": str(tmp_path / "no" / "such" / "dir" / "tern.log")})
+    srv = make_top(roles=("smtp",), start=False, users=(), top={"log_file": str(tmp_path / "no" / "such" / "dir" / "tern.log")})
     r = srv.cli("check")
     assert r.returncode == 1
     assert "log_file" in r.stdout and "cannot be written" in r.stdout, r.stdout
