@@ -100,7 +100,10 @@ struct Serve: AsyncParsableCommand {
 struct Reload: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Make the running server re-read its configuration and certificates (SIGHUP).",
-        discussion: "The configuration is checked first; a refused one is not sent to the server.")
+        discussion: """
+            FILE (--config) is checked first and names data_dir, where the server's pid is; a refused file is not sent \
+            to the server. The server re-reads the file it was started with, so give the same path.
+            """)
 
     @OptionGroup var options: ConfigOption
     @Option(help: "Seconds to wait for the server's answer.")
