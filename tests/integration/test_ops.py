@@ -78,9 +78,13 @@ def test_serve_refuses_root_without_allow_root(make_server):
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None, reason="needs root and setpriv")
-def test_serve_runs_unprivileged(make_server):
-    """As user nobody (no --allow-root) with a data_dir it owns: the server starts and serves."""
-    srv = make_server(roles=("smtp",), start=False, users=())
+def test_serve_runs_unprivileged(make_top):
+    """As user nobody (no --allow-root) with a data_dir it owns: the server accepts mail and
+    delivers it to a remote MX (socket options that need privileges would break both)."""
+    outbound = pytest.importorskip("ternlib_outbound")
+    sink = outbound.Sink().start()
+    srv = make_top(roles=("smtp",), start=False, users=(), mynetworks=["127.0.0.1/32"], sections={
+        "outbound": {"port": sink.port}, "dns": {"local_data": outbound.LOCAL_DATA}})
     srv.data_dir.mkdir(exist_ok=True)
     for p in [srv.workdir, srv.data_dir, *srv.data_dir.rglob("*")]:
         os.chown(p, 65534, 65534)
@@ -97,12 +101,15 @@ def test_serve_runs_unprivileged(make_server):
     try:
         wait_for(lambda: "listening smtp on" in log.read_text() or p.poll() is not None, what="listening line")
         assert p.poll() is None, log.read_text()
-        port = int(log.read_text().split("listening smtp on 127.0.0.1:")[1].split()[0])
-        with socket.create_connection((HOST, port), timeout=10) as s:
-            assert s.recv(100).startswith(b"220 ")
+        srv.ports = {"smtp": int(log.read_text().split("listening smtp on 127.0.0.1:")[1].split()[0])}
+        srv.deliver("x@remote.test", b"Subject: from nobody\r\n\r\nhello\r\n", sender="bob@example.test")
+        got = sink.wait_deliveries(1, timeout=15)
+        assert got[0].rcpt_tos == ["x@remote.test"]
+        assert "running as root" not in log.read_text()
     finally:
         p.send_signal(signal.SIGTERM)
-        assert p.wait(15) == 0
+        assert p.wait(15) == 0, log.read_text()
+        sink.stop()
 
 
 # --------------------------------------------------------------------------- sd_notify
