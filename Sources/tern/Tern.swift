@@ -153,6 +153,8 @@ struct Check: AsyncParsableCommand {
                 let addresses = config.listen[role] ?? []
                 print("  listen \(role.rawValue): \(addresses.isEmpty ? "off" : addresses.map(\.description).joined(separator: ", "))")
             }
+            print("  metrics: \(config.metricsListen.map { "http://\($0)/metrics" } ?? "off")")
+            print("  log: \(config.logFile ?? "stderr"), level \(config.logLevel)")
             if config.listen.values.allSatisfy(\.isEmpty) {
                 print("  warning: no listener is configured in [listen]; the server would accept no connections")
             }

@@ -140,3 +140,11 @@ def test_bad_metrics_address_refused(make_server):
     r = s.cli("check")
     assert r.returncode == 1
     assert '[metrics] listen "nonsense" is not host:port' in r.stdout, r.stdout
+
+
+def test_check_shows_metrics_address(make_server):
+    s = make_server(roles=("smtp",), start=False, users=(), sections={"metrics": {"listen": "127.0.0.1:9465"}})
+    r = s.cli("check")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "  metrics: http://127.0.0.1:9465/metrics\n" in r.stdout, r.stdout
+    assert "  log: stderr, level info\n" in r.stdout, r.stdout
