@@ -68,7 +68,9 @@ enum ConfigReload {
         let ssl: NIOSSLContext
         do {
             config = try ConfigLoader.load(path: path)
-            files = try TLSSetup.prepare(config)
+            var running = config
+            running.dataDirectory = old.config.dataDirectory // a self-signed pair stays in the data_dir in use
+            files = try TLSSetup.prepare(running)
             ssl = try TLSSetup.serverContext(files)
             if let maps = config.smtp.senderLoginMaps {
                 do { _ = try SenderLoginMap.load(path: maps) } catch { throw ConfigError("[smtp] sender_login_maps: \(error)") }
