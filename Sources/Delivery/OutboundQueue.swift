@@ -45,7 +45,8 @@ public struct OutboundSettings: Sendable {
 public actor OutboundQueue {
     let store: any MailStore
     let resolver: any DNSResolver
-    let settings: OutboundSettings
+    /// Replaced by `update(settings:)` at a reload; a delivery in progress may see either.
+    private(set) var settings: OutboundSettings
     let group: EventLoopGroup
     let logger: Logger
     private var wakeContinuation: AsyncStream<Void>.Continuation?
@@ -86,6 +87,11 @@ public actor OutboundQueue {
             }
             await group.waitForAll()
         }
+    }
+
+    /// New settings (reload: `[outbound]`, `hostname`, `domains`); the next attempts use them.
+    public func update(settings: OutboundSettings) {
+        self.settings = settings
     }
 
     /// Asks the engine to look at the queue now (after a submission).
@@ -170,7 +176,7 @@ public actor OutboundQueue {
         await withTaskGroup(of: DomainOutcome.self) { group in
             for (domain, recipients) in byDomain {
                 group.addTask {
-                    let destination = self.settings.relayhost.map { "\($0.host):\($0.port)" } ?? domain
+                    let destination = await self.settings.relayhost.map { "\($0.host):\($0.port)" } ?? domain
                     await self.acquire(destination)
                     let outcome = await self.deliver(entry: entry, message: message, domain: domain, recipients: recipients)
                     await self.release(destination)

@@ -48,10 +48,10 @@ final class ServingState: Sendable {
 /// Taking effect at once, for connections accepted after the reload: `hostname`, `domains`,
 /// `mynetworks`, `[tls]` (certificate and key re-read even when the paths are unchanged), `[smtp]`,
 /// `[imap]`, `[pop3]`, `[auth] loopback_plaintext` and `username_format`, `[limits]`, `log_level`
-/// and `log_file` (the log file is reopened in any case, for logrotate). Needing a restart (a
-/// changed value is logged as ignored): `data_dir`, `[listen]`, `[metrics]`, `[outbound]`, `[dns]`,
-/// and the `[auth]` throttling keys. The outbound queue also keeps the `hostname` and `domains` it
-/// started with until the restart.
+/// and `log_file` (the log file is reopened in any case, for logrotate); for the next delivery
+/// attempts: `[outbound]` (the caller hands it to the queue). Needing a restart (a changed value
+/// is logged as ignored): `data_dir`, `[listen]`, `[metrics]`, `[dns]`, and the `[auth]`
+/// throttling keys.
 enum ConfigReload {
     /// The outcome of one reload, as logged and written to `data_dir/reload-status`.
     struct Outcome: Equatable {
@@ -92,7 +92,9 @@ enum ConfigReload {
         effective.dataDirectory = old.config.dataDirectory
         effective.listen = old.config.listen
         effective.metricsListen = old.config.metricsListen
-        effective.outbound = old.config.outbound
+        effective.outbound.dnsForwarders = old.config.outbound.dnsForwarders
+        effective.outbound.dnsTrustAnchor = old.config.outbound.dnsTrustAnchor
+        effective.outbound.dnsLocalData = old.config.outbound.dnsLocalData
         effective.throttle = old.config.throttle
         limiter.update(maxTotal: config.limits.maxConnections, maxPerIP: config.limits.maxConnectionsPerIP)
         state.replace(ServingSnapshot(config: effective, tls: files, ssl: ssl, store: old.directory.store))
@@ -105,9 +107,9 @@ enum ConfigReload {
         if old.dataDirectory != new.dataDirectory { changed.append("data_dir") }
         if old.listen != new.listen { changed.append("[listen]") }
         if old.metricsListen != new.metricsListen { changed.append("[metrics] listen") }
-        if "\(old.outbound)" != "\(new.outbound)" { changed.append("[outbound]/[dns]") }
+        if old.outbound.dnsForwarders != new.outbound.dnsForwarders || old.outbound.dnsTrustAnchor != new.outbound.dnsTrustAnchor
+            || old.outbound.dnsLocalData != new.outbound.dnsLocalData { changed.append("[dns]") }
         if old.throttle != new.throttle { changed.append("[auth] delay_after/failure_delay_ms/max_failures/lockout") }
-        if old.hostname != new.hostname || old.domains != new.domains { changed.append("hostname/domains (for the outbound queue)") }
         return changed
     }
 }

@@ -48,18 +48,8 @@ public enum TernRuntime {
         } catch {
             throw ConfigError("[dns]: the resolver cannot start: \(error)")
         }
-        var outboundSettings = OutboundSettings(hostname: config.hostname, localDomains: directory.domains)
-        outboundSettings.defaultPolicy = config.outbound.policy
-        outboundSettings.domainPolicies = config.outbound.domainPolicies
-        outboundSettings.relayhost = config.outbound.relayhost.map { ($0.host, $0.port) }
-        outboundSettings.relayhostCredentials = config.outbound.relayhostCredentials
-        outboundSettings.port = config.outbound.port
-        outboundSettings.schedule = config.outbound.schedule
-        outboundSettings.timeouts = config.outbound.timeouts
-        outboundSettings.parallelism = config.outbound.parallelism
-        outboundSettings.destinationConcurrency = config.outbound.destinationConcurrency
-        outboundSettings.postmasterCopy = config.outbound.postmasterCopy
-        let queue = OutboundQueue(store: store, resolver: resolver, settings: outboundSettings, group: group, logger: Logger(label: "queue"))
+        let queue = OutboundQueue(store: store, resolver: resolver, settings: outboundSettings(config, domains: directory.domains),
+                                  group: group, logger: Logger(label: "queue"))
         let shared = SharedServices(
             store: store, state: state, throttle: LoginThrottle(settings: config.throttle),
             limiter: ConnectionLimiter(maxTotal: config.limits.maxConnections, maxPerIP: config.limits.maxConnectionsPerIP),
@@ -114,6 +104,10 @@ public enum TernRuntime {
                 ServiceManager.notify("RELOADING=1\nMONOTONIC_USEC=\(ServiceManager.monotonicMicroseconds())\nSTATUS=reloading \(configPath)")
                 logger.notice("received SIGHUP: reloading \(configPath)")
                 let outcome = ConfigReload.reload(path: configPath, state: state, limiter: shared.limiter, logger: logger)
+                if outcome.ok {
+                    let now = state.current
+                    await queue.update(settings: outboundSettings(now.config, domains: now.directory.domains))
+                }
                 if outcome.ok { logger.notice("\(outcome.message)") } else { logger.error("\(outcome.message)") }
                 let status = "\(getpid()).\(generation) \(outcome.ok ? "ok" : "failed") \(outcome.message)\n"
                 let path = ServiceManager.reloadStatusFile(dataDirectory: config.dataDirectory)
@@ -141,6 +135,22 @@ public enum TernRuntime {
         pickupTask.cancel()
         resolver.shutdown()
         try? await group.shutdownGracefully()
+    }
+
+    /// The delivery engine's settings from `[outbound]`, `hostname` and the local `domains`.
+    static func outboundSettings(_ config: TernConfig, domains: [String]) -> OutboundSettings {
+        var settings = OutboundSettings(hostname: config.hostname, localDomains: domains)
+        settings.defaultPolicy = config.outbound.policy
+        settings.domainPolicies = config.outbound.domainPolicies
+        settings.relayhost = config.outbound.relayhost.map { ($0.host, $0.port) }
+        settings.relayhostCredentials = config.outbound.relayhostCredentials
+        settings.port = config.outbound.port
+        settings.schedule = config.outbound.schedule
+        settings.timeouts = config.outbound.timeouts
+        settings.parallelism = config.outbound.parallelism
+        settings.destinationConcurrency = config.outbound.destinationConcurrency
+        settings.postmasterCopy = config.outbound.postmasterCopy
+        return settings
     }
 
     /// Sets `tern_queue_messages` and `tern_queue_oldest_age_seconds` from the store (before each scrape).

@@ -36,7 +36,9 @@ final class OpsConfigTests: XCTestCase {
         new.listen[.smtp] = [ListenAddress(host: "127.0.0.1", port: 26)]
         new.dataDirectory = "/srv/tern"
         new.outbound.port = 2525
-        XCTAssertEqual(ConfigReload.restartOnlyChanges(old: old, new: new), ["data_dir", "[listen]", "[outbound]/[dns]"])
+        XCTAssertEqual(ConfigReload.restartOnlyChanges(old: old, new: new), ["data_dir", "[listen]"], "[outbound] is reloaded")
+        new.outbound.dnsForwarders = ["192.0.2.53@53"]
+        XCTAssertEqual(ConfigReload.restartOnlyChanges(old: old, new: new), ["data_dir", "[listen]", "[dns]"])
     }
 
     func testLoggedCommandsCarryNoSecrets() {

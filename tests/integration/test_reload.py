@@ -166,3 +166,27 @@ def test_reload_without_running_server(make_server):
     r = srv.cli("reload")
     assert r.returncode == 1
     assert "no running server" in r.stderr + r.stdout
+
+
+def test_outbound_settings_reloaded(tmp_path_factory, request):
+    """A message deferred because [outbound] port points nowhere is delivered after the port is
+    fixed in the file, a reload and `tern queue flush`."""
+    outbound = pytest.importorskip("ternlib_outbound")
+    from ternlib_submission import SubServer
+    dead = outbound.free_port()
+    make = ternlib.server_factory(SubServer, tmp_path_factory, request, prefix="tern-reload-out", default_roles=("smtp",))
+    srv = make(mynetworks=["127.0.0.1/32"], sections={"outbound": {"port": dead}, "dns": {"local_data": outbound.LOCAL_DATA}})
+    sink = outbound.Sink().start()
+    request.addfinalizer(sink.stop)
+    srv.deliver("x@remote.test", b"Subject: later\r\n\r\nhello\r\n", sender="bob@example.test")
+    srv.wait_log(r"to=<x@remote\.test>, relay=\S+, .*status=deferred", timeout=15)
+    srv.sections["outbound"]["port"] = sink.port
+    srv.write_config()
+    r = srv.cli("reload")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "changed; it takes effect at the next restart" not in srv.log()
+    r = srv.cli("queue", "flush")
+    assert r.returncode == 0, r.stdout + r.stderr
+    got = sink.wait_deliveries(1, timeout=15)
+    assert got[0].rcpt_tos == ["x@remote.test"]
+    srv.wait_log(rf"to=<x@remote\.test>, relay=mx\.remote\.test\[127\.0\.0\.1\]:{sink.port}, .*status=sent", timeout=10)
