@@ -43,11 +43,24 @@ public enum ServiceManager {
     /// `data_dir/reload-status`: `PID.GENERATION ok|failed MESSAGE`, rewritten after every reload.
     public static func reloadStatusFile(dataDirectory: String) -> String { dataDirectory + "/reload-status" }
 
-    /// Writes this process's pid. Throws `ConfigError` when another `tern serve` is alive with the
-    /// same data_dir (its pid is in the file and the process exists).
+    /// The pid of the `tern serve` running with `dataDirectory`: the pid file names a live process
+    /// whose command line (Linux `/proc/PID/cmdline`) is a `tern … serve`. A stale file (after a
+    /// crash, its pid reused by another program) gives nil, so nothing else is ever signalled.
+    public static func runningServer(dataDirectory: String) -> pid_t? {
+        guard let pid = readPid(pidFile(dataDirectory: dataDirectory)), pid > 0, pid != getpid() else { return nil }
+        guard kill(pid, 0) == 0 || errno == EPERM else { return nil }
+        if let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") {
+            let words = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard let program = words.first, (program as NSString).lastPathComponent.hasPrefix("tern"), words.contains("serve") else { return nil }
+        }
+        return pid
+    }
+
+    /// Writes this process's pid. Throws `ConfigError` when another `tern serve` is running with
+    /// the same data_dir (`runningServer`).
     public static func writePidFile(dataDirectory: String) throws {
         let path = pidFile(dataDirectory: dataDirectory)
-        if let other = readPid(path), other != getpid(), kill(other, 0) == 0 || errno == EPERM {
+        if let other = runningServer(dataDirectory: dataDirectory) {
             throw ConfigError("data_dir: another tern serve (pid \(other)) is running with \(dataDirectory) (\(path)); stop it first")
         }
         let text = "\(getpid())\n"

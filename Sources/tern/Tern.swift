@@ -116,8 +116,9 @@ struct Reload: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let pidPath = ServiceManager.pidFile(dataDirectory: config.dataDirectory)
-        guard let pid = ServiceManager.readPid(pidPath) else {
-            throw CLIError("no running server: \(pidPath) is missing (is `tern serve` running with data_dir \(config.dataDirectory)?)")
+        guard let pid = ServiceManager.runningServer(dataDirectory: config.dataDirectory) else {
+            let why = FileManager.default.fileExists(atPath: pidPath) ? "\(pidPath) names no running tern serve (stale)" : "\(pidPath) is missing"
+            throw CLIError("no running server: \(why); is `tern serve` running with data_dir \(config.dataDirectory)?")
         }
         let statusPath = ServiceManager.reloadStatusFile(dataDirectory: config.dataDirectory)
         let before = try? String(contentsOfFile: statusPath, encoding: .utf8)

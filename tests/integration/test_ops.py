@@ -243,3 +243,24 @@ def test_unit_file_verifies(tmp_path):
     r = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60)
     problems = [l for l in (r.stdout + r.stderr).splitlines() if l.strip()]
     assert r.returncode == 0 and not problems, "\n".join(problems)
+
+
+def test_stale_pid_file_is_ignored_and_never_signalled(make_server):
+    """After a crash the pid in data_dir/tern.pid may belong to another program: it is neither
+    signalled by `tern reload` nor a reason to refuse starting."""
+    srv = make_server(roles=("smtp",), start=False)
+    srv.data_dir.mkdir(exist_ok=True)
+    bystander = subprocess.Popen(["sleep", "30"])
+    try:
+        (srv.data_dir / "tern.pid").write_text(f"{bystander.pid}\n")
+        r = srv.cli("reload")
+        assert r.returncode == 1 and "names no running tern serve (stale)" in r.stderr, r.stderr
+        assert bystander.poll() is None, "the bystander was signalled"
+        srv.start()
+        assert (srv.data_dir / "tern.pid").read_text() == f"{srv.pid}\n"
+        r = srv.cli("reload")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()
