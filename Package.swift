@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
@@ -41,8 +43,9 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Policy", dependencies: ["MailCore", "SMTPProtocol"]),
+        .target(name: "TernMetrics", dependencies: [.product(name: "Metrics", package: "swift-metrics")]),
         .target(name: "Delivery", dependencies: [
-            "MailCore", "SMTPProtocol", "MailStore", "DNS",
+            "MailCore", "SMTPProtocol", "MailStore", "DNS", "TernMetrics",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -51,7 +54,7 @@ let package = Package(
         ]),
         .target(name: "Migration", dependencies: ["MailCore", "IMAPProtocol", "MailStore", "Policy"]),
         .target(name: "TernServer", dependencies: [
-            "MailCore", "SMTPProtocol", "IMAPProtocol", "POP3Protocol", "SASL", "MailStore", "Accounts", "Policy", "Delivery", "DNS",
+            "MailCore", "SMTPProtocol", "IMAPProtocol", "POP3Protocol", "SASL", "MailStore", "Accounts", "Policy", "Delivery", "DNS", "TernMetrics",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -59,7 +62,10 @@ let package = Package(
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .executableTarget(name: "tern", dependencies: [
@@ -84,6 +90,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "MailCore", "SMTPProtocol"]),
-        .testTarget(name: "TernServerTests", dependencies: ["TernServer"]),
+        .testTarget(name: "TernServerTests", dependencies: ["TernServer", "TernMetrics"]),
+        .testTarget(name: "TernMetricsTests", dependencies: ["TernMetrics", .product(name: "Metrics", package: "swift-metrics")]),
     ]
 )

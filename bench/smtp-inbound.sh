@@ -79,7 +79,7 @@ EOF
 PASSWORD="bench-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 echo "$PASSWORD" | "$TERN" user add bob@example.test --password-stdin --config "$WORK/tern.toml" >/dev/null
 
-"$TERN" serve --config "$WORK/tern.toml" 2> "$WORK/stderr.log" > "$WORK/stdout.log" &
+"$TERN" serve $( [ "$(id -u)" = 0 ] && echo --allow-root ) --config "$WORK/tern.toml" 2> "$WORK/stderr.log" > "$WORK/stdout.log" &
 PID=$!
 SMTP_PORT=""; IMAP_PORT=""
 for _ in $(seq 1 300); do

@@ -39,7 +39,7 @@ parallelism = $P
 [dns]
 local_data = ["remote.test. 300 IN MX 10 mx.remote.test.", "mx.remote.test. 300 IN A 127.0.0.1"]
 TOML
-"$BIN" serve --config "$WORK/tern.toml" 2> "$WORK/tern.log" &
+"$BIN" serve $( [ "$(id -u)" = 0 ] && echo --allow-root ) --config "$WORK/tern.toml" 2> "$WORK/tern.log" &
 TERN_PID=$!
 cleanup() { kill "$TERN_PID" "$SINK_PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT

@@ -5,6 +5,7 @@ import MailCore
 import MailStore
 import NIOCore
 import SMTPProtocol
+import TernMetrics
 import Synchronization
 
 /// Settings of outbound delivery (`[outbound]`, Postfix `smtp_*` equivalents).
@@ -44,7 +45,8 @@ public struct OutboundSettings: Sendable {
 public actor OutboundQueue {
     let store: any MailStore
     let resolver: any DNSResolver
-    let settings: OutboundSettings
+    /// Replaced by `update(settings:)` at a reload; a delivery in progress may see either.
+    private(set) var settings: OutboundSettings
     let group: EventLoopGroup
     let logger: Logger
     private var wakeContinuation: AsyncStream<Void>.Continuation?
@@ -85,6 +87,11 @@ public actor OutboundQueue {
             }
             await group.waitForAll()
         }
+    }
+
+    /// New settings (reload: `[outbound]`, `hostname`, `domains`); the next attempts use them.
+    public func update(settings: OutboundSettings) {
+        self.settings = settings
     }
 
     /// Asks the engine to look at the queue now (after a submission).
@@ -169,7 +176,7 @@ public actor OutboundQueue {
         await withTaskGroup(of: DomainOutcome.self) { group in
             for (domain, recipients) in byDomain {
                 group.addTask {
-                    let destination = self.settings.relayhost.map { "\($0.host):\($0.port)" } ?? domain
+                    let destination = await self.settings.relayhost.map { "\($0.host):\($0.port)" } ?? domain
                     await self.acquire(destination)
                     let outcome = await self.deliver(entry: entry, message: message, domain: domain, recipients: recipients)
                     await self.release(destination)
@@ -401,6 +408,7 @@ public actor OutboundQueue {
         let attempt = max(0, t - (attemptStarted ?? t))
         let delays = String(format: "%.2f/%.2f", max(0, Double(delay) - attempt), attempt)
         let tlsText = ", delays=\(delays)" + (tls.map { ", tls=\($0)" } ?? "")
+        TernMetrics.recipients(delivered: outcome.delivered.count, transport: .smtp, deferred: outcome.deferred.count, bounced: outcome.failed.count)
         for r in outcome.delivered {
             let reply = replies.first { $0.key.description == r }?.value
             logger.info("\(entry.id): to=<\(r)>, relay=\(relay), delay=\(delay)\(tlsText), dsn=\(reply?.enhancedCode ?? "2.0.0"), status=sent (\(reply.map { "\($0)" } ?? "250"))")

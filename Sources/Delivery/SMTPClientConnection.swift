@@ -48,7 +48,7 @@ enum SMTPClientConnection {
                                         credentials: credentials)
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.seconds(timeouts.connect))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(timeouts.command)))

@@ -24,6 +24,7 @@ public enum ConfigLoader {
         config.tlsCertificate = config.tlsCertificate.map(resolve)
         config.tlsKey = config.tlsKey.map(resolve)
         config.smtp.senderLoginMaps = config.smtp.senderLoginMaps.map(resolve)
+        config.logFile = config.logFile.map(resolve)
         // Files named by the config must be readable now, reported with the key's line.
         var reader = Reader(text: text, source: path)
         let files: [(String, String, String?)] = [("cert", "tls", config.tlsCertificate), ("key", "tls", config.tlsKey),
@@ -32,6 +33,13 @@ public enum ConfigLoader {
             guard let file, !FileManager.default.isReadableFile(atPath: file) else { continue }
             let why = FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file"
             reader.problem(key, section, "file \(file) cannot be read (\(why))")
+        }
+        if let log = config.logFile {
+            let fm = FileManager.default
+            let directory = (log as NSString).deletingLastPathComponent
+            if fm.fileExists(atPath: log) ? !fm.isWritableFile(atPath: log) : !fm.isWritableFile(atPath: directory.isEmpty ? "." : directory) {
+                reader.problem("log_file", nil, "\(log) cannot be written (missing directory or permission denied)")
+            }
         }
         if !reader.problems.isEmpty { throw ConfigError(reader.problems.joined(separator: "\n")) }
         return config
@@ -58,7 +66,18 @@ public enum ConfigLoader {
         if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(config.logLevel) {
             reader.problem("log_level", nil, "must be one of trace, debug, info, notice, warning, error, critical")
         }
-        reader.allow(root, ["hostname", "domains", "data_dir", "log_level", "mynetworks", "tls", "listen", "smtp", "imap", "pop3", "limits", "auth", "outbound", "dns"], section: nil)
+        config.logFile = reader.string(root, "log_file", section: nil)
+        if config.logFile?.isEmpty == true { reader.problem("log_file", nil, "must be a file path (leave it out to log to stderr)") }
+        reader.allow(root, ["hostname", "domains", "data_dir", "log_level", "log_file", "mynetworks", "tls", "listen", "smtp", "imap", "pop3", "limits",
+                            "auth", "outbound", "dns", "metrics"], section: nil)
+        if let metrics = reader.table(root, "metrics") {
+            reader.allow(metrics, ["listen"], section: "metrics")
+            if let text = reader.string(metrics, "listen", section: "metrics") {
+                if let address = ListenAddress(text) { config.metricsListen = address } else {
+                    reader.problem("listen", "metrics", "\"\(text)\" is not host:port (e.g. \"127.0.0.1:9465\")")
+                }
+            }
+        }
         if let pop3 = reader.table(root, "pop3") {
             reader.allow(pop3, ["timeout"], section: "pop3")
             reader.int(pop3, "timeout", "pop3", min: 1, into: &config.pop3Timeout)

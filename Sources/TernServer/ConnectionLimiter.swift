@@ -1,21 +1,19 @@
 import Synchronization
 
-/// Counts open connections per listener and per client address (`[limits]`), so that one client
-/// cannot exhaust the server. Thread-safe.
+/// Counts open connections over all listeners and per client address (`[limits]`), so that one
+/// client cannot exhaust the server. Thread-safe; the limits can change at a reload.
 public final class ConnectionLimiter: Sendable {
-    private let state = Mutex<(total: Int, perIP: [String: Int])>((0, [:]))
-    let maxTotal: Int
-    let maxPerIP: Int
+    private struct State { var total = 0; var perIP: [String: Int] = [:]; var maxTotal: Int; var maxPerIP: Int }
+    private let state: Mutex<State>
 
     public init(maxTotal: Int, maxPerIP: Int) {
-        self.maxTotal = maxTotal
-        self.maxPerIP = maxPerIP
+        state = Mutex(State(maxTotal: maxTotal, maxPerIP: maxPerIP))
     }
 
     /// Reserves a slot for `ip`; false when a limit is reached (then nothing is reserved).
     public func acquire(_ ip: String) -> Bool {
         state.withLock { s in
-            guard s.total < maxTotal, s.perIP[ip, default: 0] < maxPerIP else { return false }
+            guard s.total < s.maxTotal, s.perIP[ip, default: 0] < s.maxPerIP else { return false }
             s.total += 1
             s.perIP[ip, default: 0] += 1
             return true
@@ -28,6 +26,14 @@ public final class ConnectionLimiter: Sendable {
             s.total -= 1
             let n = s.perIP[ip, default: 1] - 1
             s.perIP[ip] = n > 0 ? n : nil
+        }
+    }
+
+    /// New limits (reload); connections already open are not closed when they exceed them.
+    public func update(maxTotal: Int, maxPerIP: Int) {
+        state.withLock { s in
+            s.maxTotal = maxTotal
+            s.maxPerIP = maxPerIP
         }
     }
 }

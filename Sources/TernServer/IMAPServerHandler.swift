@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import NIOTLS
+import TernMetrics
 
 /// Shared, immutable things every IMAP connection needs.
 struct IMAPContext: Sendable {
@@ -39,6 +40,7 @@ final class IMAPServerHandler: ChannelInboundHandler {
     private var registration: Int?
     private var shuttingDown = false
     private var channelContext: ChannelHandlerContext?
+    private var timer = CommandTimer(.imap)
 
     init(context shared: IMAPContext, implicitTLS: Bool) {
         self.shared = shared
@@ -175,10 +177,15 @@ final class IMAPServerHandler: ChannelInboundHandler {
             case .command(let bytes):
                 guard let session else { return }
                 busy = true
+                if !authInProgress {
+                    timer.start(bytes)
+                    shared.logger.debug("< \(CommandLog.redacted(.imap, bytes)) from [\(clientAddress)]")
+                }
                 let promise = context.eventLoop.makePromise(of: IMAPStep.self)
                 promise.completeWithTask { await session.handle(bytes) }
                 promise.futureResult.assumeIsolated().whenSuccess { step in
                     self.busy = false
+                    self.timer.finish()
                     self.perform(context, step)
                     self.process(context)
                 }

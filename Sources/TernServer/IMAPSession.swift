@@ -5,6 +5,7 @@ import MailCore
 import MailStore
 import SASL
 import Synchronization
+import TernMetrics
 
 /// What the NIO shell must do after the session answered a command.
 enum IMAPShellAction: Sendable, Equatable {
@@ -246,6 +247,7 @@ actor IMAPSession {
         }
         if let found = await directory.authenticate(credentials) {
             throttle.recordSuccess(clientAddress)
+            TernMetrics.login(.imap, success: true)
             account = found
             state = .authenticated
             logger("login: user=<\(found.address)> method=\(mechanism)")
@@ -253,6 +255,7 @@ actor IMAPSession {
         } else {
             failedLogins += 1
             throttle.recordFailure(clientAddress)
+            TernMetrics.login(.imap, success: false)
             // The attempted name is not logged: clients put passwords there by mistake, and it is attacker text.
             logger("login failed: method=\(mechanism)")
             step.line("\(tag) NO [AUTHENTICATIONFAILED] Authentication failed")

@@ -8,6 +8,7 @@ import POP3Protocol
 import SASL
 import SMTPProtocol
 import Synchronization
+import TernMetrics
 
 /// Shared, immutable things every POP3 connection needs.
 struct POP3Context: Sendable {
@@ -49,6 +50,7 @@ final class POP3ServerHandler: ChannelInboundHandler {
     private var handshakeDeadline: Scheduled<Void>?
     private var registration: Int?
     private var channelContext: ChannelHandlerContext?
+    private var timer = CommandTimer(.pop3)
 
     init(context shared: POP3Context) {
         self.shared = shared
@@ -134,6 +136,8 @@ final class POP3ServerHandler: ChannelInboundHandler {
                 sasl(context, &pending, pending.respond(line))
                 continue
             }
+            timer.start(bytes)
+            shared.logger.debug("< \(CommandLog.redacted(.pop3, bytes)) from [\(clientAddress)]")
             do {
                 perform(context, session.receive(try POP3CommandParser.parse(line)))
             } catch {
@@ -180,6 +184,7 @@ final class POP3ServerHandler: ChannelInboundHandler {
             var out = Array("+OK \(bytes.count) octets\r\n".utf8)
             out += Self.stuffed(topLines.map { Self.top(bytes, lines: $0) } ?? bytes)
             out += Array(".\r\n".utf8)
+            timer.finish()
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: out)), promise: nil)
         case .quit(let text, let deleted):
             guard let snapshot, !deleted.isEmpty else {
@@ -234,6 +239,7 @@ final class POP3ServerHandler: ChannelInboundHandler {
             guard !self.closed else { return }
             if case .success(let found?) = result {
                 throttle.recordSuccess(client)
+                TernMetrics.login(.pop3, success: true)
                 guard self.shared.locks.lock(found.0.id) else {
                     self.perform(context, self.session.maildropLocked())
                     self.process(context)
@@ -246,6 +252,7 @@ final class POP3ServerHandler: ChannelInboundHandler {
                 self.perform(context, self.session.authenticated(messages: messages))
             } else {
                 throttle.recordFailure(client)
+                TernMetrics.login(.pop3, success: false)
                 self.shared.logger.info("login failed: method=\(method) from [\(client)]")
                 self.perform(context, self.session.authenticationFailed())
             }
@@ -276,6 +283,7 @@ final class POP3ServerHandler: ChannelInboundHandler {
     }
 
     private func write(_ context: ChannelHandlerContext, _ lines: [String], close: Bool = false) {
+        timer.finish()
         var out: [UInt8] = []
         for l in lines { out += Array(l.utf8) + [13, 10] }
         let future = context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: out)))

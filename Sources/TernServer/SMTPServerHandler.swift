@@ -8,6 +8,7 @@ import NIOCore
 import NIOSSL
 import NIOTLS
 import SMTPProtocol
+import TernMetrics
 
 /// Shared, immutable things every SMTP connection needs.
 struct SMTPContext: Sendable {
@@ -60,6 +61,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var registration: Int?
     private var shuttingDown = false
     private var channelContext: ChannelHandlerContext?
+    private var timer: CommandTimer
 
     init(context shared: SMTPContext) {
         self.shared = shared
@@ -72,6 +74,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             tlsActive: shared.role.implicitTLS)
         framer = SMTPLineFramer(maxLineLength: max(s.commandLineLimit, Self.authLineLimit))
         stall = StallGuard(timeout: .seconds(Int64(s.timeout)))
+        timer = CommandTimer(ConnectionMetricsHandler.label(shared.role))
     }
 
     /// RFC 4954 §4: an AUTH command or response line may be up to 12288 octets.
@@ -207,6 +210,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
                     queue(SMTPReply(500, "5.5.6", "Authentication exchange line is too long"))
                     continue
                 }
+                timer.start(command: "other")
                 perform(context, session.error(.lineTooLong))
             case .line(let line) where isAuthMode:
                 guard case .auth(var exchange) = mode else { continue }
@@ -214,8 +218,11 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
                 saslStep(context, &exchange, exchange.respond(String(decoding: line, as: UTF8.self)))
             case .line(let line) where line.count + 2 > shared.config.smtp.commandLineLimit
                 && !(line.count > 5 && line[0...4].map { $0 | 0x20 } == Array("auth ".utf8)):
+                timer.start(command: "other")
                 perform(context, session.error(.lineTooLong)) // only AUTH may use the longer RFC 4954 limit
             case .line(let line):
+                timer.start(line)
+                shared.logger.debug("< \(CommandLog.redacted(timer.proto, line)) from [\(clientAddress)]")
                 let text = String(decoding: line, as: UTF8.self)
                 switch SMTPCommandParser.parse(text) {
                 case .failure(let reply): perform(context, session.error(reply))
@@ -333,11 +340,13 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             if case .closed = self.mode { return }
             if case .success(let account?) = result {
                 throttle.recordSuccess(client)
+                TernMetrics.login(self.timer.proto, success: true)
                 self.session.authenticated(as: account.address)
                 self.shared.logger.info("client=[\(client)], sasl_method=\(mechanism), sasl_username=\(account.address)")
                 self.queue(SMTPReply(235, "2.7.0", "Authentication successful"))
             } else {
                 throttle.recordFailure(client)
+                TernMetrics.login(self.timer.proto, success: false)
                 self.shared.logger.warning("[\(client)]: SASL \(mechanism) authentication failed")
                 self.queue(SMTPReply(535, "5.7.8", "Error: authentication failed"))
             }
@@ -400,6 +409,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func finishData(_ context: ChannelHandlerContext, _ reader: SMTPDataReader, _ spool: SpoolFile) {
         guard let transaction = session.transaction else { spool.discard(); return }
+        timer.start(command: "data_end") // end of data → the final reply, commit and fsync included
         let refusal: SMTPReply?
         if reader.exceededSize {
             refusal = SMTPReply(552, "5.3.4", "Error: message file too big")
@@ -445,6 +455,8 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
                 let delay = String(format: "%.3f", Date().timeIntervalSince(started))
                 self.shared.logger.info("\(spool.id): from=\(transaction.reversePath), size=\(size), nrcpt=\(transaction.recipients.count)\(user.map { ", sasl_username=\($0)" } ?? "")")
                 let queued = Set(remote.map { $0.lowercased() })
+                TernMetrics.messageReceived(self.timer.proto)
+                TernMetrics.recipients(delivered: transaction.recipients.filter { !queued.contains($0.description.lowercased()) }.count, transport: .local)
                 for r in transaction.recipients {
                     if queued.contains(r.description.lowercased()) {
                         self.shared.logger.info("\(spool.id): to=<\(r)>, relay=none, delay=\(delay), status=queued (waiting for outbound delivery)")
@@ -478,6 +490,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: Output
 
     private func queue(_ reply: SMTPReply) {
+        timer.finish()
         output.append(contentsOf: reply.encoded.utf8)
     }
 

@@ -167,6 +167,10 @@ public struct TernConfig: Sendable {
     public var mynetworks: [CIDRBlock] = []
     /// `log_level`: trace, debug, info, notice, warning, error, critical.
     public var logLevel = "info"
+    /// `log_file`: append log lines to this file instead of stderr; reopened on SIGHUP (logrotate).
+    public var logFile: String?
+    /// `[metrics] listen`: `host:port` serving Prometheus text format at `/metrics`; nil = off.
+    public var metricsListen: ListenAddress?
 
     public init(hostname: String, domains: [String], dataDirectory: String) {
         self.hostname = hostname

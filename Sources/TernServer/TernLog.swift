@@ -2,16 +2,27 @@ import Foundation
 import Logging
 import MailCore
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// One line per event on stderr (journald picks it up): `2026-11-29T14:00:00.123Z info smtp: text`.
-/// Metadata is appended as `key=value`. Never pass secrets (passwords, AUTH payloads) to a logger.
+/// One line per event: `2026-11-29T14:00:00.123Z info smtp: text`, on stderr (journald picks it
+/// up) or appended to `log_file` (see `LogOutput`). Metadata is appended as `key=value`.
+/// Never pass secrets (passwords, AUTH payloads) to a logger.
 public struct TernLogHandler: LogHandler {
-    private static let output = Mutex<Void>(())
-    public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
     private let label: String
 
     public init(label: String) { self.label = label }
+
+    /// The process-wide level (`log_level`), changed for every logger at once by a reload.
+    /// Setting it on one logger changes it everywhere.
+    public var logLevel: Logger.Level {
+        get { LogOutput.shared.level }
+        set { LogOutput.shared.level = newValue }
+    }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -23,7 +34,7 @@ public struct TernLogHandler: LogHandler {
         let all = metadata.merging(event.metadata ?? [:]) { $1 }
         if !all.isEmpty { line += " " + Self.sanitize(all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) }
         line += "\n"
-        Self.output.withLock { _ in FileHandle.standardError.write(Data(line.utf8)) }
+        LogOutput.shared.write(line)
     }
 
     /// One event is one line: control characters in logged text (which may come from clients)
@@ -45,3 +56,78 @@ public struct TernLogHandler: LogHandler {
         return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2)).\(pad(ms, 3))Z"
     }
 }
+
+/// Where log lines go: stderr by default, or a file opened for appending (`log_file`). Each line
+/// is one `write(2)`, so lines from many threads never interleave and nothing waits in a buffer.
+/// `reopen()` (on SIGHUP) closes and reopens the file so that logrotate can move it away.
+public final class LogOutput: Sendable {
+    /// The process's log destination.
+    public static let shared = LogOutput()
+
+    private struct State { var fd: Int32 = 2; var path: String?; var level: Logger.Level = .info }
+    private let state = Mutex<State>(State())
+
+    /// The minimum level written (`log_level`).
+    public var level: Logger.Level {
+        get { state.withLock { $0.level } }
+        set { state.withLock { $0.level = newValue } }
+    }
+
+    /// The file in use, nil for stderr.
+    public var path: String? { state.withLock { $0.path } }
+
+    /// Sends lines to `path` (created with mode 0640 if missing, appended to), or to stderr when nil.
+    /// Throws `ConfigError` naming `log_file` when the file cannot be opened; the old output stays.
+    public func use(path: String?) throws {
+        guard let path else {
+            state.withLock { s in
+                if s.fd != 2 { close(s.fd) }
+                s.fd = 2
+                s.path = nil
+            }
+            return
+        }
+        let fd = try Self.open(path)
+        state.withLock { s in
+            if s.fd != 2 { close(s.fd) }
+            s.fd = fd
+            s.path = path
+        }
+    }
+
+    /// Reopens the current file (logrotate's `postrotate` sends SIGHUP). A no-op for stderr.
+    public func reopen() throws {
+        guard let path else { return }
+        try use(path: path)
+    }
+
+    func write(_ line: String) {
+        var bytes = Array(line.utf8)
+        state.withLock { s in
+            bytes.withUnsafeMutableBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = systemWrite(s.fd, raw.baseAddress! + offset, raw.count - offset)
+                    if n < 0 { if errno == EINTR { continue } else { return } }
+                    offset += n
+                }
+            }
+        }
+    }
+
+    static func open(_ path: String) throws -> Int32 {
+        let fd = systemOpen(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else {
+            throw ConfigError("log_file: cannot open \(path) for appending: \(String(cString: strerror(errno)))")
+        }
+        return fd
+    }
+}
+
+#if canImport(Glibc)
+private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { Glibc.write(fd, bytes, count) }
+private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { Glibc.open(path, flags, mode) }
+#elseif canImport(Darwin)
+private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { Darwin.write(fd, bytes, count) }
+private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { Darwin.open(path, flags, mode) }
+#endif

@@ -10,6 +10,7 @@ import NIOPosix
 import NIOSSL
 import Policy
 import Synchronization
+import TernMetrics
 
 /// Starts every configured listener on one event-loop group and runs until SIGTERM/SIGINT
 /// (ARCHITECTURE.md: one process, thin NIO shells around pure cores).
@@ -30,11 +31,15 @@ public enum TernRuntime {
     }
 
     /// Binds all listeners and serves until a termination signal. Logs `listening <role> on <addr>`
-    /// for each bound socket (with the real port when 0 was configured).
-    public static func run(_ config: TernConfig, logger: Logger) async throws {
+    /// for each bound socket (with the real port when 0 was configured), writes `data_dir/tern.pid`,
+    /// tells systemd `READY=1`, and re-reads `configPath` on SIGHUP (`ConfigReload`).
+    public static func run(_ config: TernConfig, configPath: String, logger: Logger) async throws {
+        let hangups = SignalSources.hangups() // from now on SIGHUP reloads instead of ending the process
+        if config.metricsListen != nil { MetricsEndpoint.bootstrap() }
         let (store, files, ssl) = try prepare(config)
         if files.selfSigned { logger.notice("using a self-signed certificate from \(files.certificate); configure [tls] cert/key for production") }
-        let directory = AccountDirectory(store: store, domains: config.domains, usernameFormat: config.usernameFormat)
+        let state = ServingState(ServingSnapshot(config: config, tls: files, ssl: ssl, store: store))
+        let directory = state.current.directory
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
         let resolver: UnboundResolver
         do {
@@ -43,35 +48,29 @@ public enum TernRuntime {
         } catch {
             throw ConfigError("[dns]: the resolver cannot start: \(error)")
         }
-        var outboundSettings = OutboundSettings(hostname: config.hostname, localDomains: directory.domains)
-        outboundSettings.defaultPolicy = config.outbound.policy
-        outboundSettings.domainPolicies = config.outbound.domainPolicies
-        outboundSettings.relayhost = config.outbound.relayhost.map { ($0.host, $0.port) }
-        outboundSettings.relayhostCredentials = config.outbound.relayhostCredentials
-        outboundSettings.port = config.outbound.port
-        outboundSettings.schedule = config.outbound.schedule
-        outboundSettings.timeouts = config.outbound.timeouts
-        outboundSettings.parallelism = config.outbound.parallelism
-        outboundSettings.destinationConcurrency = config.outbound.destinationConcurrency
-        outboundSettings.postmasterCopy = config.outbound.postmasterCopy
-        let queue = OutboundQueue(store: store, resolver: resolver, settings: outboundSettings, group: group, logger: Logger(label: "queue"))
-        let queueTask = Task { await queue.run() }
+        let queue = OutboundQueue(store: store, resolver: resolver, settings: outboundSettings(config, domains: directory.domains),
+                                  group: group, logger: Logger(label: "queue"))
         let shared = SharedServices(
-            directory: directory, throttle: LoginThrottle(settings: config.throttle),
-            router: RecipientRouter(directory: directory, relayRestrictions: config.smtp.relayRestrictions,
-                                    senderRestrictions: config.smtp.senderRestrictions, mynetworks: config.mynetworks,
-                                    senderMaps: config.smtp.senderLoginMaps.map(SenderMapSource.init),
-                                    recipientDelimiter: config.smtp.recipientDelimiter),
+            store: store, state: state, throttle: LoginThrottle(settings: config.throttle),
             limiter: ConnectionLimiter(maxTotal: config.limits.maxConnections, maxPerIP: config.limits.maxConnectionsPerIP),
             wakeOutbound: { queue.wake() })
         var channels: [Channel] = []
         var current = ""
         do {
+            try ServiceManager.writePidFile(dataDirectory: config.dataDirectory)
+            if let address = config.metricsListen {
+                current = "metrics on \(address)"
+                let channel = try await MetricsEndpoint.start(address: address, group: group) {
+                    await refreshQueueGauges(store: store)
+                }
+                let port = channel.localAddress?.port ?? address.port
+                logger.notice("listening metrics on \(channel.localAddress?.ipAddress ?? address.host):\(port) (http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)/metrics)")
+                channels.append(channel)
+            }
             for role in ListenerRole.allCases {
                 for address in config.listen[role] ?? [] {
                     current = "\(role.rawValue) on \(address)"
-                    let channel = try await bind(role: role, address: address, config: config, group: group,
-                                                 shared: shared, ssl: ssl, logger: logger)
+                    let channel = try await bind(role: role, address: address, group: group, shared: shared)
                     let bound = channel.localAddress.map { "\($0.ipAddress ?? address.host):\($0.port ?? address.port)" } ?? address.description
                     logger.notice("listening \(role.rawValue) on \(bound)")
                     channels.append(channel)
@@ -80,39 +79,93 @@ public enum TernRuntime {
         } catch {
             for c in channels { try? await c.close() }
             try? await group.shutdownGracefully()
+            if let error = error as? ConfigError { throw error }
+            ServiceManager.removePidFile(dataDirectory: config.dataDirectory)
             let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
-            throw ConfigError("cannot listen \(current) ([listen] \(current.split(separator: " ").first ?? "")): \(reason)")
+            let key = current.hasPrefix("metrics") ? "[metrics] listen" : "[listen] \(current.split(separator: " ").first ?? "")"
+            throw ConfigError("cannot listen \(current) (\(key)): \(reason)")
         }
-        if channels.isEmpty { logger.warning("no listeners configured in [listen]") }
-        let pickup = MaildropPickup(maildrop: Maildrop(dataDirectory: config.dataDirectory), store: store, router: shared.router,
-                                    queue: queue, hostname: config.hostname, logger: Logger(label: "pickup"))
+        defer { ServiceManager.removePidFile(dataDirectory: config.dataDirectory) }
+        if config.listen.values.allSatisfy(\.isEmpty) { logger.warning("no listeners configured in [listen]") }
+        let queueTask = Task { await queue.run() }
         let pickupTask = Task {
             while !Task.isCancelled {
+                let now = state.current
+                let pickup = MaildropPickup(maildrop: Maildrop(dataDirectory: config.dataDirectory), store: store, router: now.router,
+                                            queue: queue, hostname: now.config.hostname, logger: Logger(label: "pickup"))
                 await pickup.scan()
                 try? await Task.sleep(nanoseconds: 1_000_000_000)
             }
         }
+        let reloadTask = Task {
+            var generation = 0
+            for await _ in hangups {
+                generation += 1
+                ServiceManager.notify("RELOADING=1\nMONOTONIC_USEC=\(ServiceManager.monotonicMicroseconds())\nSTATUS=reloading \(configPath)")
+                logger.notice("received SIGHUP: reloading \(configPath)")
+                let outcome = ConfigReload.reload(path: configPath, state: state, limiter: shared.limiter, logger: logger)
+                if outcome.ok {
+                    let now = state.current
+                    await queue.update(settings: outboundSettings(now.config, domains: now.directory.domains))
+                }
+                if outcome.ok { logger.notice("\(outcome.message)") } else { logger.error("\(outcome.message)") }
+                let status = "\(getpid()).\(generation) \(outcome.ok ? "ok" : "failed") \(outcome.message)\n"
+                let path = ServiceManager.reloadStatusFile(dataDirectory: config.dataDirectory)
+                if !FileManager.default.createFile(atPath: path, contents: Data(status.utf8), attributes: [.posixPermissions: 0o644]) {
+                    logger.warning("cannot write \(path)")
+                }
+                ServiceManager.notify("READY=1\nSTATUS=\(outcome.ok ? "serving; reloaded" : "serving; last reload failed")")
+            }
+        }
+        ServiceManager.notify("READY=1\nSTATUS=serving\nMAINPID=\(getpid())")
         await waitForTermination(logger: logger)
+        ServiceManager.notify("STOPPING=1\nSTATUS=shutting down")
         logger.notice("shutting down: no new connections; open sessions are told to end")
         for c in channels { try? await c.close() }
         shared.sessions.shutdownAll()
         // In-flight SMTP transactions finish (bounded by [limits] shutdown_timeout); the rest close now.
-        let deadline = Date().addingTimeInterval(Double(config.limits.shutdownTimeout))
+        let shutdownTimeout = state.current.config.limits.shutdownTimeout
+        let deadline = Date().addingTimeInterval(Double(shutdownTimeout))
         while shared.sessions.count > 0, Date() < deadline {
             try? await Task.sleep(nanoseconds: 50_000_000)
         }
-        if shared.sessions.count > 0 { logger.warning("\(shared.sessions.count) session(s) still open after \(config.limits.shutdownTimeout)s; closing them") }
+        if shared.sessions.count > 0 { logger.warning("\(shared.sessions.count) session(s) still open after \(shutdownTimeout)s; closing them") }
+        reloadTask.cancel()
         queueTask.cancel()
         pickupTask.cancel()
         resolver.shutdown()
         try? await group.shutdownGracefully()
     }
 
-    /// Services every listener shares: one account database, one throttle, one router.
+    /// The delivery engine's settings from `[outbound]`, `hostname` and the local `domains`.
+    static func outboundSettings(_ config: TernConfig, domains: [String]) -> OutboundSettings {
+        var settings = OutboundSettings(hostname: config.hostname, localDomains: domains)
+        settings.defaultPolicy = config.outbound.policy
+        settings.domainPolicies = config.outbound.domainPolicies
+        settings.relayhost = config.outbound.relayhost.map { ($0.host, $0.port) }
+        settings.relayhostCredentials = config.outbound.relayhostCredentials
+        settings.port = config.outbound.port
+        settings.schedule = config.outbound.schedule
+        settings.timeouts = config.outbound.timeouts
+        settings.parallelism = config.outbound.parallelism
+        settings.destinationConcurrency = config.outbound.destinationConcurrency
+        settings.postmasterCopy = config.outbound.postmasterCopy
+        return settings
+    }
+
+    /// Sets `tern_queue_messages` and `tern_queue_oldest_age_seconds` from the store (before each scrape).
+    static func refreshQueueGauges(store: any MailStore) async {
+        guard let queued = try? await store.queuedMessages() else { return }
+        let oldest = queued.map(\.arrival).min()
+        TernMetrics.queue(count: queued.count, oldestAge: oldest.map { max(0, Date().timeIntervalSince1970 - Double($0)) } ?? 0)
+    }
+
+    /// Services every listener shares for the life of the process.
     struct SharedServices: Sendable {
-        let directory: AccountDirectory
+        let store: any MailStore
+        /// Configuration, TLS and routing for new connections (replaced by a reload).
+        let state: ServingState
         let throttle: LoginThrottle
-        let router: RecipientRouter
         /// One limiter for every listener: `max_connections*` count all roles together.
         let limiter: ConnectionLimiter
         /// POP3 maildrop locks (one session per account).
@@ -122,17 +175,9 @@ public enum TernRuntime {
         let wakeOutbound: @Sendable () -> Void
     }
 
-    static func bind(role: ListenerRole, address: ListenAddress, config: TernConfig, group: EventLoopGroup,
-                     shared: SharedServices, ssl: NIOSSLContext, logger: Logger) async throws -> Channel {
-        let limiter = shared.limiter
-        let smtp = SMTPContext(config: config, role: role, store: shared.directory.store, directory: shared.directory,
-                               router: shared.router, throttle: shared.throttle, sslContext: ssl, limiter: limiter,
-                               logger: Logger(label: role.rawValue), wakeOutbound: shared.wakeOutbound, sessions: shared.sessions)
-        let imap = IMAPContext(config: config, directory: shared.directory, throttle: shared.throttle, sslContext: ssl,
-                               limiter: limiter, logger: Logger(label: role.rawValue), sessions: shared.sessions)
-        let pop3 = POP3Context(config: config, directory: shared.directory, throttle: shared.throttle, locks: shared.pop3Locks,
-                               sslContext: ssl, limiter: limiter, logger: Logger(label: role.rawValue), implicitTLS: role.implicitTLS,
-                               sessions: shared.sessions)
+    /// Binds one listener. Each accepted connection takes the snapshot current at that moment
+    /// (configuration, certificate, routing) and keeps it until it ends.
+    static func bind(role: ListenerRole, address: ListenAddress, group: EventLoopGroup, shared: SharedServices) async throws -> Channel {
         var bootstrap = ServerBootstrap(group: group)
         if address.host.contains(":") {
             // "[::]:25" next to "0.0.0.0:25": the IPv6 socket must not also claim IPv4.
@@ -141,9 +186,12 @@ public enum TernRuntime {
         bootstrap = bootstrap
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let now = shared.state.current
+                    let config = now.config, ssl = now.ssl
+                    let logger = Logger(label: role.rawValue)
                     let ops = channel.pipeline.syncOperations
                     // The idle timer sees raw TCP reads, so a TLS handshake that never ends still times out;
                     // TLS (implicit here, or inserted by STARTTLS) always sits between it and the protocol.
@@ -152,12 +200,21 @@ public enum TernRuntime {
                     if role.implicitTLS { try ops.addHandler(NIOSSLServerHandler(context: ssl)) }
                     switch role {
                     case .smtp, .submission, .submissions:
+                        let smtp = SMTPContext(config: config, role: role, store: shared.store, directory: now.directory,
+                                               router: now.router, throttle: shared.throttle, sslContext: ssl, limiter: shared.limiter,
+                                               logger: logger, wakeOutbound: shared.wakeOutbound, sessions: shared.sessions)
                         try ops.addHandler(SMTPServerHandler(context: smtp))
                     case .imap, .imaps:
+                        let imap = IMAPContext(config: config, directory: now.directory, throttle: shared.throttle, sslContext: ssl,
+                                               limiter: shared.limiter, logger: logger, sessions: shared.sessions)
                         try ops.addHandler(IMAPServerHandler(context: imap, implicitTLS: role.implicitTLS))
                     case .pop3, .pop3s:
+                        let pop3 = POP3Context(config: config, directory: now.directory, throttle: shared.throttle, locks: shared.pop3Locks,
+                                               sslContext: ssl, limiter: shared.limiter, logger: logger, implicitTLS: role.implicitTLS,
+                                               sessions: shared.sessions)
                         try ops.addHandler(POP3ServerHandler(context: pop3))
                     }
+                    try ops.addHandler(ConnectionMetricsHandler(role: role))
                 }
             }
         return try await bootstrap.bind(host: address.host, port: address.port).get()
@@ -189,6 +246,17 @@ public enum TernRuntime {
 enum SignalSources {
     nonisolated(unsafe) static var all: [DispatchSourceSignal] = []
     static func keep(_ s: [DispatchSourceSignal]) { all += s }
+
+    /// One element per SIGHUP received (several signals during one reload are folded into one).
+    static func hangups() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler { continuation.yield() }
+        source.resume()
+        keep([source])
+        return stream
+    }
 }
 
 /// A flag that fires once, thread-safely.

@@ -24,6 +24,9 @@ enum DevSetup {
         pop3  = ["127.0.0.1:2110"]
         pop3s = ["127.0.0.1:2995"]
 
+        [metrics]
+        listen = "127.0.0.1:29465"
+
         """
 
     /// Creates `./tern-dev/tern.toml` if missing; returns its path.
@@ -69,6 +72,7 @@ enum DevSetup {
               Submissions (TLS, AUTH):     \(port(.submissions))
               POP3 (STLS):                 \(port(.pop3))
               POP3S (implicit TLS):        \(port(.pop3s))
+              Metrics (Prometheus):        \(config.metricsListen.map { "http://\($0)/metrics" } ?? "off")
             Try: swaks --server \(port(.smtp)) --to \(demoAddress)
 
             """

@@ -51,6 +51,9 @@ EHLO_TLS = [line for line in EHLO_PLAIN if "STARTTLS" not in line]
 
 _user_counter = itertools.count(1)
 
+# `tern serve` refuses to run as root without --allow-root; CI and dev machines run the tests as root.
+SERVE = ["serve", "--allow-root"] if os.geteuid() == 0 else ["serve"]
+
 
 def tern_binary() -> Path:
     if not TERN.exists():
@@ -162,7 +165,7 @@ class TernServer:
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         err = open(self.log_path, "ab")
         out = open(self.out_path, "ab")
-        self.proc = subprocess.Popen([str(tern_binary()), "serve", "--config", str(self.config_path)],
+        self.proc = subprocess.Popen([str(tern_binary()), *SERVE, "--config", str(self.config_path)],
                                      stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=self.workdir)
         err.close()
         out.close()

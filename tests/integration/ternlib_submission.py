@@ -57,7 +57,7 @@ class SubServer(TernServer):
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         err = open(self.log_path, "ab")
         out = open(self.out_path, "ab")
-        self.proc = subprocess.Popen([str(ternlib.tern_binary()), "serve", "--config", str(self.config_path)],
+        self.proc = subprocess.Popen([str(ternlib.tern_binary()), *ternlib.SERVE, "--config", str(self.config_path)],
                                      stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=self.workdir)
         err.close()
         out.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ternlib import DOMAIN, TernServer, tern_binary
+from ternlib import DOMAIN, SERVE, TernServer, tern_binary
 
 
 def tern(*args, input=None, cwd=None, timeout=60):
@@ -120,7 +120,7 @@ def test_unreadable_cert_names_the_file(tmp_path):
     r = tern("check", "--config", str(cfg))
     assert_refused(r, str(missing))
     # serve refuses to start with the same message
-    r = tern("serve", "--config", str(cfg), timeout=30)
+    r = tern(*SERVE, "--config", str(cfg), timeout=30)
     assert r.returncode != 0
     assert str(missing) in r.stdout + r.stderr
     assert "listening" not in r.stderr
@@ -140,7 +140,7 @@ def test_serve_refuses_bad_config_naming_key_and_line(tmp_path):
     lines = text.splitlines()
     lines.insert(4, "bogus = 1")
     cfg = write(tmp_path, "\n".join(lines) + "\n")
-    r = tern("serve", "--config", str(cfg), timeout=30)
+    r = tern(*SERVE, "--config", str(cfg), timeout=30)
     assert r.returncode != 0
     assert "bogus" in r.stdout + r.stderr and "line 5" in r.stdout + r.stderr
     assert "listening" not in r.stderr

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,7 @@ def stop(p: subprocess.Popen) -> int:
 
 
 def test_dev_mode_twice(tmp_path):
-    busy = [p for p in DEV_PORTS.values() if port_busy(p)]
+    busy = [p for p in [*DEV_PORTS.values(), 29465] if port_busy(p)]
     if busy:
         pytest.skip(f"dev ports busy: {busy}")
 
@@ -85,6 +86,11 @@ def test_dev_mode_twice(tmp_path):
         typ, data = m.select("INBOX")
         assert data == [b"1"], data
         m.logout()
+        # dev mode serves metrics on a fixed loopback port and prints it
+        assert "Metrics (Prometheus):        http://127.0.0.1:29465/metrics" in text, text
+        with urllib.request.urlopen("http://127.0.0.1:29465/metrics", timeout=10) as r:
+            body = r.read().decode()
+        assert re.search(r'^tern_messages_received_total\{protocol="smtp"\} 1$', body, re.M), body
     finally:
         assert stop(p) == 0
 

@@ -189,7 +189,7 @@ def test_relay_restrictions_config_errors(make, words, needle):
     if needle:
         assert needle in out, out
     # serve refuses too
-    p = subprocess.run([str(ternlib.tern_binary()), "serve", "--config", str(s.config_path)],
+    p = subprocess.run([str(ternlib.tern_binary()), *ternlib.SERVE, "--config", str(s.config_path)],
                        capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
     assert p.returncode != 0 and "relay_restrictions" in p.stdout + p.stderr
 

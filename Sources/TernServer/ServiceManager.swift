@@ -1,0 +1,84 @@
+import Foundation
+
+/// The service manager and admin tools' view of a running `tern serve`: systemd's notification
+/// socket (`sd_notify(3)` protocol: `READY=1`, `RELOADING=1`, `STOPPING=1`, `STATUS=…`) and the
+/// pid file `data_dir/tern.pid` that `tern reload` signals.
+public enum ServiceManager {
+    /// Sends `state` (newline-separated `KEY=value` pairs) to `$NOTIFY_SOCKET` as one datagram.
+    /// Without the variable (not started by systemd with `Type=notify`) nothing happens; errors
+    /// are ignored, as with `sd_notify`. Abstract sockets (`@name`) are supported.
+    public static func notify(_ state: String) {
+        guard let path = ProcessInfo.processInfo.environment["NOTIFY_SOCKET"], !path.isEmpty else { return }
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        var bytes = Array(path.utf8)
+        if bytes.first == UInt8(ascii: "@") { bytes[0] = 0 }
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard bytes.count < capacity else { return }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + (bytes.first == 0 ? 0 : 1))
+        let message = Array(state.utf8)
+        _ = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                message.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), sa, length) }
+            }
+        }
+    }
+
+    /// `MONOTONIC_USEC=…` for a `RELOADING=1` message (systemd ≥ 253 expects it with `Type=notify-reload`).
+    public static func monotonicMicroseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1000
+    }
+
+    /// `data_dir/tern.pid`.
+    public static func pidFile(dataDirectory: String) -> String { dataDirectory + "/tern.pid" }
+
+    /// `data_dir/reload-status`: `PID.GENERATION ok|failed MESSAGE`, rewritten after every reload.
+    public static func reloadStatusFile(dataDirectory: String) -> String { dataDirectory + "/reload-status" }
+
+    /// The pid of the `tern serve` running with `dataDirectory`: the pid file names a live process
+    /// whose command line (Linux `/proc/PID/cmdline`) is a `tern … serve`. A stale file (after a
+    /// crash, its pid reused by another program) gives nil, so nothing else is ever signalled.
+    public static func runningServer(dataDirectory: String) -> pid_t? {
+        guard let pid = readPid(pidFile(dataDirectory: dataDirectory)), pid > 0, pid != getpid() else { return nil }
+        guard kill(pid, 0) == 0 || errno == EPERM else { return nil }
+        if let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") {
+            let words = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard let program = words.first, (program as NSString).lastPathComponent.hasPrefix("tern"), words.contains("serve") else { return nil }
+        }
+        return pid
+    }
+
+    /// Writes this process's pid. Throws `ConfigError` when another `tern serve` is running with
+    /// the same data_dir (`runningServer`).
+    public static func writePidFile(dataDirectory: String) throws {
+        let path = pidFile(dataDirectory: dataDirectory)
+        if let other = runningServer(dataDirectory: dataDirectory) {
+            throw ConfigError("data_dir: another tern serve (pid \(other)) is running with \(dataDirectory) (\(path)); stop it first")
+        }
+        let text = "\(getpid())\n"
+        guard FileManager.default.createFile(atPath: path + ".tmp", contents: Data(text.utf8), attributes: [.posixPermissions: 0o644]),
+              rename(path + ".tmp", path) == 0 else {
+            throw ConfigError("data_dir: cannot write \(path)")
+        }
+    }
+
+    /// Removes the pid file if it still names this process.
+    public static func removePidFile(dataDirectory: String) {
+        let path = pidFile(dataDirectory: dataDirectory)
+        if readPid(path) == getpid() { unlink(path) }
+    }
+
+    /// The pid in `path`, nil when missing or malformed.
+    public static func readPid(_ path: String) -> pid_t? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
