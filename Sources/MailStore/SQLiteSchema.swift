@@ -84,6 +84,26 @@ enum SQLiteSchema {
         migrator.registerMigration("v6-queue-lease") { db in
             try db.execute(sql: "ALTER TABLE queue ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v7-condstore-quota") { db in
+            // RFC 7162 §3.2.5/§3.2.6 (QRESYNC): expunged UIDs with the MODSEQ of their expunge, so
+            // VANISHED (EARLIER) can be answered exactly. Existing messages keep the modseq they
+            // already carry (v1 assigned one on insert); mailboxes' HIGHESTMODSEQ is raised to at
+            // least their largest message modseq, so a data_dir from any earlier version is consistent.
+            // RFC 9208: a per-account storage limit override (NULL = the configured default).
+            try db.execute(sql: """
+                CREATE TABLE expunged (
+                    mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+                    uid INTEGER NOT NULL,
+                    modseq INTEGER NOT NULL,
+                    PRIMARY KEY(mailbox_id, uid)
+                ) WITHOUT ROWID;
+                CREATE INDEX expunged_modseq ON expunged(mailbox_id, modseq);
+                CREATE INDEX messages_modseq ON messages(mailbox_id, modseq);
+                UPDATE mailboxes SET highest_modseq = MAX(highest_modseq,
+                    COALESCE((SELECT MAX(modseq) FROM messages WHERE messages.mailbox_id = mailboxes.id), 1));
+                ALTER TABLE accounts ADD COLUMN quota_storage INTEGER;
+                """)
+        }
         return migrator
     }
 }
