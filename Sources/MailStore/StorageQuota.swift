@@ -36,4 +36,22 @@ public struct StorageQuota: Sendable {
         let limit = own ?? defaultLimit
         return Usage(used: try await store.storageUsed(accountID: accountID), limit: limit > 0 ? limit : nil)
     }
+
+    /// The first of `accountIDs` that is full (`octets` 0) or that `octets` more would put over its
+    /// limit; nil when all have room or no limit applies. Throws what the store throws.
+    public func firstFull(_ accountIDs: [Int64], adding octets: Int64, store: any MailStore) async throws -> Int64? {
+        for id in accountIDs {
+            // The limit first: with none, the (larger) usage query is skipped on this hot path.
+            let limit = try await store.storageLimit(accountID: id) ?? defaultLimit
+            guard limit > 0 else { continue }
+            let usage = Usage(used: try await store.storageUsed(accountID: id), limit: limit)
+            if octets == 0 ? usage.isFull : usage.exceeds(adding: octets) { return id }
+        }
+        return nil
+    }
+
+    /// Thrown when a delivery would exceed a recipient's quota (SMTP `452 4.2.2`, RFC 3463).
+    public struct Exceeded: Error, Sendable {
+        public init() {}
+    }
 }

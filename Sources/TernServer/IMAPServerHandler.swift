@@ -66,7 +66,8 @@ final class IMAPServerHandler: ChannelInboundHandler {
         let client = clientAddress
         let session = IMAPSession(directory: shared.directory, throttle: shared.throttle, clientAddress: client,
                                   hostname: shared.config.hostname, tlsActive: implicitTLS,
-                                  loopback: loopback, logger: { logger.info("\($0) from [\(client)]") })
+                                  loopback: loopback, storeLimits: shared.config.imapStoreLimits,
+                                  logger: { logger.info("\($0) from [\(client)]") })
         self.session = session
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let loop = context.eventLoop

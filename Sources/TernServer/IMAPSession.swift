@@ -68,6 +68,12 @@ actor IMAPSession {
     var selected: Selected?
     var rev2Enabled = false
     var utf8Enabled = false
+    /// RFC 7162 §3.1: a CONDSTORE-enabling command was seen (MODSEQ in unsolicited FETCH).
+    var condStoreEnabled = false
+    /// RFC 7162 §3.2.3: `ENABLE QRESYNC` was seen (VANISHED replaces EXPUNGE).
+    var qresyncEnabled = false
+    /// Quota and APPEND size limits (RFC 9208, RFC 7889).
+    let storeLimits: IMAPStoreLimits
     var idleTag: String?
     var authTag: String?
     var authExchange: SASLServerExchange?
@@ -78,7 +84,7 @@ actor IMAPSession {
     static let maxFailedLogins = 5
 
     init(directory: AccountDirectory, throttle: LoginThrottle, clientAddress: String, hostname: String, tlsActive: Bool,
-         loopback: Bool, logger: @escaping @Sendable (String) -> Void) {
+         loopback: Bool, storeLimits: IMAPStoreLimits = IMAPStoreLimits(), logger: @escaping @Sendable (String) -> Void) {
         self.directory = directory
         self.throttle = throttle
         self.clientAddress = clientAddress
@@ -86,6 +92,7 @@ actor IMAPSession {
         self.hostname = hostname
         self.tlsActive = tlsActive
         self.loopback = loopback
+        self.storeLimits = storeLimits
         self.logger = logger
     }
 
@@ -96,6 +103,7 @@ actor IMAPSession {
 
     var capabilities: String {
         var caps = ["IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "CHILDREN"]
+        caps += storeCapabilities
         if !tlsActive { caps.append("STARTTLS") }
         if loginAllowed { caps += ["AUTH=PLAIN", "AUTH=LOGIN"] } else { caps.append("LOGINDISABLED") }
         return caps.joined(separator: " ")
@@ -176,6 +184,7 @@ actor IMAPSession {
             for c in caps {
                 if c.uppercased() == "IMAP4REV2" { rev2Enabled = true; enabled.append("IMAP4rev2") }
                 if c.uppercased() == "UTF8=ACCEPT" { utf8Enabled = true; enabled.append("UTF8=ACCEPT") }
+                if let name = enableStoreExtension(c) { enabled.append(name) }
             }
             step.line("* ENABLED" + enabled.map { " " + $0 }.joined())
             step.line("\(tag) OK ENABLE completed")
@@ -187,7 +196,7 @@ actor IMAPSession {
             guard state != .notAuthenticated else { return notInState(tag) }
             let readOnly: Bool
             if case .examine = command.kind { readOnly = true } else { readOnly = false }
-            return await select(tag: tag, name: name, readOnly: readOnly)
+            return await select(tag: tag, name: name, readOnly: readOnly, modifiers: command.modifiers)
         case .create, .delete, .rename, .subscribe, .unsubscribe, .list, .lsub, .status, .append:
             guard state != .notAuthenticated, let account else { return notInState(tag) }
             return await mailboxCommand(command, account: account)
@@ -208,6 +217,9 @@ actor IMAPSession {
         case .expunge, .uidExpunge, .fetch, .store, .search, .copy, .move:
             guard state == .selected else { return notInState(tag) }
             return await selectedCommand(command)
+        case .getQuota, .getQuotaRoot, .setQuota:
+            guard state != .notAuthenticated, let account else { return notInState(tag) }
+            return await quotaCommand(command, account: account)
         }
         return step
     }
@@ -337,8 +349,14 @@ actor IMAPSession {
 
     // MARK: SELECT
 
-    func select(tag: String, name: String, readOnly: Bool) async -> IMAPStep {
+    func select(tag: String, name: String, readOnly: Bool, modifiers: IMAPCommandModifiers = IMAPCommandModifiers()) async -> IMAPStep {
         var step = IMAPStep()
+        if let refusal = selectParameterRefusal(modifiers) {
+            step.line("\(tag) BAD \(refusal)")
+            return step
+        }
+        // RFC 7162 §3.2.11: leaving a selected mailbox for another is announced with [CLOSED].
+        if selected != nil { step.line("* OK [CLOSED] Previous mailbox is now closed") }
         releaseSelection()
         state = .authenticated
         guard let account else { return notInState(tag) }
@@ -367,6 +385,7 @@ actor IMAPSession {
             }
             step.line("* OK [UIDVALIDITY \(snapshot.mailbox.uidValidity)] UIDs valid")
             step.line("* OK [UIDNEXT \(snapshot.mailbox.uidNext)] Predicted next UID")
+            step.output += await resynchronize(snapshot, modifiers: modifiers)
             if rev2Enabled {
                 step.line("* LIST () \"/\" " + mailboxName(name))
             }

@@ -61,7 +61,8 @@ public enum TernRuntime {
             router: RecipientRouter(directory: directory, relayRestrictions: config.smtp.relayRestrictions,
                                     senderRestrictions: config.smtp.senderRestrictions, mynetworks: config.mynetworks,
                                     senderMaps: config.smtp.senderLoginMaps.map(SenderMapSource.init),
-                                    recipientDelimiter: config.smtp.recipientDelimiter),
+                                    recipientDelimiter: config.smtp.recipientDelimiter,
+                                    quota: StorageQuota(defaultLimit: config.limits.quotaStorage)),
             limiter: ConnectionLimiter(maxTotal: config.limits.maxConnections, maxPerIP: config.limits.maxConnectionsPerIP),
             wakeOutbound: { queue.wake() })
         var channels: [Channel] = []
