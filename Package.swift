@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "IMAPProtocolTests", dependencies: ["IMAPProtocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "SASLTests", dependencies: ["SASL"]),
         .testTarget(name: "POP3ProtocolTests", dependencies: ["POP3Protocol"]),
-        .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore"]),
+        .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "MailStore"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS"]),
         .testTarget(name: "DeliveryTests", dependencies: [
