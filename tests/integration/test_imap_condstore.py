@@ -162,3 +162,34 @@ def test_expunged_record_survives_restart(make_server):
         untagged = c.ok(f"SELECT INBOX (QRESYNC ({validity} 4))")
         assert b"* VANISHED (EARLIER) 2\r\n" in untagged
         assert b"* OK [HIGHESTMODSEQ 6] Highest\r\n" in untagged
+
+
+def test_idle_carries_modseq_and_vanished(server, box):
+    addr, pw = box
+    with session(server, addr, pw) as a, session(server, addr, pw) as b:
+        a.ok("SELECT INBOX")
+        b.ok("ENABLE QRESYNC")
+        b.ok("SELECT INBOX")
+        b.send(b"i1 IDLE\r\n")
+        assert b.readline().startswith(b"+ ")
+        a.ok("STORE 3 +FLAGS (\\Seen)")   # MODSEQ 5
+        b.sock.settimeout(2.0)
+        assert b.readline() == b"* 3 FETCH (UID 3 FLAGS (\\Seen) MODSEQ (5))\r\n"
+        a.ok("STORE 2 +FLAGS.SILENT (\\Deleted)")   # 6
+        assert b.readline() == b"* 2 FETCH (UID 2 FLAGS (\\Deleted) MODSEQ (6))\r\n"
+        a.ok("EXPUNGE")  # 7
+        assert b.readline() == b"* VANISHED 2\r\n"
+        b.sock.settimeout(10)
+        b.send(b"DONE\r\n")
+        untagged, tagged = b.until_tagged("i1")
+        assert untagged == [] and tagged == b"i1 OK IDLE terminated\r\n"
+        assert b.ok("UID SEARCH ALL") == [b"* SEARCH 1 3\r\n"]
+
+
+def test_esearch_carries_modseq(server, box):
+    with session(server, *box) as c:
+        assert c.ok("ENABLE IMAP4rev2 CONDSTORE") == [b"* ENABLED IMAP4rev2 CONDSTORE\r\n"]
+        c.ok("SELECT INBOX")
+        assert c.ok("UID SEARCH MODSEQ 3") == [b'* ESEARCH (TAG "t4") UID ALL 2:3 MODSEQ 4\r\n']
+        assert c.ok("SEARCH MODSEQ 9") == [b'* ESEARCH (TAG "t5")\r\n']
+        assert c.ok("SEARCH ALL") == [b'* ESEARCH (TAG "t6") ALL 1:3\r\n']
