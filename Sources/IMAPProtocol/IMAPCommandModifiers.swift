@@ -17,6 +17,7 @@ public struct IMAPCommandModifiers: Equatable, Sendable {
     /// `STORE ... (UNCHANGEDSINCE n)` (RFC 7162 §3.1.3).
     public var unchangedSince: UInt64?
 
+    /// Creates a set of modifiers; every argument defaults to "not given".
     public init(condStore: Bool = false, qresync: IMAPQResyncParameters? = nil, changedSince: UInt64? = nil,
                 vanished: Bool = false, unchangedSince: UInt64? = nil) {
         self.condStore = condStore
@@ -47,6 +48,7 @@ public struct IMAPQResyncParameters: Equatable, Sendable {
     }
     private var sequenceMatchSets: [IMAPSequenceSet]?
 
+    /// Creates QRESYNC parameters without `seq-match-data`.
     public init(uidValidity: UInt32, modSeq: UInt64, knownUIDs: IMAPSequenceSet? = nil) {
         self.uidValidity = uidValidity
         self.modSeq = modSeq

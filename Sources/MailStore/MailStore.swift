@@ -127,6 +127,7 @@ public struct FlagUpdate: Sendable, Equatable {
     public var changed: [UInt32]
     /// UIDs that failed the `UNCHANGEDSINCE` test (their MODSEQ was greater), ascending.
     public var modified: [UInt32]
+    /// Creates a result value.
     public init(records: [MessageRecord], changed: [UInt32], modified: [UInt32]) {
         self.records = records
         self.changed = changed

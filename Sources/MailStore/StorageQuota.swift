@@ -4,6 +4,7 @@ public struct StorageQuota: Sendable {
     /// The limit for accounts without their own, octets; 0 = unlimited (`[limits] quota_storage`).
     public var defaultLimit: Int64
 
+    /// `defaultLimit` in octets; 0 = unlimited.
     public init(defaultLimit: Int64) {
         self.defaultLimit = defaultLimit
     }
@@ -15,6 +16,7 @@ public struct StorageQuota: Sendable {
         /// Octets allowed; nil = unlimited.
         public var limit: Int64?
 
+        /// `used` and `limit` in octets; a nil limit = unlimited.
         public init(used: Int64, limit: Int64?) {
             self.used = used
             self.limit = limit
@@ -52,6 +54,7 @@ public struct StorageQuota: Sendable {
 
     /// Thrown when a delivery would exceed a recipient's quota (SMTP `452 4.2.2`, RFC 3463).
     public struct Exceeded: Error, Sendable {
+        /// Creates the error.
         public init() {}
     }
 }
