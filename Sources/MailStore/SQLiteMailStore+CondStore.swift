@@ -45,7 +45,7 @@ extension SQLiteMailStore {
     public func storageUsed(accountID: Int64) async throws -> Int64 {
         try await pool.read { db in
             try Int64.fetchOne(db.cachedStatement(sql: """
-                SELECT COALESCE(SUM(size), 0) FROM messages WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?)
+                SELECT COALESCE(SUM(storage_used), 0) FROM mailboxes WHERE account_id = ?
                 """), arguments: [accountID]) ?? 0
         }
     }

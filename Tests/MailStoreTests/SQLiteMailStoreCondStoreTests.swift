@@ -118,6 +118,13 @@ final class SQLiteMailStoreCondStoreTests: XCTestCase {
         do { try await store.setStorageLimit(address: "nobody@example.test", limit: 1); XCTFail() } catch let e as MailStoreError {
             XCTAssertEqual(e.kind, .notFound)
         }
+        // The per-mailbox counters follow expunges and deleted mailboxes.
+        _ = try await store.expunge(mailboxID: box.id, uids: [1])
+        let afterExpunge = try await store.storageUsed(accountID: bob.id)
+        XCTAssertEqual(afterExpunge, 1600)
+        try await store.deleteMailbox(accountID: bob.id, name: "Sent")
+        let afterDelete = try await store.storageUsed(accountID: bob.id)
+        XCTAssertEqual(afterDelete, 0)
         XCTAssertEqual(StorageQuota.Usage.kibibytes(0), 0)
         XCTAssertEqual(StorageQuota.Usage.kibibytes(1), 1)
         XCTAssertEqual(StorageQuota.Usage.kibibytes(2048), 2)
