@@ -85,9 +85,14 @@ def test_appendlimit_toobig(quota_server):
         caps = c.ok("CAPABILITY")[0].split()
         assert b"APPENDLIMIT=4096" in caps
         untagged, tagged = c.command(b"APPEND INBOX " + literal(b"z" * 4097))
-        assert tagged == b"t3 NO [TOOBIG] Message is larger than APPENDLIMIT=4096\r\n"
+        # The framer refuses (and skips) a LITERAL+ above the limit (RFC 7888 §4) before the session sees it.
+        assert tagged == b"t3 NO [TOOBIG] Literal of 4097 octets exceeds the limit of 4096\r\n"
         untagged, tagged = c.command(b"APPEND INBOX " + literal(b"z" * 4096))
         assert tagged.startswith(b"t4 OK [APPENDUID "), tagged
+        # A synchronising literal above the limit is refused before the client sends it.
+        c.send(b"s1 APPEND INBOX {4097}\r\n")
+        assert c.readline() == b"s1 NO [TOOBIG] Literal of 4097 octets exceeds the limit of 4096\r\n"
+        assert c.ok("NOOP") == []
 
 
 def test_user_quota_override(quota_server):
