@@ -138,12 +138,15 @@ def test_other_session_sees_flags_with_modseq_and_vanished_only_when_allowed(ser
         # expunged message keeps its number meanwhile.
         assert b.ok("FETCH 3 (UID)") == [b"* 3 FETCH (UID 3)\r\n"]
         assert b.ok("SEARCH ALL") == [b"* SEARCH 1 2 3\r\n"]
+        assert b.ok("STORE 2 +FLAGS (\\Seen)") == [b"* 2 FETCH (FLAGS (\\Flagged \\Seen) MODSEQ (8))\r\n"]
         assert b.ok("NOOP") == [b"* VANISHED 1\r\n"]
         assert b.ok("FETCH 1:* (UID)") == [b"* 1 FETCH (UID 2)\r\n", b"* 2 FETCH (UID 3)\r\n"]
+        # A saw B's flag change (MODSEQ 8) without MODSEQ: it never enabled CONDSTORE.
+        assert a.ok("NOOP") == [b"* 1 FETCH (UID 2 FLAGS (\\Flagged \\Seen))\r\n"]
         # UIDs are never reused: a new message after the expunge gets UID 4.
         a.ok("APPEND INBOX {5+}\r\nhello")
         assert b.ok("NOOP") == [b"* 3 EXISTS\r\n"]
-        assert b.ok("FETCH 3 (UID MODSEQ)") == [b"* 3 FETCH (UID 4 MODSEQ (8))\r\n"]
+        assert b.ok("FETCH 3 (UID MODSEQ)") == [b"* 3 FETCH (UID 4 MODSEQ (9))\r\n"]
 
 
 def test_expunged_record_survives_restart(make_server):
