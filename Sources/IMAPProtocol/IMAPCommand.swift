@@ -86,6 +86,8 @@ public enum IMAPStatusItem: String, Equatable, Sendable, CaseIterable {
     case highestModSeq = "HIGHESTMODSEQ"
     /// RFC 9208 §4.3: KiB reclaimed by expunging the messages marked `\Deleted`.
     case deletedStorage = "DELETED-STORAGE"
+    /// RFC 7889 §3.2: the largest message APPEND accepts into this mailbox, octets.
+    case appendLimit = "APPENDLIMIT"
 }
 
 /// `date-time` of APPEND (RFC 9051 §9), e.g. `"17-Jul-1996 02:44:25 -0700"`.

@@ -67,6 +67,7 @@ extension IMAPSession {
                     case .size: return "SIZE \(m.reduce(0) { $0 + $1.size })"
                     case .recent: return "RECENT 0"
                     case .highestModSeq: return "HIGHESTMODSEQ \(snapshot.mailbox.highestModSeq)"
+                    case .appendLimit: return "APPENDLIMIT \(storeLimits.appendLimit)"
                     case .deletedStorage:
                         return "DELETED-STORAGE \(StorageQuota.Usage.kibibytes(Int64(m.filter { $0.flags.contains("\\Deleted") }.reduce(0) { $0 + $1.size })))"
                     }

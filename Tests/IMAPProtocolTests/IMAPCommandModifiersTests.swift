@@ -45,6 +45,8 @@ final class IMAPCommandModifiersTests: XCTestCase {
             // §3.1.6, RFC 9208 §4.3
             ("a STATUS blurdybloop (UIDNEXT MESSAGES HIGHESTMODSEQ DELETED-STORAGE)",
              IMAPCommand(tag: "a", kind: .status(mailbox: "blurdybloop", items: [.uidNext, .messages, .highestModSeq, .deletedStorage])), #line),
+            // RFC 7889 §3.2
+            ("a STATUS INBOX (appendlimit)", IMAPCommand(tag: "a", kind: .status(mailbox: "INBOX", items: [.appendLimit])), #line),
             // RFC 9208 §4.2
             ("G0001 GETQUOTA \"!partition/sda4\"", IMAPCommand(tag: "G0001", kind: .getQuota(root: "!partition/sda4")), #line),
             ("G0002 GETQUOTAROOT INBOX", IMAPCommand(tag: "G0002", kind: .getQuotaRoot(mailbox: "INBOX")), #line),

@@ -84,11 +84,12 @@ def test_appendlimit_toobig(quota_server):
     with login(s, addr, pw) as c:
         caps = c.ok("CAPABILITY")[0].split()
         assert b"APPENDLIMIT=4096" in caps
+        assert c.ok("STATUS Sent (APPENDLIMIT)") == [b'* STATUS "Sent" (APPENDLIMIT 4096)\r\n']
         untagged, tagged = c.command(b"APPEND INBOX " + literal(b"z" * 4097))
         # The framer refuses (and skips) a LITERAL+ above the limit (RFC 7888 §4) before the session sees it.
-        assert tagged == b"t3 NO [TOOBIG] Literal of 4097 octets exceeds the limit of 4096\r\n"
+        assert tagged == b"t4 NO [TOOBIG] Literal of 4097 octets exceeds the limit of 4096\r\n"
         untagged, tagged = c.command(b"APPEND INBOX " + literal(b"z" * 4096))
-        assert tagged.startswith(b"t4 OK [APPENDUID "), tagged
+        assert tagged.startswith(b"t5 OK [APPENDUID "), tagged
         # A synchronising literal above the limit is refused before the client sends it.
         c.send(b"s1 APPEND INBOX {4097}\r\n")
         assert c.readline() == b"s1 NO [TOOBIG] Literal of 4097 octets exceeds the limit of 4096\r\n"
