@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ternlib import split_trace
+from ternlib import HOST, split_trace
 
 MSGS = [b"From: a@remote.test\r\nTo: bob@example.test\r\nSubject: m%d\r\n\r\nbody %d\r\n" % (i, i) for i in (1, 2, 3)]
 
@@ -196,3 +196,28 @@ def test_esearch_carries_modseq(server, box):
         assert c.ok("UID SEARCH MODSEQ 3") == [b'* ESEARCH (TAG "t4") UID ALL 2:3 MODSEQ 4\r\n']
         assert c.ok("SEARCH MODSEQ 9") == [b'* ESEARCH (TAG "t5")\r\n']
         assert c.ok("SEARCH ALL") == [b'* ESEARCH (TAG "t6") ALL 1:3\r\n']
+
+
+def test_imapclient_parses_condstore_and_quota(make_server):
+    """An independent client library (imapclient, PyPI) reads our CONDSTORE and QUOTA responses."""
+    imapclient = pytest.importorskip("imapclient")
+    s = make_server(sections={"limits": {"quota_storage": "1M"}}, users=())
+    addr, pw = s.new_user()
+    for m in MSGS:
+        s.deliver(addr, m)
+    c = imapclient.IMAPClient(HOST, port=s.ports["imap"], ssl=False, timeout=10)
+    try:
+        c.login(addr, pw)
+        assert set(c.enable("QRESYNC")) == {b"QRESYNC"}
+        info = c.select_folder("INBOX")
+        assert info[b"HIGHESTMODSEQ"] == 4 and info[b"EXISTS"] == 3
+        c.add_flags([2], [imapclient.SEEN])
+        changed = c.fetch([1, 2, 3], ["FLAGS"], modifiers=["CHANGEDSINCE 4"])
+        assert {uid: (d[b"FLAGS"], d[b"MODSEQ"]) for uid, d in changed.items()} == {2: ((imapclient.SEEN,), (5,))}
+        assert c.search(["MODSEQ", "5"]) == [2] and c.search(["MODSEQ", "5"]).modseq == 5
+        roots, quotas = c.get_quota_root("INBOX")
+        assert roots.mailbox == "INBOX" and roots.quota_roots == [""]
+        used = sum(len(b) for b in s.fetch_all(addr))
+        assert [(q.quota_root, q.resource, q.usage, q.limit) for q in quotas] == [("", "STORAGE", (used + 1023) // 1024, 1024)]
+    finally:
+        c.logout()
