@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "SASLTests", dependencies: ["SASL"]),
         .testTarget(name: "POP3ProtocolTests", dependencies: ["POP3Protocol"]),
         .testTarget(name: "MigrationTests", dependencies: ["Migration", "MailStore"]),
-        .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore"]),
+        .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "MailStore"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS"]),
         .testTarget(name: "DeliveryTests", dependencies: [

@@ -8,10 +8,13 @@ public struct IMAPCommand: Equatable, Sendable {
     public var tag: String
     /// What the command asks for.
     public var kind: IMAPCommandKind
+    /// RFC 4466/RFC 7162 parameters of SELECT/EXAMINE, FETCH and STORE; empty otherwise.
+    public var modifiers: IMAPCommandModifiers
 
-    public init(tag: String, kind: IMAPCommandKind) {
+    public init(tag: String, kind: IMAPCommandKind, modifiers: IMAPCommandModifiers = IMAPCommandModifiers()) {
         self.tag = tag
         self.kind = kind
+        self.modifiers = modifiers
     }
 }
 
@@ -61,6 +64,13 @@ public enum IMAPCommandKind: Equatable, Sendable {
     case search(IMAPSearchKey, uid: Bool)
     case copy(IMAPSequenceSet, mailbox: String, uid: Bool)
     case move(IMAPSequenceSet, mailbox: String, uid: Bool)
+    // RFC 9208 QUOTA
+    /// `GETQUOTA quota-root` (RFC 9208 §4.2.1).
+    case getQuota(root: String)
+    /// `GETQUOTAROOT mailbox` (RFC 9208 §4.2.2).
+    case getQuotaRoot(mailbox: String)
+    /// `SETQUOTA quota-root (resource limit ...)` (RFC 9208 §4.2.3); Tern does not offer QUOTASET.
+    case setQuota(root: String)
 }
 
 /// STATUS data items (RFC 9051 §6.3.11).
@@ -72,6 +82,12 @@ public enum IMAPStatusItem: String, Equatable, Sendable, CaseIterable {
     case deleted = "DELETED"
     case size = "SIZE"
     case recent = "RECENT"
+    /// RFC 7162 §3.1.6.
+    case highestModSeq = "HIGHESTMODSEQ"
+    /// RFC 9208 §4.3: KiB reclaimed by expunging the messages marked `\Deleted`.
+    case deletedStorage = "DELETED-STORAGE"
+    /// RFC 7889 §3.2: the largest message APPEND accepts into this mailbox, octets.
+    case appendLimit = "APPENDLIMIT"
 }
 
 /// `date-time` of APPEND (RFC 9051 §9), e.g. `"17-Jul-1996 02:44:25 -0700"`.
@@ -221,4 +237,6 @@ public indirect enum IMAPSearchKey: Equatable, Sendable {
     case sentSince(IMAPDate)
     case larger(UInt32)
     case smaller(UInt32)
+    /// `MODSEQ [entry] n` (RFC 7162 §3.1.5): messages whose MODSEQ is at least n.
+    case modSeq(UInt64)
 }

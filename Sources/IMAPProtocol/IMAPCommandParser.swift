@@ -28,16 +28,17 @@ public enum IMAPCommandParser {
         let tag = try reader.readTag()
         do throws(IMAPParseError) {
             try reader.expect(IMAPTokenReader.sp, "a space and a command after the tag")
-            let kind = try parseKind(&reader)
+            var modifiers = IMAPCommandModifiers()
+            let kind = try parseKind(&reader, &modifiers)
             try reader.expectEnd()
-            return IMAPCommand(tag: tag, kind: kind)
+            return IMAPCommand(tag: tag, kind: kind, modifiers: modifiers)
         } catch {
             throw IMAPParseError(tag: tag, message: error.message)
         }
     }
 
     /// `command = tag SP (command-any / command-auth / command-nonauth / command-select) CRLF`
-    private static func parseKind(_ r: inout IMAPTokenReader) throws(IMAPParseError) -> IMAPCommandKind {
+    private static func parseKind(_ r: inout IMAPTokenReader, _ modifiers: inout IMAPCommandModifiers) throws(IMAPParseError) -> IMAPCommandKind {
         let verb = try r.readAtom("a command").uppercased()
         switch verb {
         case "CAPABILITY": return .capability
@@ -65,10 +66,10 @@ public enum IMAPCommandParser {
             if r.consume(IMAPTokenReader.sp) { initial = try r.readAtom("an initial response") }
             return .authenticate(mechanism: mechanism, initialResponse: initial)
         case "SELECT", "EXAMINE":
-            // select = "SELECT" SP mailbox [select-params]
+            // select = "SELECT" SP mailbox [select-params] (RFC 4466, RFC 7162 §3.1.8, §3.2.5)
             try r.expectSpace()
             let mailbox = try r.readMailbox()
-            if r.consume(IMAPTokenReader.sp) { try r.skipParenthesizedList() }
+            if r.consume(IMAPTokenReader.sp) { try IMAPModifierParser.parseSelectParameters(&r, into: &modifiers) }
             return verb == "SELECT" ? .select(mailbox: mailbox) : .examine(mailbox: mailbox)
         case "CREATE", "DELETE", "SUBSCRIBE", "UNSUBSCRIBE":
             try r.expectSpace()
@@ -108,14 +109,14 @@ public enum IMAPCommandParser {
             if !r.consumeKeyword("NIL") { try r.skipParenthesizedList() }
             return .id
         case "FETCH", "STORE", "SEARCH", "COPY", "MOVE":
-            return try parseSelected(verb, &r, uid: false)
+            return try parseSelected(verb, &r, uid: false, &modifiers)
         case "UID":
             // uid = "UID" SP (copy / move / fetch / search / store / uid-expunge)
             try r.expectSpace()
             let sub = try r.readAtom("a UID command").uppercased()
             switch sub {
             case "FETCH", "STORE", "SEARCH", "COPY", "MOVE":
-                return try parseSelected(sub, &r, uid: true)
+                return try parseSelected(sub, &r, uid: true, &modifiers)
             case "EXPUNGE":
                 // uid-expunge = "EXPUNGE" SP sequence-set (RFC 4315)
                 try r.expectSpace()
@@ -123,13 +124,27 @@ public enum IMAPCommandParser {
             default:
                 throw IMAPTokenReader.error("unknown UID command \(sub)")
             }
+        case "GETQUOTA", "SETQUOTA":
+            // getquota = "GETQUOTA" SP quota-root-name; setquota = "SETQUOTA" SP quota-root-name
+            // SP setquota-list (RFC 9208 §7)
+            try r.expectSpace()
+            let root = try r.readAstringText("a quota root")
+            if verb == "GETQUOTA" { return .getQuota(root: root) }
+            try r.expectSpace()
+            try r.skipParenthesizedList()
+            return .setQuota(root: root)
+        case "GETQUOTAROOT":
+            // getquotaroot = "GETQUOTAROOT" SP mailbox
+            try r.expectSpace()
+            return .getQuotaRoot(mailbox: try r.readMailbox())
         default:
             throw IMAPTokenReader.error("unknown command \(verb)")
         }
     }
 
     /// The commands that take a sequence set first.
-    private static func parseSelected(_ verb: String, _ r: inout IMAPTokenReader, uid: Bool) throws(IMAPParseError) -> IMAPCommandKind {
+    private static func parseSelected(_ verb: String, _ r: inout IMAPTokenReader, uid: Bool,
+                                      _ modifiers: inout IMAPCommandModifiers) throws(IMAPParseError) -> IMAPCommandKind {
         try r.expectSpace()
         if verb == "SEARCH" {
             return .search(try IMAPSearchKeyParser.parseSearchArguments(&r), uid: uid)
@@ -138,8 +153,15 @@ public enum IMAPCommandParser {
         try r.expectSpace()
         switch verb {
         case "FETCH":
-            return .fetch(set, try IMAPFetchAttributeParser.parseFetchArguments(&r), uid: uid)
+            let attributes = try IMAPFetchAttributeParser.parseFetchArguments(&r)
+            if r.consume(IMAPTokenReader.sp) { try IMAPModifierParser.parseFetchModifiers(&r, into: &modifiers) }
+            return .fetch(set, attributes, uid: uid)
         case "STORE":
+            // store = "STORE" SP sequence-set [store-modifiers] SP store-att-flags (RFC 7162 §3.1.3)
+            if r.peek() == UInt8(ascii: "(") {
+                try IMAPModifierParser.parseStoreModifiers(&r, into: &modifiers)
+                try r.expectSpace()
+            }
             return .store(set, try parseStoreOperation(&r), uid: uid)
         case "COPY":
             // copy = "COPY" SP sequence-set SP mailbox

@@ -2,7 +2,7 @@
 /// ([RFC 9051 §6.4.5](https://datatracker.ietf.org/doc/html/rfc9051#section-6.4.5)).
 enum IMAPFetchAttributeParser {
     /// `("ALL" / "FULL" / "FAST" / fetch-att / "(" fetch-att *(SP fetch-att) ")") [fetch-modifiers]`;
-    /// macros are expanded and a modifier list like `(CHANGEDSINCE 5)` (RFC 7162) is ignored.
+    /// macros are expanded; a modifier list like `(CHANGEDSINCE 5)` (RFC 7162) is left to the caller.
     static func parseFetchArguments(_ r: inout IMAPTokenReader) throws(IMAPParseError) -> [IMAPFetchAttribute] {
         var attributes: [IMAPFetchAttribute] = []
         if r.consume(UInt8(ascii: "(")) {
@@ -18,9 +18,6 @@ enum IMAPFetchAttributeParser {
             attributes = [.flags, .internalDate, .rfc822Size, .envelope, .body]
         } else {
             attributes = [try parseAttribute(&r)]
-        }
-        if r.consume(IMAPTokenReader.sp) {
-            try r.skipParenthesizedList()
         }
         return attributes
     }

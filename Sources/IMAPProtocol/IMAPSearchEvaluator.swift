@@ -19,6 +19,13 @@ public protocol IMAPSearchable {
     func bodyText() -> String
     /// Header and body text.
     func fullText() -> String
+    /// The message's MODSEQ (RFC 7162 §3.1.5); 0 when the server keeps none.
+    var modSeq: UInt64 { get }
+}
+
+extension IMAPSearchable {
+    /// Servers without CONDSTORE keep no MODSEQ.
+    public var modSeq: UInt64 { 0 }
 }
 
 /// Decides whether a message matches a SEARCH key
@@ -74,6 +81,7 @@ public enum IMAPSearchEvaluator {
         case .sentSince(let date): return message.sentDate().map { $0 >= date } ?? false
         case .larger(let n): return message.size > n
         case .smaller(let n): return message.size < n
+        case .modSeq(let n): return message.modSeq >= n
         }
     }
 

@@ -99,6 +99,8 @@ enum IMAPSearchKeyParser {
         case "UID":
             try r.expectSpace()
             return .uid(try r.readSequenceSet())
+        case "MODSEQ":
+            return try IMAPModifierParser.parseSearchModSeq(&r)
         case "NOT":
             try r.expectSpace()
             return .not(try parseKey(&r, depth: depth + 1))

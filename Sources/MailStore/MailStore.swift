@@ -82,10 +82,25 @@ public protocol MailStore: Sendable {
     func snapshot(mailboxID: Int64) async throws -> MailboxSnapshot
     /// The full octets of a stored message file. Throws `.notFound` if the file vanished.
     func messageBytes(fileID: String) throws -> [UInt8]
-    /// Changes flags of the given UIDs; returns the records that exist after the change.
-    func updateFlags(mailboxID: Int64, uids: [UInt32], operation: FlagOperation, flags: [String]) async throws -> [MessageRecord]
-    /// Removes the given UIDs; returns the UIDs that were removed (ascending).
+    /// Changes flags of the given UIDs in one transaction (RFC 9051 §6.4.6, RFC 7162 §3.1.3).
+    /// Messages whose flags actually change get one new MODSEQ (the mailbox's HIGHESTMODSEQ + 1);
+    /// unchanged ones keep theirs. With `unchangedSince`, a message whose MODSEQ is greater is left
+    /// alone and reported in `FlagUpdate.modified` (the `[MODIFIED]` set).
+    func updateFlags(mailboxID: Int64, uids: [UInt32], operation: FlagOperation, flags: [String], unchangedSince: Int64?) async throws -> FlagUpdate
+    /// Removes the given UIDs; returns the UIDs that were removed (ascending). The removal gets one
+    /// new MODSEQ, recorded with each UID for `vanished(mailboxID:since:)` (RFC 7162 §3.2.5).
     func expunge(mailboxID: Int64, uids: [UInt32]) async throws -> [UInt32]
+    /// UIDs expunged from the mailbox with a MODSEQ greater than `modSeq`, ascending
+    /// (RFC 7162 §3.2.5 `VANISHED (EARLIER)`, §3.2.6). The record is never pruned, so the answer is exact.
+    func vanished(mailboxID: Int64, since modSeq: Int64) async throws -> [UInt32]
+
+    // MARK: Quota (RFC 9208)
+    /// Octets stored in all mailboxes of the account (every copy counts: RFC 9208 §5.1 STORAGE).
+    func storageUsed(accountID: Int64) async throws -> Int64
+    /// The account's own storage limit in octets (`tern user quota`), nil when it uses the configured default.
+    func storageLimit(accountID: Int64) async throws -> Int64?
+    /// Sets (or with nil clears) the account's storage limit in octets; 0 = unlimited. Throws `.notFound`.
+    func setStorageLimit(address: String, limit: Int64?) async throws
     /// Adds a message (APPEND, RFC 9051 §6.3.12) and returns its UID.
     func append(mailboxID: Int64, bytes: [UInt8], flags: [String], internalDate: Int64) async throws -> UInt32
     /// Copies messages to another mailbox of the same account; returns (source UID, new UID) pairs.
@@ -94,6 +109,30 @@ public protocol MailStore: Sendable {
     // MARK: Change feed
     /// Registers `handler` to be called (on an arbitrary thread) after any change to the mailbox.
     func observe(mailboxID: Int64, _ handler: @escaping @Sendable () -> Void) -> MailboxObservation
+}
+
+extension MailStore {
+    /// `updateFlags(mailboxID:uids:operation:flags:unchangedSince:)` without a condition; returns
+    /// the records that exist after the change.
+    public func updateFlags(mailboxID: Int64, uids: [UInt32], operation: FlagOperation, flags: [String]) async throws -> [MessageRecord] {
+        try await updateFlags(mailboxID: mailboxID, uids: uids, operation: operation, flags: flags, unchangedSince: nil).records
+    }
+}
+
+/// The result of a flag update (RFC 7162 §3.1.3).
+public struct FlagUpdate: Sendable, Equatable {
+    /// Every named message that exists, after the change (modified ones unchanged).
+    public var records: [MessageRecord]
+    /// UIDs whose flags this call changed.
+    public var changed: [UInt32]
+    /// UIDs that failed the `UNCHANGEDSINCE` test (their MODSEQ was greater), ascending.
+    public var modified: [UInt32]
+    /// Creates a result value.
+    public init(records: [MessageRecord], changed: [UInt32], modified: [UInt32]) {
+        self.records = records
+        self.changed = changed
+        self.modified = modified
+    }
 }
 
 /// Keeps a change-feed registration alive; call `cancel()` to stop it.

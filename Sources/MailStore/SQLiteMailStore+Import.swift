@@ -28,7 +28,8 @@ public enum ImportMode: Equatable, Sendable {
     /// UIDVALIDITY; every source UID is kept.
     case adopted
     /// The mailbox already has the source's UIDVALIDITY (an earlier, maybe interrupted, import):
-    /// UIDs already present are skipped, the rest are added with their UIDs.
+    /// UIDs already present (or present once and expunged since) are skipped, the rest are added
+    /// with their UIDs.
     case resumed(existing: Set<UInt32>)
     /// The mailbox holds other mail under another UIDVALIDITY: messages get new UIDs (clients
     /// download that folder again). `existing` is empty.
@@ -47,7 +48,8 @@ extension SQLiteMailStore {
             let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM messages WHERE mailbox_id = ?"), arguments: [mailbox.id]) ?? 0
             let mode: ImportMode
             if mailbox.uidValidity == uidValidity {
-                let uids = try Int64.fetchAll(db.cachedStatement(sql: "SELECT uid FROM messages WHERE mailbox_id = ?"), arguments: [mailbox.id])
+                let uids = try Int64.fetchAll(db.cachedStatement(sql: "SELECT uid FROM messages WHERE mailbox_id = ?1 UNION SELECT uid FROM expunged WHERE mailbox_id = ?1"),
+                                              arguments: [mailbox.id])
                 mode = .resumed(existing: Set(uids.map { UInt32(truncatingIfNeeded: $0) }))
             } else if count == 0 && mailbox.uidNext == 1 {
                 try db.cachedStatement(sql: "UPDATE mailboxes SET uid_validity = ?, uid_next = ? WHERE id = ?")
@@ -96,8 +98,11 @@ extension SQLiteMailStore {
             var unused: [String] = []
             for (id, message) in zip(ids, messages) {
                 if keepUIDs {
-                    let present = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM messages WHERE mailbox_id = ? AND uid = ?"),
-                                                   arguments: [mailboxID, Int64(message.uid)]) ?? 0
+                    // A UID stored before, or stored and since expunged, is never used again (RFC 9051 §2.3.1.1).
+                    let present = try Int.fetchOne(db.cachedStatement(sql: """
+                        SELECT (SELECT COUNT(*) FROM messages WHERE mailbox_id = ?1 AND uid = ?2)
+                             + (SELECT COUNT(*) FROM expunged WHERE mailbox_id = ?1 AND uid = ?2)
+                        """), arguments: [mailboxID, Int64(message.uid)]) ?? 0
                     if present > 0 || message.uid == 0 { unused.append(id); continue }
                     let modseq = try Self.bumpModSeq(db, mailboxID: mailboxID)
                     try db.cachedStatement(sql: "INSERT INTO messages(mailbox_id, uid, file_id, size, internal_date, flags, modseq) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(

@@ -178,6 +178,8 @@ public final class SQLiteMailStore: MailStore {
                     _ = try Self.insertMessage(db, mailbox: current, fileID: row["file_id"], size: row["size"],
                                                internalDate: row["internal_date"], flags: Self.splitFlags(row["flags"]))
                 }
+                let modseq = try Self.bumpModSeq(db, mailboxID: source.id)
+                for row in rows { try Self.recordExpunge(db, mailboxID: source.id, uid: row["uid"] as Int64, modSeq: modseq) }
                 try db.cachedStatement(sql: "DELETE FROM messages WHERE mailbox_id = ?").execute(arguments: [source.id])
                 return
             }
@@ -216,37 +218,15 @@ public final class SQLiteMailStore: MailStore {
         try files.read(id: fileID)
     }
 
-    public func updateFlags(mailboxID: Int64, uids: [UInt32], operation: FlagOperation, flags: [String]) async throws -> [MessageRecord] {
-        let records: [MessageRecord] = try await pool.write { db in
-            let modseq = try Self.bumpModSeq(db, mailboxID: mailboxID)
-            var out: [MessageRecord] = []
-            for uid in uids {
-                guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? AND uid = ?"),
-                                                 arguments: [mailboxID, uid]) else { continue }
-                var record = Self.messageRecord(row)
-                let updated = FlagSet.apply(operation, flags, to: record.flags)
-                if updated != record.flags {
-                    record.flags = updated
-                    record.modSeq = modseq
-                    try db.cachedStatement(sql: "UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?").execute(
-                                   arguments: [updated.joined(separator: " "), modseq, mailboxID, uid])
-                }
-                out.append(record)
-            }
-            return out
-        }
-        notify(mailboxID)
-        return records
-    }
-
     public func expunge(mailboxID: Int64, uids: [UInt32]) async throws -> [UInt32] {
         let (removed, orphans): ([UInt32], [String]) = try await pool.write { db in
-            _ = try Self.bumpModSeq(db, mailboxID: mailboxID)
+            let modseq = try Self.bumpModSeq(db, mailboxID: mailboxID)
             var removed: [UInt32] = []
             var fileIDs: [String] = []
             for uid in uids.sorted() {
                 guard let fileID = try String.fetchOne(db.cachedStatement(sql: "SELECT file_id FROM messages WHERE mailbox_id = ? AND uid = ?"), arguments: [mailboxID, uid]) else { continue }
                 try db.cachedStatement(sql: "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?").execute(arguments: [mailboxID, uid])
+                try Self.recordExpunge(db, mailboxID: mailboxID, uid: uid, modSeq: modseq)
                 removed.append(uid)
                 fileIDs.append(fileID)
             }

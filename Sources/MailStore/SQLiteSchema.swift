@@ -84,6 +84,36 @@ enum SQLiteSchema {
         migrator.registerMigration("v6-queue-lease") { db in
             try db.execute(sql: "ALTER TABLE queue ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v7-condstore-quota") { db in
+            // RFC 7162 §3.2.5/§3.2.6 (QRESYNC): expunged UIDs with the MODSEQ of their expunge, so
+            // VANISHED (EARLIER) can be answered exactly. Existing messages keep the modseq they
+            // already carry (v1 assigned one on insert); mailboxes' HIGHESTMODSEQ is raised to at
+            // least their largest message modseq, so a data_dir from any earlier version is consistent.
+            // RFC 9208: a per-account storage limit override (NULL = the configured default), and
+            // octets stored per mailbox, kept by triggers on every insert and delete of a message
+            // row whatever the code path, so a quota check costs one row per mailbox, not per message.
+            try db.execute(sql: """
+                CREATE TABLE expunged (
+                    mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+                    uid INTEGER NOT NULL,
+                    modseq INTEGER NOT NULL,
+                    PRIMARY KEY(mailbox_id, uid)
+                ) WITHOUT ROWID;
+                CREATE INDEX expunged_modseq ON expunged(mailbox_id, modseq);
+                CREATE INDEX messages_modseq ON messages(mailbox_id, modseq);
+                ALTER TABLE mailboxes ADD COLUMN storage_used INTEGER NOT NULL DEFAULT 0;
+                UPDATE mailboxes SET storage_used = COALESCE((SELECT SUM(size) FROM messages WHERE messages.mailbox_id = mailboxes.id), 0);
+                CREATE TRIGGER messages_storage_insert AFTER INSERT ON messages BEGIN
+                    UPDATE mailboxes SET storage_used = storage_used + NEW.size WHERE id = NEW.mailbox_id;
+                END;
+                CREATE TRIGGER messages_storage_delete AFTER DELETE ON messages BEGIN
+                    UPDATE mailboxes SET storage_used = storage_used - OLD.size WHERE id = OLD.mailbox_id;
+                END;
+                UPDATE mailboxes SET highest_modseq = MAX(highest_modseq,
+                    COALESCE((SELECT MAX(modseq) FROM messages WHERE messages.mailbox_id = mailboxes.id), 1));
+                ALTER TABLE accounts ADD COLUMN quota_storage INTEGER;
+                """)
+        }
         return migrator
     }
 }

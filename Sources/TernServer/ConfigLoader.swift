@@ -169,7 +169,14 @@ public enum ConfigLoader {
             config.throttle.lockout = Double(lockout)
         }
         if let limits = reader.table(root, "limits") {
-            reader.allow(limits, ["max_connections", "max_connections_per_ip", "shutdown_timeout"], section: "limits")
+            reader.allow(limits, ["max_connections", "max_connections_per_ip", "shutdown_timeout", "quota_storage"], section: "limits")
+            if let value = limits["quota_storage"] {
+                if let octets = value.int.map(Int64.init) ?? value.string.flatMap(Self.parseSize), octets >= 0 {
+                    config.limits.quotaStorage = octets
+                } else {
+                    reader.problem("quota_storage", "limits", "must be a size such as \"1G\", \"500M\", \"100K\" or a number of octets (0 = unlimited)")
+                }
+            }
             reader.int(limits, "shutdown_timeout", "limits", min: 0, into: &config.limits.shutdownTimeout)
             reader.int(limits, "max_connections", "limits", min: 1, into: &config.limits.maxConnections)
             reader.int(limits, "max_connections_per_ip", "limits", min: 1, into: &config.limits.maxConnectionsPerIP)
@@ -236,6 +243,21 @@ public enum ConfigLoader {
         }
         if !reader.problems.isEmpty { throw ConfigError(reader.problems.joined(separator: "\n")) }
         return config
+    }
+
+    /// A size in octets written as a number with an optional binary suffix `K`, `M`, `G` or `T`
+    /// (`"1G"` = 1073741824, Dovecot's `quota_rule` units); nil when malformed or too large.
+    public static func parseSize(_ text: String) -> Int64? {
+        var digits = text.trimmingCharacters(in: .whitespaces).uppercased()
+        if digits.hasSuffix("B") { digits.removeLast() }
+        var multiplier: Int64 = 1
+        if let last = digits.last, let shift = ["K": 10, "M": 20, "G": 30, "T": 40][String(last)] {
+            multiplier = Int64(1) << shift
+            digits.removeLast()
+        }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let value = Int64(digits) else { return nil }
+        let (product, overflow) = value.multipliedReportingOverflow(by: multiplier)
+        return overflow ? nil : product
     }
 
     static func isDomainName(_ s: String) -> Bool {

@@ -45,7 +45,9 @@ final class IMAPServerHandler: ChannelInboundHandler {
     init(context shared: IMAPContext, implicitTLS: Bool) {
         self.shared = shared
         self.implicitTLS = implicitTLS
-        framer = IMAPCommandFramer(maxLineLength: shared.config.imap.commandLineLimit, maxLiteralSize: shared.config.imap.literalSizeLimit)
+        // RFC 7889: APPENDLIMIT (≤ literal_size_limit) bounds every literal, so a synchronising
+        // literal above it is refused before the client sends it.
+        framer = IMAPCommandFramer(maxLineLength: shared.config.imap.commandLineLimit, maxLiteralSize: shared.config.imapStoreLimits.appendLimit)
         stall = StallGuard(timeout: .seconds(Int64(shared.config.imap.timeout)))
     }
 
@@ -68,7 +70,8 @@ final class IMAPServerHandler: ChannelInboundHandler {
         let client = clientAddress
         let session = IMAPSession(directory: shared.directory, throttle: shared.throttle, clientAddress: client,
                                   hostname: shared.config.hostname, tlsActive: implicitTLS,
-                                  loopback: loopback, logger: { logger.info("\($0) from [\(client)]") })
+                                  loopback: loopback, storeLimits: shared.config.imapStoreLimits,
+                                  logger: { logger.info("\($0) from [\(client)]") })
         self.session = session
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let loop = context.eventLoop
@@ -173,7 +176,7 @@ final class IMAPServerHandler: ChannelInboundHandler {
                 }
                 write(context, Array("\(tag ?? "*") BAD Command line too long\r\n".utf8))
             case .literalTooBig(let tag, let size):
-                write(context, Array("\(tag ?? "*") NO [TOOBIG] Literal of \(size) octets exceeds the limit of \(shared.config.imap.literalSizeLimit)\r\n".utf8))
+                write(context, Array("\(tag ?? "*") NO [TOOBIG] Literal of \(size) octets exceeds the limit of \(shared.config.imapStoreLimits.appendLimit)\r\n".utf8))
             case .command(let bytes):
                 guard let session else { return }
                 busy = true

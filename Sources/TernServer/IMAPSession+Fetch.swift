@@ -6,8 +6,11 @@ import MailStore
 /// FETCH / UID FETCH (RFC 9051 §6.4.5, §7.5.2).
 extension IMAPSession {
     func fetch(_ step: inout IMAPStep, tag: String, set: IMAPSequenceSet, attributes: [IMAPFetchAttribute],
-               byUID: Bool, selection sel: inout Selected) async throws {
+               byUID: Bool, selection sel: inout Selected, modifiers: IMAPCommandModifiers = IMAPCommandModifiers()) async throws {
         var attributes = attributes
+        // RFC 7162 §3.1.4: CHANGEDSINCE implies MODSEQ; both enable CONDSTORE (§3.1.8).
+        if modifiers.changedSince != nil, !attributes.contains(.modSeq) { attributes.append(.modSeq) }
+        if attributes.contains(.modSeq) { step.output += enableCondStoreImplicitly() }
         if byUID, !attributes.contains(.uid) { attributes.insert(.uid, at: 0) }
         if attributes.contains(where: { if case .binarySection = $0 { return true }; if case .binarySize = $0 { return true }; return false }) {
             step.line("\(tag) BAD BINARY is not supported")
@@ -26,15 +29,17 @@ extension IMAPSession {
             default: return true
             }
         }
-        let indexes = resolve(set, byUID: byUID, in: sel.messages)
+        var indexes = resolve(set, byUID: byUID, in: sel.messages)
+        if let since = modifiers.changedSince { indexes = indexes.filter { UInt64(sel.messages[$0].modSeq) > since } }
+        step.output += try await vanishedEarlier(set, modifiers: modifiers, in: sel)
         var newlySeen = Set<Int>()
         if setsSeen {
             let unseen = indexes.filter { !sel.messages[$0].flags.contains("\\Seen") }.map { sel.messages[$0].uid }
             if !unseen.isEmpty {
                 let updated = try await store.updateFlags(mailboxID: sel.mailbox.id, uids: unseen, operation: .add, flags: ["\\Seen"])
-                let byUIDMap = Dictionary(updated.map { ($0.uid, $0.flags) }, uniquingKeysWith: { a, _ in a })
+                let byUIDMap = Dictionary(updated.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
                 for i in indexes {
-                    if let f = byUIDMap[sel.messages[i].uid] { sel.messages[i].flags = f; newlySeen.insert(i) }
+                    if let r = byUIDMap[sel.messages[i].uid] { sel.messages[i].flags = r.flags; sel.messages[i].modSeq = r.modSeq; newlySeen.insert(i) }
                 }
                 selected = sel
                 _ = changes.take() // our own change: already reflected
@@ -57,6 +62,7 @@ extension IMAPSession {
             }
             if newlySeen.contains(index), !attributes.contains(.flags) {
                 items.append(render(.flags, record: record, message: parsed)) // RFC 3501 §6.4.5: report the implicit \Seen
+                if condStoreEnabled, !attributes.contains(.modSeq) { items.append(render(.modSeq, record: record, message: parsed)) }
             }
             var line = Array("* \(index + 1) FETCH (".utf8)
             for (i, item) in items.enumerated() {
@@ -141,6 +147,7 @@ final class SearchCandidate: IMAPSearchable {
 
     var uid: UInt32 { record.uid }
     var flags: [String] { record.flags }
+    var modSeq: UInt64 { UInt64(clamping: record.modSeq) }
     var size: UInt32 { UInt32(clamping: record.size) }
     var internalDate: IMAPDate {
         let c = CivilDate(secondsSince1970: record.internalDate)

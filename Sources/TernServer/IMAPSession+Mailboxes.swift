@@ -66,8 +66,13 @@ extension IMAPSession {
                     case .deleted: return "DELETED \(m.filter { $0.flags.contains("\\Deleted") }.count)"
                     case .size: return "SIZE \(m.reduce(0) { $0 + $1.size })"
                     case .recent: return "RECENT 0"
+                    case .highestModSeq: return "HIGHESTMODSEQ \(snapshot.mailbox.highestModSeq)"
+                    case .appendLimit: return "APPENDLIMIT \(storeLimits.appendLimit)"
+                    case .deletedStorage:
+                        return "DELETED-STORAGE \(StorageQuota.Usage.kibibytes(Int64(m.filter { $0.flags.contains("\\Deleted") }.reduce(0) { $0 + $1.size })))"
                     }
                 }
+                if items.contains(.highestModSeq) { step.output += enableCondStoreImplicitly() }
                 step.line("* STATUS \(mailboxName(name)) (\(values.joined(separator: " ")))")
                 step.line("\(tag) OK STATUS completed")
             case .append(let name, let flags, let date, let message):
@@ -77,6 +82,10 @@ extension IMAPSession {
                 }
                 guard !message.isEmpty else {
                     step.line("\(tag) NO Empty message")
+                    return step
+                }
+                if let refusal = try await storageRefusal(accountID: account.id, adding: Int64(message.count), appending: true) {
+                    step.line("\(tag) \(refusal)")
                     return step
                 }
                 let internalDate = date?.secondsSince1970 ?? Int64(Date().timeIntervalSince1970)

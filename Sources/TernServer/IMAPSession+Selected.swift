@@ -27,36 +27,30 @@ extension IMAPSession {
                 step.output += await pendingUpdates(allowExpunge: true, force: true)
                 step.line("\(tag) OK \(command.kind == .expunge ? "EXPUNGE" : "UID EXPUNGE") completed")
             case .fetch(let set, let attributes, let uid):
-                try await fetch(&step, tag: tag, set: set, attributes: attributes, byUID: uid, selection: &sel)
+                if let refusal = fetchModifierRefusal(command.modifiers, byUID: uid) { step.line("\(tag) BAD \(refusal)"); return step }
+                try await fetch(&step, tag: tag, set: set, attributes: attributes, byUID: uid, selection: &sel, modifiers: command.modifiers)
             case .store(let set, let operation, let uid):
                 guard !sel.readOnly else { step.line("\(tag) NO [READ-ONLY] Mailbox is read-only"); return step }
-                let targets = resolve(set, byUID: uid, in: sel.messages)
-                let mode: FlagOperation = operation.mode == .add ? .add : (operation.mode == .remove ? .remove : .replace)
-                let updated = try await store.updateFlags(mailboxID: sel.mailbox.id, uids: targets.map { sel.messages[$0].uid }, operation: mode, flags: operation.flags)
-                let byUID = Dictionary(updated.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
-                for index in targets {
-                    guard let record = byUID[sel.messages[index].uid] else { continue }
-                    sel.messages[index].flags = record.flags
-                    if !operation.silent {
-                        step.line("* \(index + 1) FETCH (\(uid ? "UID \(record.uid) " : "")FLAGS (\(record.flags.joined(separator: " "))))")
-                    }
-                }
-                selected = sel
-                step.line("\(tag) OK \(uid ? "UID STORE" : "STORE") completed")
+                try await store(&step, tag: tag, set: set, operation: operation, byUID: uid, modifiers: command.modifiers, selection: &sel)
             case .search(let key, let uid):
                 let maxUID = sel.messages.last?.uid ?? 0
                 var hits: [UInt32] = []
+                var highestModSeq: Int64 = 0
+                if key.usesModSeq { step.output += enableCondStoreImplicitly() }
                 for (i, record) in sel.messages.enumerated() {
                     let candidate = SearchCandidate(record: record, sequenceNumber: UInt32(i + 1), store: store)
                     if IMAPSearchEvaluator.matches(key, candidate, maxSequence: UInt32(sel.messages.count), maxUID: maxUID) {
                         hits.append(uid ? record.uid : UInt32(i + 1))
+                        highestModSeq = max(highestModSeq, record.modSeq)
                     }
                 }
+                // RFC 7162 §3.1.5: a search using MODSEQ reports the highest MODSEQ of the matches.
+                let withModSeq = key.usesModSeq && !hits.isEmpty
                 if rev2Enabled {
                     let all = Self.compact(hits)
-                    step.line("* ESEARCH (TAG \"\(tag)\")\(uid ? " UID" : "")\(all.isEmpty ? "" : " ALL \(all)")")
+                    step.line("* ESEARCH (TAG \"\(tag)\")\(uid ? " UID" : "")\(all.isEmpty ? "" : " ALL \(all)")\(withModSeq ? " MODSEQ \(highestModSeq)" : "")")
                 } else {
-                    step.line("* SEARCH" + hits.map { " \($0)" }.joined())
+                    step.line("* SEARCH" + hits.map { " \($0)" }.joined() + (withModSeq ? " (MODSEQ \(highestModSeq))" : ""))
                 }
                 step.line("\(tag) OK \(uid ? "UID SEARCH" : "SEARCH") completed")
             case .copy(let set, let name, let uid), .move(let set, let name, let uid):
@@ -67,7 +61,13 @@ extension IMAPSession {
                     step.line("\(tag) NO [TRYCREATE] Mailbox does not exist")
                     return step
                 }
-                let uids = resolve(set, byUID: uid, in: sel.messages).map { sel.messages[$0].uid }
+                let chosen = resolve(set, byUID: uid, in: sel.messages)
+                let uids = chosen.map { sel.messages[$0].uid }
+                if !isMove, let account = self.account,
+                   let refusal = try await storageRefusal(accountID: account.id, adding: chosen.reduce(0) { $0 + Int64(sel.messages[$1].size) }, appending: false) {
+                    step.line("\(tag) \(refusal)")
+                    return step
+                }
                 let pairs = try await store.copy(mailboxID: sel.mailbox.id, uids: uids, to: target.id)
                 let code = pairs.isEmpty ? "" : "[COPYUID \(target.uidValidity) \(Self.compact(pairs.map(\.0))) \(Self.compact(pairs.map(\.1)))] "
                 if isMove {
@@ -141,17 +141,22 @@ extension IMAPSession {
         var step = IMAPStep()
         let current = Dictionary(snapshot.messages.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
         if allowExpunge {
+            var vanished: [UInt32] = []
             for index in sel.messages.indices.reversed() where current[sel.messages[index].uid] == nil {
-                step.line("* \(index + 1) EXPUNGE")
+                // RFC 7162 §3.2.10: once QRESYNC is enabled, VANISHED replaces EXPUNGE.
+                if qresyncEnabled { vanished.append(sel.messages[index].uid) } else { step.line("* \(index + 1) EXPUNGE") }
                 sel.messages.remove(at: index)
             }
+            if !vanished.isEmpty { step.line("* VANISHED \(Self.compact(vanished))") }
         } else if sel.messages.contains(where: { current[$0.uid] == nil }) {
             changes.set() // report them at the next command that allows it
         }
         for index in sel.messages.indices {
-            guard let now = current[sel.messages[index].uid], now.flags != sel.messages[index].flags else { continue }
+            guard let now = current[sel.messages[index].uid],
+                  now.flags != sel.messages[index].flags || now.modSeq != sel.messages[index].modSeq else { continue }
             sel.messages[index].flags = now.flags
-            step.line("* \(index + 1) FETCH (UID \(now.uid) FLAGS (\(now.flags.joined(separator: " "))))")
+            sel.messages[index].modSeq = now.modSeq
+            step.line("* \(index + 1) FETCH (UID \(now.uid) FLAGS (\(now.flags.joined(separator: " ")))\(modSeqItem(now)))")
         }
         let known = sel.messages.last?.uid ?? 0
         let added = snapshot.messages.filter { $0.uid > known }

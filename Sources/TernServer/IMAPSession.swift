@@ -69,6 +69,12 @@ actor IMAPSession {
     var selected: Selected?
     var rev2Enabled = false
     var utf8Enabled = false
+    /// RFC 7162 §3.1: a CONDSTORE-enabling command was seen (MODSEQ in unsolicited FETCH).
+    var condStoreEnabled = false
+    /// RFC 7162 §3.2.3: `ENABLE QRESYNC` was seen (VANISHED replaces EXPUNGE).
+    var qresyncEnabled = false
+    /// Quota and APPEND size limits (RFC 9208, RFC 7889).
+    let storeLimits: IMAPStoreLimits
     var idleTag: String?
     var authTag: String?
     var authExchange: SASLServerExchange?
@@ -79,7 +85,7 @@ actor IMAPSession {
     static let maxFailedLogins = 5
 
     init(directory: AccountDirectory, throttle: LoginThrottle, clientAddress: String, hostname: String, tlsActive: Bool,
-         loopback: Bool, logger: @escaping @Sendable (String) -> Void) {
+         loopback: Bool, storeLimits: IMAPStoreLimits = IMAPStoreLimits(), logger: @escaping @Sendable (String) -> Void) {
         self.directory = directory
         self.throttle = throttle
         self.clientAddress = clientAddress
@@ -87,6 +93,7 @@ actor IMAPSession {
         self.hostname = hostname
         self.tlsActive = tlsActive
         self.loopback = loopback
+        self.storeLimits = storeLimits
         self.logger = logger
     }
 
@@ -97,6 +104,7 @@ actor IMAPSession {
 
     var capabilities: String {
         var caps = ["IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "CHILDREN"]
+        caps += storeCapabilities
         if !tlsActive { caps.append("STARTTLS") }
         if loginAllowed { caps += ["AUTH=PLAIN", "AUTH=LOGIN"] } else { caps.append("LOGINDISABLED") }
         return caps.joined(separator: " ")
@@ -177,6 +185,7 @@ actor IMAPSession {
             for c in caps {
                 if c.uppercased() == "IMAP4REV2" { rev2Enabled = true; enabled.append("IMAP4rev2") }
                 if c.uppercased() == "UTF8=ACCEPT" { utf8Enabled = true; enabled.append("UTF8=ACCEPT") }
+                if let name = enableStoreExtension(c) { enabled.append(name) }
             }
             step.line("* ENABLED" + enabled.map { " " + $0 }.joined())
             step.line("\(tag) OK ENABLE completed")
@@ -188,7 +197,7 @@ actor IMAPSession {
             guard state != .notAuthenticated else { return notInState(tag) }
             let readOnly: Bool
             if case .examine = command.kind { readOnly = true } else { readOnly = false }
-            return await select(tag: tag, name: name, readOnly: readOnly)
+            return await select(tag: tag, name: name, readOnly: readOnly, modifiers: command.modifiers)
         case .create, .delete, .rename, .subscribe, .unsubscribe, .list, .lsub, .status, .append:
             guard state != .notAuthenticated, let account else { return notInState(tag) }
             return await mailboxCommand(command, account: account)
@@ -209,6 +218,9 @@ actor IMAPSession {
         case .expunge, .uidExpunge, .fetch, .store, .search, .copy, .move:
             guard state == .selected else { return notInState(tag) }
             return await selectedCommand(command)
+        case .getQuota, .getQuotaRoot, .setQuota:
+            guard state != .notAuthenticated, let account else { return notInState(tag) }
+            return await quotaCommand(command, account: account)
         }
         return step
     }
@@ -340,8 +352,14 @@ actor IMAPSession {
 
     // MARK: SELECT
 
-    func select(tag: String, name: String, readOnly: Bool) async -> IMAPStep {
+    func select(tag: String, name: String, readOnly: Bool, modifiers: IMAPCommandModifiers = IMAPCommandModifiers()) async -> IMAPStep {
         var step = IMAPStep()
+        if let refusal = selectParameterRefusal(modifiers) {
+            step.line("\(tag) BAD \(refusal)")
+            return step
+        }
+        // RFC 7162 §3.2.11: leaving a selected mailbox for another is announced with [CLOSED].
+        if selected != nil { step.line("* OK [CLOSED] Previous mailbox is now closed") }
         releaseSelection()
         state = .authenticated
         guard let account else { return notInState(tag) }
@@ -370,6 +388,7 @@ actor IMAPSession {
             }
             step.line("* OK [UIDVALIDITY \(snapshot.mailbox.uidValidity)] UIDs valid")
             step.line("* OK [UIDNEXT \(snapshot.mailbox.uidNext)] Predicted next UID")
+            step.output += await resynchronize(snapshot, modifiers: modifiers)
             if rev2Enabled {
                 step.line("* LIST () \"/\" " + mailboxName(name))
             }

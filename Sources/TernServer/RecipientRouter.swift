@@ -27,6 +27,8 @@ struct RecipientRouter: Sendable {
     let mynetworks: [CIDRBlock]
     let senderMaps: SenderMapSource?
     let recipientDelimiter: String
+    /// Storage quota of local accounts (RFC 9208): a recipient whose account is already full gets `452 4.2.2`.
+    var quota = StorageQuota(defaultLimit: 0)
 
     var store: any MailStore { directory.store }
 
@@ -62,6 +64,9 @@ struct RecipientRouter: Sendable {
                     return Verdict(reply: SMTPReply(550, "5.1.1", "<\(recipient)>: Recipient address rejected: no postmaster configured (tern alias add postmaster@\(rcpt.domain) ADDRESS)"))
                 }
                 return Verdict(reply: SMTPReply(550, "5.1.1", "<\(recipient)>: Recipient address rejected: User unknown in local recipient table"))
+            }
+            if try await quota.firstFull(accounts, adding: 0, store: store) != nil {
+                return Verdict(reply: SMTPReply(452, "4.2.2", "<\(recipient)>: Recipient address rejected: Mailbox full"))
             }
             return Verdict(reply: SMTPReply(250, "2.1.5", "Ok"), localAccounts: accounts, remote: remote)
         } catch {

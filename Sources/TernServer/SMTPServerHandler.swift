@@ -446,7 +446,15 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         let user = session.authenticatedUser
         let promise = context.eventLoop.makePromise(of: [UInt32].self)
         let queued = outbound
-        promise.completeWithTask { try await store.deliver(spool, to: targets, outbound: queued, internalDate: Int64(Date().timeIntervalSince1970)) }
+        let quota = shared.router.quota
+        promise.completeWithTask {
+            // RFC 9208 §4.3 / RFC 3463 4.2.2: a local recipient this message would put over quota.
+            if try await quota.firstFull(targets.map(\.accountID), adding: Int64(size), store: store) != nil {
+                spool.discard()
+                throw StorageQuota.Exceeded()
+            }
+            return try await store.deliver(spool, to: targets, outbound: queued, internalDate: Int64(Date().timeIntervalSince1970))
+        }
         promise.futureResult.assumeIsolated().whenComplete { result in
             self.busy = false
             switch result {
@@ -466,6 +474,10 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
                 }
                 if outbound != nil { self.shared.wakeOutbound() }
                 self.endData(context, SMTPReply(250, "2.0.0", "Ok: queued as \(spool.id)"))
+            case .failure(let error) where error is StorageQuota.Exceeded:
+                let reply = SMTPReply(452, "4.2.2", "Mailbox full: quota exceeded")
+                self.shared.logger.info("\(spool.id): reject: DATA from [\(self.clientAddress)]: \(reply); from=\(transaction.reversePath)")
+                self.endData(context, reply)
             case .failure(let error):
                 self.shared.logger.error("\(spool.id): local delivery failed: \(error)")
                 self.endData(context, SMTPReply(451, "4.3.0", "Error: queue file write error"))

@@ -25,7 +25,8 @@ struct ServingSnapshot: Sendable {
         router = RecipientRouter(directory: directory, relayRestrictions: config.smtp.relayRestrictions,
                                  senderRestrictions: config.smtp.senderRestrictions, mynetworks: config.mynetworks,
                                  senderMaps: config.smtp.senderLoginMaps.map(SenderMapSource.init),
-                                 recipientDelimiter: config.smtp.recipientDelimiter)
+                                 recipientDelimiter: config.smtp.recipientDelimiter,
+                                 quota: StorageQuota(defaultLimit: config.limits.quotaStorage))
     }
 }
 

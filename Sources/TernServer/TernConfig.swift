@@ -1,5 +1,6 @@
 import Accounts
 import Delivery
+import MailStore
 import MailCore
 import Policy
 import SMTPProtocol
@@ -110,6 +111,9 @@ public struct ConnectionSettings: Sendable, Equatable {
     public var maxConnectionsPerIP = 50
     /// `shutdown_timeout`: seconds an in-flight SMTP transaction may take to finish after SIGTERM.
     public var shutdownTimeout = 5
+    /// `quota_storage`: default storage limit per account in octets (RFC 9208 STORAGE; `"1G"`,
+    /// `"500M"` or a number); 0 = unlimited. `tern user quota` overrides it per account.
+    public var quotaStorage: Int64 = 0
 }
 
 /// Outbound delivery (`[outbound]`, `[outbound.policy."domain"]`) and DNS (`[dns]`).
@@ -176,6 +180,14 @@ public struct TernConfig: Sendable {
         self.hostname = hostname
         self.domains = domains
         self.dataDirectory = dataDirectory
+    }
+}
+
+extension TernConfig {
+    /// What IMAP sessions may store: APPENDLIMIT (RFC 7889) is the smaller of `[smtp]
+    /// message_size_limit` and `[imap] literal_size_limit`; the quota comes from `[limits] quota_storage`.
+    var imapStoreLimits: IMAPStoreLimits {
+        IMAPStoreLimits(appendLimit: min(smtp.messageSizeLimit, imap.literalSizeLimit), quota: StorageQuota(defaultLimit: limits.quotaStorage))
     }
 }
 

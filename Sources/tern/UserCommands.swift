@@ -9,7 +9,7 @@ import TernServer
 struct User: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage mail accounts.",
-        subcommands: [Add.self, List.self, Passwd.self, Delete.self])
+        subcommands: [Add.self, List.self, Passwd.self, Delete.self, Quota.self])
 
     static func directory(_ options: ConfigOption) throws -> AccountDirectory {
         let config = try options.load()

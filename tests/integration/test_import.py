@@ -151,6 +151,19 @@ def test_import_dovecot_maildir_keeps_everything(dovecot, make_server):
     assert r.returncode == 0, r.stderr
     assert "total: 0 imported, 9 already present in 6 mailboxes" in r.stdout, r.stdout
 
+    # A message the user expunged after the import is not brought back by another run.
+    m = server.imap(ADDRESS, server.users[ADDRESS])
+    m.select("Work")
+    assert m.uid("STORE", "1", "+FLAGS", r"(\Deleted)")[0] == "OK"
+    assert m.expunge()[0] == "OK"
+    m.logout()
+    r = server.cli("import", "maildir", ADDRESS, str(dovecot.maildir("bob")))
+    assert "total: 0 imported, 9 already present in 6 mailboxes" in r.stdout, r.stdout
+    m = server.imap(ADDRESS, server.users[ADDRESS])
+    m.select("Work")
+    assert m.uid("SEARCH", "ALL")[1][0].split() == [b"2"]
+    m.logout()
+
     # New mail after the import continues the UID sequence (no reuse).
     m = server.imap(ADDRESS, server.users[ADDRESS])
     assert m.append("INBOX", "", None, message(11))[0] == "OK"

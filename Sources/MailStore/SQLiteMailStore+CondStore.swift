@@ -1,0 +1,75 @@
+import GRDB
+
+/// CONDSTORE/QRESYNC (RFC 7162) and QUOTA (RFC 9208) storage of `SQLiteMailStore`.
+extension SQLiteMailStore {
+    public func updateFlags(mailboxID: Int64, uids: [UInt32], operation: FlagOperation, flags: [String], unchangedSince: Int64?) async throws -> FlagUpdate {
+        let update: FlagUpdate = try await pool.write { db in
+            var modseq: Int64?
+            var out = FlagUpdate(records: [], changed: [], modified: [])
+            for uid in uids {
+                guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? AND uid = ?"),
+                                                 arguments: [mailboxID, uid]) else { continue }
+                var record = Self.messageRecord(row)
+                if let limit = unchangedSince, record.modSeq > limit {
+                    out.modified.append(uid)
+                    out.records.append(record)
+                    continue
+                }
+                let updated = FlagSet.apply(operation, flags, to: record.flags)
+                if updated != record.flags {
+                    // RFC 7162 §3.1: every change gets a MODSEQ above all earlier ones; one STORE shares one.
+                    let value = try modseq ?? Self.bumpModSeq(db, mailboxID: mailboxID)
+                    modseq = value
+                    record.flags = updated
+                    record.modSeq = value
+                    try db.cachedStatement(sql: "UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?").execute(
+                                   arguments: [updated.joined(separator: " "), value, mailboxID, uid])
+                    out.changed.append(uid)
+                }
+                out.records.append(record)
+            }
+            out.modified.sort()
+            return out
+        }
+        if !update.changed.isEmpty { notify(mailboxID) }
+        return update
+    }
+
+    public func vanished(mailboxID: Int64, since modSeq: Int64) async throws -> [UInt32] {
+        try await pool.read { db in
+            try Int64.fetchAll(db.cachedStatement(sql: "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid"),
+                               arguments: [mailboxID, modSeq]).map { UInt32(truncatingIfNeeded: $0) }
+        }
+    }
+
+    public func storageUsed(accountID: Int64) async throws -> Int64 {
+        try await pool.read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: """
+                SELECT COALESCE(SUM(storage_used), 0) FROM mailboxes WHERE account_id = ?
+                """), arguments: [accountID]) ?? 0
+        }
+    }
+
+    public func storageLimit(accountID: Int64) async throws -> Int64? {
+        try await pool.read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT quota_storage FROM accounts WHERE id = ?"), arguments: [accountID])
+        }
+    }
+
+    public func setStorageLimit(address: String, limit: Int64?) async throws {
+        try await pool.write { db in
+            try db.cachedStatement(sql: "UPDATE accounts SET quota_storage = ? WHERE address = ?").execute(arguments: [limit, address.lowercased()])
+            if db.changesCount == 0 { throw MailStoreError(.notFound, "no account \(address)") }
+        }
+    }
+
+    /// Remembers that `uid` left the mailbox at `modSeq` (RFC 7162 §3.2.5). UIDs are never reused
+    /// (UIDNEXT only grows), so one row per UID suffices.
+    static func recordExpunge(_ db: Database, mailboxID: Int64, uid: Int64, modSeq: Int64) throws {
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES (?, ?, ?)").execute(arguments: [mailboxID, uid, modSeq])
+    }
+
+    static func recordExpunge(_ db: Database, mailboxID: Int64, uid: UInt32, modSeq: Int64) throws {
+        try recordExpunge(db, mailboxID: mailboxID, uid: Int64(uid), modSeq: modSeq)
+    }
+}

@@ -1,0 +1,132 @@
+import IMAPProtocol
+import MailStore
+
+/// CONDSTORE and QRESYNC (RFC 7162): enabling, SELECT/EXAMINE resynchronisation, conditional
+/// STORE, FETCH CHANGEDSINCE/VANISHED and the MODSEQ items of unsolicited responses.
+extension IMAPSession {
+    /// Capabilities of the store-level extensions this session offers (RFC 7162, RFC 9208, RFC 7889).
+    var storeCapabilities: [String] {
+        ["CONDSTORE", "QRESYNC", "QUOTA", "QUOTA=RES-STORAGE", "APPENDLIMIT=\(storeLimits.appendLimit)"]
+    }
+
+    /// `ENABLE CONDSTORE` / `ENABLE QRESYNC` (RFC 7162 §3.1.8, §3.2.3); QRESYNC implies CONDSTORE.
+    /// Returns the name to list in `* ENABLED`, nil for other capabilities.
+    func enableStoreExtension(_ capability: String) -> String? {
+        switch capability.uppercased() {
+        case "CONDSTORE":
+            condStoreEnabled = true
+            return "CONDSTORE"
+        case "QRESYNC":
+            condStoreEnabled = true
+            qresyncEnabled = true
+            return "QRESYNC"
+        default:
+            return nil
+        }
+    }
+
+    /// Marks CONDSTORE enabled by a CONDSTORE-enabling command (RFC 7162 §3.1.8). When that
+    /// happens with a mailbox selected, the client learns the mailbox's HIGHESTMODSEQ now (§3.1.2.1).
+    func enableCondStoreImplicitly() -> [UInt8] {
+        guard !condStoreEnabled else { return [] }
+        condStoreEnabled = true
+        guard let sel = selected else { return [] }
+        var step = IMAPStep()
+        step.line("* OK [HIGHESTMODSEQ \(sel.mailbox.highestModSeq)] Highest")
+        return step.output
+    }
+
+    /// Why SELECT/EXAMINE parameters are refused, nil when they are fine (RFC 7162 §3.2.5: QRESYNC
+    /// must be enabled first).
+    func selectParameterRefusal(_ modifiers: IMAPCommandModifiers) -> String? {
+        if modifiers.qresync != nil, !qresyncEnabled { return "QRESYNC must be enabled first (ENABLE QRESYNC)" }
+        if modifiers.changedSince != nil || modifiers.unchangedSince != nil || modifiers.vanished { return "Unexpected parameters" }
+        return nil
+    }
+
+    /// The SELECT/EXAMINE lines after UIDNEXT: `[HIGHESTMODSEQ]` (RFC 7162 §3.1.2.1; every mailbox
+    /// keeps MODSEQs, so never `[NOMODSEQ]`) and, for `(QRESYNC (...))` with a matching UIDVALIDITY,
+    /// the changed messages as FETCH and the expunged ones as `VANISHED (EARLIER)` (§3.2.5.2).
+    func resynchronize(_ snapshot: MailboxSnapshot, modifiers: IMAPCommandModifiers) async -> [UInt8] {
+        if modifiers.condStore || modifiers.qresync != nil { condStoreEnabled = true }
+        var step = IMAPStep()
+        step.line("* OK [HIGHESTMODSEQ \(snapshot.mailbox.highestModSeq)] Highest")
+        guard let q = modifiers.qresync, q.uidValidity == snapshot.mailbox.uidValidity else { return step.output }
+        let since = Int64(clamping: q.modSeq)
+        let maxUID = snapshot.mailbox.uidNext &- 1
+        for (index, record) in snapshot.messages.enumerated() where record.modSeq > since {
+            step.line("* \(index + 1) FETCH (UID \(record.uid) FLAGS (\(record.flags.joined(separator: " "))) MODSEQ (\(record.modSeq)))")
+        }
+        let gone = ((try? await store.vanished(mailboxID: snapshot.mailbox.id, since: since)) ?? [])
+            .filter { q.knownUIDs?.contains($0, star: maxUID) ?? true }
+        if !gone.isEmpty { step.line("* VANISHED (EARLIER) \(Self.compact(gone))") }
+        return step.output
+    }
+
+    /// ` MODSEQ (n)` for an unsolicited FETCH once CONDSTORE is enabled (RFC 7162 §3.1.3), else "".
+    func modSeqItem(_ record: MessageRecord) -> String {
+        condStoreEnabled ? " MODSEQ (\(record.modSeq))" : ""
+    }
+
+    /// Checks the FETCH modifiers (RFC 7162 §3.1.4, §3.2.6); a refusal text for `BAD`, or nil.
+    func fetchModifierRefusal(_ modifiers: IMAPCommandModifiers, byUID: Bool) -> String? {
+        if modifiers.vanished {
+            if !qresyncEnabled { return "VANISHED needs ENABLE QRESYNC first" }
+            if !byUID { return "VANISHED is only allowed in UID FETCH" }
+        }
+        if modifiers.condStore || modifiers.qresync != nil || modifiers.unchangedSince != nil { return "Unexpected FETCH modifiers" }
+        return nil
+    }
+
+    /// `* VANISHED (EARLIER) uids` for `UID FETCH set (...) (CHANGEDSINCE n VANISHED)`: the UIDs of
+    /// `set` expunged after MODSEQ n (RFC 7162 §3.2.6), or nothing.
+    func vanishedEarlier(_ set: IMAPSequenceSet, modifiers: IMAPCommandModifiers, in sel: Selected) async throws -> [UInt8] {
+        guard modifiers.vanished, let since = modifiers.changedSince else { return [] }
+        let maxUID = sel.mailbox.uidNext &- 1
+        let gone = try await store.vanished(mailboxID: sel.mailbox.id, since: Int64(clamping: since))
+            .filter { set.contains($0, star: maxUID) }
+        var step = IMAPStep()
+        if !gone.isEmpty { step.line("* VANISHED (EARLIER) \(Self.compact(gone))") }
+        return step.output
+    }
+
+    /// STORE / UID STORE with RFC 7162 §3.1.3 `UNCHANGEDSINCE`: messages whose MODSEQ is greater are
+    /// left alone and listed in `[MODIFIED set]` (sequence numbers, or UIDs for UID STORE). Once
+    /// CONDSTORE is enabled every untagged FETCH carries MODSEQ, and `.SILENT` still reports the
+    /// new MODSEQ of changed messages.
+    func store(_ step: inout IMAPStep, tag: String, set: IMAPSequenceSet, operation: IMAPStoreOperation, byUID: Bool,
+               modifiers: IMAPCommandModifiers, selection sel: inout Selected) async throws {
+        if modifiers.unchangedSince != nil { step.output += enableCondStoreImplicitly() }
+        let targets = resolve(set, byUID: byUID, in: sel.messages)
+        let mode: FlagOperation = operation.mode == .add ? .add : (operation.mode == .remove ? .remove : .replace)
+        let update = try await store.updateFlags(mailboxID: sel.mailbox.id, uids: targets.map { sel.messages[$0].uid }, operation: mode,
+                                                 flags: operation.flags, unchangedSince: modifiers.unchangedSince.map { Int64(clamping: $0) })
+        let byUIDRecord = Dictionary(update.records.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
+        let changed = Set(update.changed)
+        let modified = Set(update.modified)
+        var modifiedNumbers: [UInt32] = []
+        for index in targets {
+            let uid = sel.messages[index].uid
+            if modified.contains(uid) {
+                modifiedNumbers.append(byUID ? uid : UInt32(index + 1))
+                continue
+            }
+            guard let record = byUIDRecord[uid] else { continue }
+            sel.messages[index].flags = record.flags
+            sel.messages[index].modSeq = record.modSeq
+            let uidItem = byUID ? "UID \(record.uid) " : ""
+            if !operation.silent {
+                step.line("* \(index + 1) FETCH (\(uidItem)FLAGS (\(record.flags.joined(separator: " ")))\(modSeqItem(record)))")
+            } else if condStoreEnabled, changed.contains(uid) {
+                step.line("* \(index + 1) FETCH (\(uidItem)MODSEQ (\(record.modSeq)))")
+            }
+        }
+        selected = sel
+        let name = byUID ? "UID STORE" : "STORE"
+        if modifiedNumbers.isEmpty {
+            step.line("\(tag) OK \(name) completed")
+        } else {
+            step.line("\(tag) OK [MODIFIED \(Self.compact(modifiedNumbers))] Conditional \(name) failed")
+        }
+    }
+}
