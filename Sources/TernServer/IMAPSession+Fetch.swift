@@ -9,13 +9,9 @@ extension IMAPSession {
                byUID: Bool, selection sel: inout Selected) async throws {
         var attributes = attributes
         if byUID, !attributes.contains(.uid) { attributes.insert(.uid, at: 0) }
-        if attributes.contains(where: { if case .binarySection = $0 { return true }; if case .binarySize = $0 { return true }; return false }) {
-            step.line("\(tag) BAD BINARY is not supported")
-            return
-        }
         let setsSeen = !sel.readOnly && attributes.contains { a in
             switch a {
-            case .bodySection(_, _, let peek): return !peek
+            case .bodySection(_, _, let peek), .binarySection(_, _, let peek): return !peek
             case .rfc822, .rfc822Text: return true
             default: return false
             }
@@ -41,6 +37,7 @@ extension IMAPSession {
             }
         }
         var missing = false
+        var unknownEncoding = false
         for index in indexes {
             let record = sel.messages[index]
             var parsed: ParsedMessage?
@@ -53,8 +50,10 @@ extension IMAPSession {
             }
             var items: [[UInt8]] = []
             for attribute in attributes {
-                items.append(render(attribute, record: record, message: parsed))
+                guard let item = renderItem(attribute, record: record, message: parsed) else { unknownEncoding = true; break }
+                items.append(item)
             }
+            if items.count < attributes.count { continue }
             if newlySeen.contains(index), !attributes.contains(.flags) {
                 items.append(render(.flags, record: record, message: parsed)) // RFC 3501 §6.4.5: report the implicit \Seen
             }
@@ -66,7 +65,9 @@ extension IMAPSession {
             line += Array(")\r\n".utf8)
             step.output += line
         }
-        if missing {
+        if unknownEncoding {
+            step.line("\(tag) NO [UNKNOWN-CTE] A part has a Content-Transfer-Encoding the server cannot decode")
+        } else if missing {
             step.line("\(tag) NO [EXPUNGEISSUED] Some messages were expunged and cannot be fetched")
         } else {
             step.line("\(tag) OK \(byUID ? "UID FETCH" : "FETCH") completed")
@@ -99,7 +100,7 @@ extension IMAPSession {
             }
             return Array((name + " ").utf8) + IMAPStringEncoding.literal(content)
         case .binarySection, .binarySize:
-            return Array("NIL".utf8)
+            return renderItem(attribute, record: record, message: message) ?? Array("NIL".utf8)
         }
     }
 
@@ -164,13 +165,14 @@ final class SearchCandidate: IMAPSearchable {
         return IMAPDate(year: c.year, month: c.month, day: c.day)
     }
 
+    /// Transfer-decoded text parts in Unicode (RFC 9051 §6.4.4 BODY).
     func bodyText() -> String {
-        guard let m = message else { return "" }
-        return String(decoding: m.bytes[m.root.bodyRange], as: UTF8.self)
+        message?.decodedBodyText ?? ""
     }
 
+    /// Decoded header fields and body text (RFC 9051 §6.4.4 TEXT).
     func fullText() -> String {
         guard let m = message else { return "" }
-        return String(decoding: m.bytes, as: UTF8.self)
+        return m.decodedHeaderText + "\n" + m.decodedBodyText
     }
 }

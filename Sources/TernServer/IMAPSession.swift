@@ -17,6 +17,8 @@ enum IMAPShellAction: Sendable, Equatable {
     case idle
     /// An AUTHENTICATE exchange waits for the next client line (a SASL response).
     case authContinue
+    /// Start DEFLATE compression right after writing the output (RFC 4978 §3).
+    case startCompression
 }
 
 /// Output of one step: the octets to write (complete response lines) and the action.
@@ -68,6 +70,8 @@ actor IMAPSession {
     var selected: Selected?
     var rev2Enabled = false
     var utf8Enabled = false
+    /// COMPRESS=DEFLATE is active on this connection (RFC 4978).
+    var compressionActive = false
     var idleTag: String?
     var authTag: String?
     var authExchange: SASLServerExchange?
@@ -96,6 +100,8 @@ actor IMAPSession {
 
     var capabilities: String {
         var caps = ["IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "CHILDREN"]
+        caps += ["ESEARCH", "LIST-EXTENDED", "LIST-STATUS", "CREATE-SPECIAL-USE", "BINARY", "UTF8=ACCEPT"]
+        if state != .notAuthenticated, !compressionActive { caps.append("COMPRESS=DEFLATE") }
         if !tlsActive { caps.append("STARTTLS") }
         if loginAllowed { caps += ["AUTH=PLAIN", "AUTH=LOGIN"] } else { caps.append("LOGINDISABLED") }
         return caps.joined(separator: " ")
@@ -112,6 +118,10 @@ actor IMAPSession {
             command = try IMAPCommandParser.parse(bytes)
         } catch {
             var step = IMAPStep()
+            if let code = error.noCode, let tag = error.tag {
+                step.line("\(tag) NO [\(code)] \(error.message)")
+                return step
+            }
             step.line("\(error.tag ?? "*") BAD \(error.message)")
             badCommands += 1
             if badCommands > Self.maxBadCommands {
@@ -135,6 +145,7 @@ actor IMAPSession {
     func allowsExpungeUpdates(_ kind: IMAPCommandKind) -> Bool {
         switch kind {
         case .fetch(_, _, let uid), .store(_, _, let uid), .search(_, let uid), .copy(_, _, let uid), .move(_, _, let uid): return uid
+        case .extendedSearch(_, _, let uid): return uid
         default: return true
         }
     }
@@ -208,6 +219,12 @@ actor IMAPSession {
         case .expunge, .uidExpunge, .fetch, .store, .search, .copy, .move:
             guard state == .selected else { return notInState(tag) }
             return await selectedCommand(command)
+        case .extendedSearch(let key, let options, let uid):
+            guard state == .selected else { return notInState(tag) }
+            return extendedSearch(tag: tag, key: key, options: options, byUID: uid)
+        case .compress(let mechanism):
+            guard state != .notAuthenticated else { return notInState(tag) }
+            return compress(tag: tag, mechanism: mechanism)
         }
         return step
     }
