@@ -26,9 +26,11 @@ public struct IMAPParseError: Error, Equatable, Sendable {
 /// Verbs are case-insensitive; malformed input throws `IMAPParseError` (carrying the tag when one
 /// could be read) and never traps.
 public enum IMAPCommandParser {
-    /// Parses one framed command (what `.command` carried).
-    public static func parse(_ bytes: [UInt8]) throws(IMAPParseError) -> IMAPCommand {
+    /// Parses one framed command (what `.command` carried). With `utf8MailboxNames` (after
+    /// `ENABLE UTF8=ACCEPT`, RFC 6855 §3) mailbox names are taken as UTF-8, not modified UTF-7.
+    public static func parse(_ bytes: [UInt8], utf8MailboxNames: Bool = false) throws(IMAPParseError) -> IMAPCommand {
         var reader = IMAPTokenReader(bytes)
+        reader.utf8MailboxNames = utf8MailboxNames
         let tag = try reader.readTag()
         do throws(IMAPParseError) {
             try reader.expect(IMAPTokenReader.sp, "a space and a command after the tag")

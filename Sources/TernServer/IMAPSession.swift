@@ -115,7 +115,7 @@ actor IMAPSession {
         if authExchange != nil { return await authLine(bytes) }
         let command: IMAPCommand
         do {
-            command = try IMAPCommandParser.parse(bytes)
+            command = try IMAPCommandParser.parse(bytes, utf8MailboxNames: utf8Enabled)
         } catch {
             var step = IMAPStep()
             if let code = error.noCode, let tag = error.tag {
