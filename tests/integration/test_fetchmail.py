@@ -20,11 +20,12 @@ def run_fetchmail(tmp_path, port: int, user: str, password: str, implicit_tls: b
     out = tmp_path / "delivered.mbox"
     out.write_bytes(b"")
     rc = tmp_path / "fetchmailrc"
-    tls = "ssl" if implicit_tls else "sslproto auto"
+    tls = "ssl" if implicit_tls else "sslproto 'auto'"
     rc.write_text(
+        'set invisible\n'
         f'poll {HOST} with proto POP3 port {port} auth password\n'
         f'  user "{user}" there with password "{password}" is "tester" here\n'
-        f'  {tls} no sslcertck invisible {"keep" if keep else "nokeep"} fetchall\n'
+        f'  {tls} no sslcertck {"keep" if keep else "nokeep"} fetchall\n'
         f'  mda "cat >> {out}; printf \'\\\\n===\\\\n\' >> {out}"\n')
     rc.chmod(0o600)
     env = dict(os.environ, HOME=str(tmp_path), FETCHMAILHOME=str(tmp_path))

@@ -132,8 +132,10 @@ def raw_len(text: str) -> int:
 
 def compare(tern, part, where="root"):
     """Asserts Tern's extensible BODYSTRUCTURE `tern` describes Python's `part`."""
-    if part.is_multipart():
-        children = [x for x in tern if isinstance(x, list)]
+    if part.is_multipart() and part.get_content_maintype() == "multipart":
+        children = []
+        while isinstance(tern[len(children)], list):
+            children.append(tern[len(children)])
         subtype = tern[len(children)]
         assert subtype.decode().lower() == part.get_content_subtype(), where
         payload = part.get_payload()
@@ -145,7 +147,15 @@ def compare(tern, part, where="root"):
         return
     ctype, subtype, params, cid, desc, cte, size = tern[:7]
     assert (ctype.decode().lower(), subtype.decode().lower()) == (part.get_content_maintype(), part.get_content_subtype()), where
-    assert param_list(params) == py_params(part), (where, param_list(params), py_params(part))
+    expected_params = py_params(part)
+    if part.get("Content-Type") is None and part.get_content_type() == "text/plain":
+        expected_params = {"charset": "US-ASCII"}  # RFC 2045 §5.2 default, as IMAP reports it
+    got_params = param_list(params)
+    for k, v in expected_params.items():
+        if "\ufffd" in v and k in got_params:
+            # Python's email replaces each raw 8-bit header octet with U+FFFD; Tern keeps the octets.
+            got_params[k] = got_params[k].encode("utf-8", "surrogateescape").decode("ascii", "replace")
+    assert got_params == expected_params, (where, got_params, expected_params)
     assert (cid.decode() if cid else None) == (part.get("Content-ID") and str(part.get("Content-ID")).strip()), where
     assert cte.decode().lower() == (part.get("Content-Transfer-Encoding") or "7bit").strip().lower(), where
     if part.get_content_type() == "message/rfc822":
@@ -153,7 +163,7 @@ def compare(tern, part, where="root"):
         compare(tern[8], inner, where + ".msg")
         rest = tern[10:]
     else:
-        body = part.get_payload()
+        body = part._payload  # the raw text (8-bit octets as surrogates), not charset-decoded
         assert size == raw_len(body), (where, size, raw_len(body))
         rest = tern[8:] if ctype.decode().lower() == "text" else tern[7:]
         if ctype.decode().lower() == "text":
@@ -218,7 +228,7 @@ def test_imapclient_parses_every_structure(server, loaded):
     c = imapclient.IMAPClient(HOST, port=server.ports["imap"], ssl=False, timeout=TIMEOUT)
     c.login(addr, pw)
     c.select_folder("INBOX", readonly=True)
-    got = c.fetch("1:*", ["BODYSTRUCTURE", "BODY", "BODY.PEEK[1.MIME]"])
+    got = c.fetch(list(range(1, len(seqs) + 1)), ["BODYSTRUCTURE", "BODY", "BODY.PEEK[1.MIME]"])
     assert len(got) == len(seqs)
     alt = got[seqs["alternative"]][b"BODYSTRUCTURE"]
     assert alt.is_multipart and alt[1] == b"ALTERNATIVE" and alt[0][0][:2] == (b"TEXT", b"PLAIN")

@@ -50,8 +50,8 @@ def test_return_subscribed_and_multiple_patterns(server, account):
     with logged_in(server, *account) as c:
         lines = c.ok('LIST "" (INBOX "Work/%" Dra*) RETURN (SUBSCRIBED CHILDREN)')
         assert lines == [
-            b'* LIST (\\HasNoChildren \\Drafts \\Subscribed) "/" "Drafts"\r\n',
             b'* LIST (\\HasNoChildren \\Subscribed) "/" "INBOX"\r\n',
+            b'* LIST (\\HasNoChildren \\Drafts \\Subscribed) "/" "Drafts"\r\n',
             b'* LIST (\\HasChildren) "/" "Work/Projects"\r\n',
         ], lines
 
@@ -123,8 +123,8 @@ def test_imapclient_list_and_special_use(server, account):
     c.login(addr, pw)
     folders = {name: flags for flags, _, name in c.list_folders()}
     assert folders["Sent"] == (b"\\HasNoChildren", b"\\Sent"), folders
-    assert c.find_special_folder(imapclient.SENT) == "Sent"
-    assert c.find_special_folder(imapclient.TRASH) == "Trash"
+    assert c.find_special_folder(imapclient.imapclient.SENT) == "Sent"
+    assert c.find_special_folder(imapclient.imapclient.TRASH) == "Trash"
     c.create_folder("Outbox/Old")
     assert c.folder_exists("Outbox/Old")
     subscribed = {name for _, _, name in c.list_sub_folders()}
