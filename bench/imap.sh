@@ -7,6 +7,7 @@
 #        BIG=100000   messages in the SELECT / FETCH 1:* (UID FLAGS) mailbox (0 skips)
 #        IDLERS=1000  idle IDLE connections for the RSS figure (0 skips)
 #        BUILD=release|debug (default release)   KEEP=1  keep the temp data dir
+#        TERN=path   use this tern binary instead of building one
 # Phases:
 #   1. mixed load: N clients loop SELECT INBOX, FETCH 20 messages (UID FLAGS), FETCH one
 #      BODY.PEEK[], STORE +FLAGS \Seen on one message, on a SMALL-message mailbox; prints
@@ -28,7 +29,9 @@ BUILD=${BUILD:-release}
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 
-if [ "$BUILD" = release ]; then
+if [ -n "${TERN:-}" ]; then
+  log "using $TERN"
+elif [ "$BUILD" = release ]; then
   log "swift build -c release --product tern"
   (cd "$ROOT" && swift build -c release --product tern >&2)
   TERN="$(cd "$ROOT" && swift build -c release --show-bin-path)/tern"
@@ -79,7 +82,7 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 [ -n "$IMAP_PORT" ] || { cat "$WORK/stderr.log" >&2; echo "no listening line" >&2; exit 1; }
-log "tern ($BUILD) pid $PID imap 127.0.0.1:$IMAP_PORT"
+log "tern ${TERN:+$TERN }($BUILD) pid $PID imap 127.0.0.1:$IMAP_PORT"
 
 python3 "$ROOT/bench/imap_driver.py" --port "$IMAP_PORT" --password "$PASSWORD" --pid "$PID" \
   --clients "$N" --seconds "$T" --small "$SMALL" --big "$BIG" --idlers "$IDLERS"
