@@ -6,7 +6,7 @@ import imaplib
 import socket
 import zlib
 
-from ternlib import HOST, TIMEOUT
+from ternlib import HOST, HOSTNAME, TIMEOUT, insecure_context
 
 MSG = b"From: a@remote.test\r\nTo: bob@example.test\r\nSubject: squeeze\r\n\r\n" + b"hello compressed world\r\n" * 200
 
@@ -14,8 +14,10 @@ MSG = b"From: a@remote.test\r\nTo: bob@example.test\r\nSubject: squeeze\r\n\r\n"
 class Deflated:
     """A raw IMAP connection that compresses after COMPRESS DEFLATE."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, tls: bool = False):
         self.sock = socket.create_connection((HOST, port), timeout=TIMEOUT)
+        if tls:
+            self.sock = insecure_context().wrap_socket(self.sock, server_hostname=HOSTNAME)
         self.buf = b""
         self.c = self.d = None
         self.raw_chunks: list[bytes] = []
@@ -89,6 +91,23 @@ def test_compress_refused_before_login_and_unknown_algorithm(server):
     assert tagged.startswith(b"b3 BAD "), tagged
     _, tagged = c.command("b4", b"NOOP")
     assert tagged == b"b4 OK NOOP completed\r\n", "still uncompressed"
+    c.sock.close()
+
+
+def test_compress_inside_tls(server):
+    """On 993 the deflate layer sits inside TLS (RFC 4978 §4: compress, then encrypt)."""
+    addr, pw = server.new_user()
+    server.deliver(addr, MSG)
+    c = Deflated(server.ports["imaps"], tls=True)
+    assert c.line().startswith(b"* OK ")
+    c.command("c1", f'LOGIN "{addr}" "{pw}"'.encode())
+    _, tagged = c.command("c2", b"COMPRESS DEFLATE")
+    assert tagged == b"c2 OK DEFLATE active\r\n"
+    c.c, c.d = zlib.compressobj(wbits=-15), zlib.decompressobj(wbits=-15)
+    untagged, tagged = c.command("c3", b"EXAMINE INBOX")
+    assert tagged.startswith(b"c3 OK [READ-ONLY]") and b"* 1 EXISTS\r\n" in untagged
+    untagged, tagged = c.command("c4", b"FETCH 1 (RFC822.SIZE BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    assert b"".join(untagged).endswith(b"{20}\r\nSubject: squeeze\r\n\r\n)\r\n"), untagged
     c.sock.close()
 
 
