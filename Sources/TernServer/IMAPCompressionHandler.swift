@@ -34,9 +34,9 @@ final class IMAPCompressionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var input = unwrapInboundIn(data)
         do {
-            var pieces: [ByteBuffer] = []
-            try input.decompressStream(with: decompressor) { pieces.append($0) }
-            for piece in pieces { context.fireChannelRead(wrapInboundOut(piece)) }
+            // Each inflated window goes on at once, so a small input that inflates a lot is
+            // never held in memory as a whole (the framer's limits apply downstream).
+            try input.decompressStream(with: decompressor) { context.fireChannelRead(wrapInboundOut($0)) }
         } catch {
             context.fireErrorCaught(error)
         }

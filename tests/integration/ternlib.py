@@ -26,7 +26,7 @@ HOSTNAME = "mail.example.test"
 DOMAIN = "example.test"
 HOST = "127.0.0.1"
 TIMEOUT = 10.0
-LISTEN_RE = re.compile(r"listening (smtp|imap|imaps|submission|submissions|pop3|pop3s) on (\S+):(\d+)")
+LISTEN_RE = re.compile(r"listening (smtp|imap|imaps) on (\S+):(\d+)")
 
 # Return-Path + Received as Tern writes them (see README "Headers added at delivery").
 TRACE_RE = re.compile(

@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from ternlib import HOST
+from ternlib_submission import make_factory
 
 pytestmark = pytest.mark.skipif(shutil.which("fetchmail") is None, reason="fetchmail is not installed (scripts/install-deps)")
 
@@ -36,8 +37,8 @@ def run_fetchmail(tmp_path, port: int, user: str, password: str, implicit_tls: b
 
 
 @pytest.fixture()
-def pop(make_server):
-    s = make_server(roles=("smtp", "imap", "pop3", "pop3s"))
+def pop(tmp_path_factory, request):
+    s = make_factory(tmp_path_factory, request)(roles=("smtp", "imap", "pop3", "pop3s"), users=("bob", "alice"))
     addr = "bob@example.test"
     for m in MSGS:
         s.deliver(addr, m)
