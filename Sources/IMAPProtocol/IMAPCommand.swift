@@ -34,12 +34,14 @@ public enum IMAPCommandKind: Equatable, Sendable {
     // RFC 9051 §6.3 authenticated
     case select(mailbox: String)
     case examine(mailbox: String)
-    case create(mailbox: String)
+    /// `CREATE mailbox [(USE (attr...))]`; `specialUse` holds the RFC 6154 CREATE-SPECIAL-USE attributes as written.
+    case create(mailbox: String, specialUse: [String])
     case delete(mailbox: String)
     case rename(from: String, to: String)
     case subscribe(mailbox: String)
     case unsubscribe(mailbox: String)
-    case list(reference: String, pattern: String)
+    /// `LIST`, basic or extended (RFC 5258): selection options, patterns and return options.
+    case list(IMAPListRequest)
     case lsub(reference: String, pattern: String)
     case status(mailbox: String, items: [IMAPStatusItem])
     /// `APPEND mailbox [flags] [date-time] literal`; `message` holds the literal's octets.
@@ -62,6 +64,10 @@ public enum IMAPCommandKind: Equatable, Sendable {
     case store(IMAPSequenceSet, IMAPStoreOperation, uid: Bool)
     /// `SEARCH` / `UID SEARCH`; a top-level key list is folded into `.and`.
     case search(IMAPSearchKey, uid: Bool)
+    /// `SEARCH RETURN (...) ...` / `UID SEARCH RETURN (...)` (RFC 4731 ESEARCH); an empty option list means `ALL`.
+    case extendedSearch(IMAPSearchKey, returnOptions: [IMAPSearchReturnOption], uid: Bool)
+    /// `COMPRESS mechanism` (RFC 4978); only `DEFLATE` exists.
+    case compress(mechanism: String)
     case copy(IMAPSequenceSet, mailbox: String, uid: Bool)
     case move(IMAPSequenceSet, mailbox: String, uid: Bool)
     // RFC 9208 QUOTA

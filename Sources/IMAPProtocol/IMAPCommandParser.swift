@@ -5,6 +5,10 @@ public struct IMAPParseError: Error, Equatable, Sendable {
     public var tag: String?
     /// Human-readable text for `tag BAD <message>`.
     public var message: String
+    /// A response code (without brackets) that makes the server answer `tag NO [code] message`
+    /// instead of BAD, e.g. `BADCHARSET (UTF-8 US-ASCII)` (RFC 9051 §6.4.4: the command was well
+    /// formed but names something the server cannot do). nil for a syntax error.
+    public var noCode: String?
 
     /// Creates a parse error.
     public init(tag: String?, message: String) {
@@ -22,9 +26,11 @@ public struct IMAPParseError: Error, Equatable, Sendable {
 /// Verbs are case-insensitive; malformed input throws `IMAPParseError` (carrying the tag when one
 /// could be read) and never traps.
 public enum IMAPCommandParser {
-    /// Parses one framed command (what `.command` carried).
-    public static func parse(_ bytes: [UInt8]) throws(IMAPParseError) -> IMAPCommand {
+    /// Parses one framed command (what `.command` carried). With `utf8MailboxNames` (after
+    /// `ENABLE UTF8=ACCEPT`, RFC 6855 §3) mailbox names are taken as UTF-8, not modified UTF-7.
+    public static func parse(_ bytes: [UInt8], utf8MailboxNames: Bool = false) throws(IMAPParseError) -> IMAPCommand {
         var reader = IMAPTokenReader(bytes)
+        reader.utf8MailboxNames = utf8MailboxNames
         let tag = try reader.readTag()
         do throws(IMAPParseError) {
             try reader.expect(IMAPTokenReader.sp, "a space and a command after the tag")
@@ -33,7 +39,9 @@ public enum IMAPCommandParser {
             try reader.expectEnd()
             return IMAPCommand(tag: tag, kind: kind, modifiers: modifiers)
         } catch {
-            throw IMAPParseError(tag: tag, message: error.message)
+            var tagged = error
+            tagged.tag = tag
+            throw tagged
         }
     }
 
@@ -77,8 +85,9 @@ public enum IMAPCommandParser {
             switch verb {
             case "CREATE":
                 // create = "CREATE" SP mailbox [create-params] (RFC 4466)
-                if r.consume(IMAPTokenReader.sp) { try r.skipParenthesizedList() }
-                return .create(mailbox: mailbox)
+                var uses: [String] = []
+                if r.consume(IMAPTokenReader.sp) { uses = try parseCreateParameters(&r) }
+                return .create(mailbox: mailbox, specialUse: uses)
             case "DELETE": return .delete(mailbox: mailbox)
             case "SUBSCRIBE": return .subscribe(mailbox: mailbox)
             default: return .unsubscribe(mailbox: mailbox)
@@ -103,6 +112,10 @@ public enum IMAPCommandParser {
                 capabilities.append(try r.readAtom("a capability"))
             } while !r.isAtEnd
             return .enable(capabilities: capabilities)
+        case "COMPRESS":
+            // compress = "COMPRESS" SP algorithm (RFC 4978 §3)
+            try r.expectSpace()
+            return .compress(mechanism: try r.readAtom("a compression algorithm").uppercased())
         case "ID":
             // id = "ID" SP id-params-list; id-params-list = "(" *(string SP nstring) ")" / nil
             try r.expectSpace()
@@ -147,6 +160,10 @@ public enum IMAPCommandParser {
                                       _ modifiers: inout IMAPCommandModifiers) throws(IMAPParseError) -> IMAPCommandKind {
         try r.expectSpace()
         if verb == "SEARCH" {
+            // search = "SEARCH" [search-return-opts] SP search-program (RFC 4731 §3.1)
+            if let options = try IMAPSearchKeyParser.parseReturnOptions(&r) {
+                return .extendedSearch(try IMAPSearchKeyParser.parseSearchArguments(&r), returnOptions: options, uid: uid)
+            }
             return .search(try IMAPSearchKeyParser.parseSearchArguments(&r), uid: uid)
         }
         let set = try r.readSequenceSet()
@@ -198,33 +215,16 @@ public enum IMAPCommandParser {
         return IMAPStoreOperation(mode: mode, silent: item == "FLAGS.SILENT", flags: flags)
     }
 
-    /// `list = "LIST" [SP list-select-opts] SP mailbox SP mbox-or-pat [SP list-return-opts]`
-    /// (RFC 5258; selection and return options are ignored, one pattern only);
+    /// `list = "LIST" [SP list-select-opts] SP mailbox SP mbox-or-pat [SP list-return-opts]` (RFC 5258 §3);
     /// `lsub = "LSUB" SP mailbox SP list-mailbox`
     private static func parseList(_ r: inout IMAPTokenReader, extended: Bool) throws(IMAPParseError) -> IMAPCommandKind {
         try r.expectSpace()
-        if extended, r.peek() == UInt8(ascii: "(") {
-            try r.skipParenthesizedList()
+        guard extended else {
+            let reference = try r.readMailbox()
             try r.expectSpace()
+            return .lsub(reference: reference, pattern: try r.readListMailbox())
         }
-        let reference = try r.readMailbox()
-        try r.expectSpace()
-        let pattern: String
-        if extended, r.consume(UInt8(ascii: "(")) {
-            pattern = try r.readListMailbox()
-            guard r.consume(UInt8(ascii: ")")) else {
-                throw IMAPTokenReader.error("only one mailbox pattern is supported")
-            }
-        } else {
-            pattern = try r.readListMailbox()
-        }
-        guard extended else { return .lsub(reference: reference, pattern: pattern) }
-        if r.consume(IMAPTokenReader.sp) {
-            guard r.consumeKeyword("RETURN") else { throw IMAPTokenReader.error("expected RETURN") }
-            try r.expectSpace()
-            try r.skipParenthesizedList()
-        }
-        return .list(reference: reference, pattern: pattern)
+        return .list(try IMAPListParser.parseList(&r))
     }
 
     /// `status = "STATUS" SP mailbox SP "(" status-att *(SP status-att) ")"`
@@ -261,10 +261,34 @@ public enum IMAPCommandParser {
             date = try r.readDateTime()
             try r.expectSpace()
         }
+        // append-data = literal / literal8 / "UTF8" SP "(" literal8 ")" (RFC 6855 §4)
+        if r.consumeKeyword("UTF8") {
+            try r.expectSpace()
+            try r.expect(UInt8(ascii: "("), "'(' before the UTF8 message")
+            let message = try r.readLiteral(allowBinary: true)
+            try r.expect(UInt8(ascii: ")"), "')' after the UTF8 message")
+            return .append(mailbox: mailbox, flags: flags, internalDate: date, message: message)
+        }
         guard r.peek() == UInt8(ascii: "{") || r.peek() == UInt8(ascii: "~") else {
             throw IMAPTokenReader.error("expected the message as a literal")
         }
         let message = try r.readLiteral(allowBinary: true)
         return .append(mailbox: mailbox, flags: flags, internalDate: date, message: message)
+    }
+
+    /// `create-params = SP "(" create-param *(SP create-param) ")"` (RFC 4466 §2.2) with
+    /// `create-param =/ "USE" SP "(" [use-attr *(SP use-attr)] ")"` (RFC 6154 §6); returns the
+    /// use attributes. Other parameters are rejected.
+    private static func parseCreateParameters(_ r: inout IMAPTokenReader) throws(IMAPParseError) -> [String] {
+        try r.expect(UInt8(ascii: "("), "'(' to start the CREATE parameters")
+        var uses: [String] = []
+        repeat {
+            let name = try r.readAtom("a CREATE parameter").uppercased()
+            guard name == "USE" else { throw IMAPTokenReader.error("unknown CREATE parameter \(name)") }
+            try r.expectSpace()
+            uses += try r.readFlagList()
+        } while r.consume(IMAPTokenReader.sp)
+        try r.expect(UInt8(ascii: ")"), "')' to end the CREATE parameters")
+        return uses
     }
 }

@@ -11,7 +11,9 @@ enum IMAPSearchKeyParser {
             try r.expectSpace()
             let charset = try r.readAstringText("a charset").uppercased()
             guard charset == "UTF-8" || charset == "US-ASCII" else {
-                throw IMAPTokenReader.error("unsupported charset \(charset)")
+                var error = IMAPTokenReader.error("Unsupported charset \(charset)")
+                error.noCode = "BADCHARSET (UTF-8 US-ASCII)"
+                throw error
             }
             try r.expectSpace()
         }
@@ -20,6 +22,28 @@ enum IMAPSearchKeyParser {
             keys.append(try parseKey(&r, depth: 0))
         } while r.consume(IMAPTokenReader.sp)
         return keys.count == 1 ? keys[0] : .and(keys)
+    }
+
+    /// `search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")"`
+    /// (RFC 4731 §3.1), read after `SEARCH SP`; nil (nothing consumed) when absent. `RETURN ()`
+    /// means `ALL`. Consumes the space after the list. `SAVE` (RFC 5182) is not supported.
+    static func parseReturnOptions(_ r: inout IMAPTokenReader) throws(IMAPParseError) -> [IMAPSearchReturnOption]? {
+        guard r.consumeKeyword("RETURN") else { return nil }
+        try r.expectSpace()
+        try r.expect(UInt8(ascii: "("), "'(' to start the search return options")
+        var options: [IMAPSearchReturnOption] = []
+        if !r.consume(UInt8(ascii: ")")) {
+            repeat {
+                let name = try r.readAtom("a search return option").uppercased()
+                guard let option = IMAPSearchReturnOption(rawValue: name) else {
+                    throw IMAPTokenReader.error("unknown search return option \(name)")
+                }
+                if !options.contains(option) { options.append(option) }
+            } while r.consume(IMAPTokenReader.sp)
+            try r.expect(UInt8(ascii: ")"), "')' to end the search return options")
+        }
+        try r.expectSpace()
+        return options.isEmpty ? [.all] : options
     }
 
     /// `search-key = "ALL" / "ANSWERED" / "BCC" SP astring / "BEFORE" SP date / "BODY" SP astring /

@@ -6,6 +6,8 @@
 struct IMAPTokenReader {
     let bytes: [UInt8]
     var index: Int = 0
+    /// After `ENABLE UTF8=ACCEPT` mailbox names are UTF-8 as written, never modified UTF-7 (RFC 6855 §3).
+    var utf8MailboxNames = false
 
     init(_ bytes: [UInt8]) {
         self.bytes = bytes
@@ -203,17 +205,25 @@ struct IMAPTokenReader {
     /// `mailbox = "INBOX" / astring`: decoded from modified UTF-7 (RFC 9051 §5.1.3) when it is
     /// valid modified UTF-7, kept as written otherwise; `INBOX` in any case becomes `INBOX`.
     mutating func readMailbox() throws(IMAPParseError) -> String {
-        Self.mailboxName(try readAstringText("a mailbox name"))
+        name(try readAstringText("a mailbox name"))
     }
 
     /// `list-mailbox = 1*list-char / string`, decoded like a mailbox name.
     mutating func readListMailbox() throws(IMAPParseError) -> String {
         if peek() == UInt8(ascii: "\"") || peek() == UInt8(ascii: "{") {
-            return Self.mailboxName(try Self.utf8(try readString(), "the mailbox pattern"))
+            return name(try Self.utf8(try readString(), "the mailbox pattern"))
         }
         let run = readRun(while: Self.isListChar)
         guard !run.isEmpty else { throw Self.error("expected a mailbox pattern") }
-        return Self.mailboxName(try Self.utf8(Array(run), "the mailbox pattern"))
+        return name(try Self.utf8(Array(run), "the mailbox pattern"))
+    }
+
+    /// A mailbox name as this command means it: `INBOX` normalised, then modified UTF-7 decoded
+    /// unless UTF-8 names are enabled.
+    func name(_ raw: String) -> String {
+        guard utf8MailboxNames else { return Self.mailboxName(raw) }
+        if raw.utf8.count == 5, raw.uppercased() == "INBOX" { return "INBOX" }
+        return raw
     }
 
     static func mailboxName(_ raw: String) -> String {

@@ -216,6 +216,18 @@ final class IMAPServerHandler: ChannelInboundHandler {
             } catch {
                 context.close(promise: nil)
             }
+        case .startCompression:
+            // RFC 4978 §3: the tagged OK goes out uncompressed; everything after it is deflated.
+            write(context, step.output)
+            let dropped = framer.discardBuffered()
+            if dropped > 0 {
+                shared.logger.warning("discarded \(dropped) octet(s) pipelined after COMPRESS from [\(clientAddress)] (RFC 4978 §3)")
+            }
+            do {
+                try context.pipeline.syncOperations.addHandler(IMAPCompressionHandler(), position: .before(self))
+            } catch {
+                context.close(promise: nil)
+            }
         case .none, .idle, .authContinue:
             write(context, step.output)
         }

@@ -12,13 +12,9 @@ extension IMAPSession {
         if modifiers.changedSince != nil, !attributes.contains(.modSeq) { attributes.append(.modSeq) }
         if attributes.contains(.modSeq) { step.output += enableCondStoreImplicitly() }
         if byUID, !attributes.contains(.uid) { attributes.insert(.uid, at: 0) }
-        if attributes.contains(where: { if case .binarySection = $0 { return true }; if case .binarySize = $0 { return true }; return false }) {
-            step.line("\(tag) BAD BINARY is not supported")
-            return
-        }
         let setsSeen = !sel.readOnly && attributes.contains { a in
             switch a {
-            case .bodySection(_, _, let peek): return !peek
+            case .bodySection(_, _, let peek), .binarySection(_, _, let peek): return !peek
             case .rfc822, .rfc822Text: return true
             default: return false
             }
@@ -46,6 +42,7 @@ extension IMAPSession {
             }
         }
         var missing = false
+        var unknownEncoding = false
         for index in indexes {
             let record = sel.messages[index]
             var parsed: ParsedMessage?
@@ -58,8 +55,10 @@ extension IMAPSession {
             }
             var items: [[UInt8]] = []
             for attribute in attributes {
-                items.append(render(attribute, record: record, message: parsed))
+                guard let item = renderItem(attribute, record: record, message: parsed) else { unknownEncoding = true; break }
+                items.append(item)
             }
+            if items.count < attributes.count { continue }
             if newlySeen.contains(index), !attributes.contains(.flags) {
                 items.append(render(.flags, record: record, message: parsed)) // RFC 3501 §6.4.5: report the implicit \Seen
                 if condStoreEnabled, !attributes.contains(.modSeq) { items.append(render(.modSeq, record: record, message: parsed)) }
@@ -72,7 +71,9 @@ extension IMAPSession {
             line += Array(")\r\n".utf8)
             step.output += line
         }
-        if missing {
+        if unknownEncoding {
+            step.line("\(tag) NO [UNKNOWN-CTE] A part has a Content-Transfer-Encoding the server cannot decode")
+        } else if missing {
             step.line("\(tag) NO [EXPUNGEISSUED] Some messages were expunged and cannot be fetched")
         } else {
             step.line("\(tag) OK \(byUID ? "UID FETCH" : "FETCH") completed")
@@ -105,7 +106,7 @@ extension IMAPSession {
             }
             return Array((name + " ").utf8) + IMAPStringEncoding.literal(content)
         case .binarySection, .binarySize:
-            return Array("NIL".utf8)
+            return renderItem(attribute, record: record, message: message) ?? Array("NIL".utf8)
         }
     }
 
@@ -171,13 +172,14 @@ final class SearchCandidate: IMAPSearchable {
         return IMAPDate(year: c.year, month: c.month, day: c.day)
     }
 
+    /// Transfer-decoded text parts in Unicode (RFC 9051 §6.4.4 BODY).
     func bodyText() -> String {
-        guard let m = message else { return "" }
-        return String(decoding: m.bytes[m.root.bodyRange], as: UTF8.self)
+        message?.decodedBodyText ?? ""
     }
 
+    /// Decoded header fields and body text (RFC 9051 §6.4.4 TEXT).
     func fullText() -> String {
         guard let m = message else { return "" }
-        return String(decoding: m.bytes, as: UTF8.self)
+        return m.decodedHeaderText + "\n" + m.decodedBodyText
     }
 }

@@ -11,10 +11,14 @@ extension IMAPSession {
         var step = IMAPStep()
         do {
             switch command.kind {
-            case .create(let name):
+            case .create(let name, let uses):
                 let clean = name.hasSuffix("/") ? String(name.dropLast()) : name
                 guard Self.validName(clean), clean.uppercased() != "INBOX" else {
                     step.line("\(tag) NO [CANNOT] Invalid mailbox name")
+                    return step
+                }
+                guard let specialUse = Self.createSpecialUse(uses) else {
+                    step.line("\(tag) NO [USEATTR] Unsupported special-use attribute (one of \(Self.specialUses.joined(separator: " ")))")
                     return step
                 }
                 // RFC 9051 §6.3.4: create missing superior names too.
@@ -22,7 +26,7 @@ extension IMAPSession {
                 for i in 1...parts.count {
                     let partial = parts[0..<i].joined(separator: "/")
                     if try await store.mailbox(accountID: account.id, name: partial) == nil {
-                        _ = try await store.createMailbox(accountID: account.id, name: partial, specialUse: nil)
+                        _ = try await store.createMailbox(accountID: account.id, name: partial, specialUse: i == parts.count ? specialUse.first : nil)
                     } else if i == parts.count {
                         step.line("\(tag) NO [ALREADYEXISTS] Mailbox already exists")
                         return step
@@ -45,11 +49,12 @@ extension IMAPSession {
                 if case .subscribe = command.kind { on = true } else { on = false }
                 try await store.setSubscribed(accountID: account.id, name: name, subscribed: on)
                 step.line("\(tag) OK \(on ? "SUBSCRIBE" : "UNSUBSCRIBE") completed")
-            case .list(let reference, let pattern), .lsub(let reference, let pattern):
-                let lsub: Bool
-                if case .lsub = command.kind { lsub = true } else { lsub = false }
-                try await list(&step, account: account, reference: reference, pattern: pattern, lsub: lsub)
-                step.line("\(tag) OK \(lsub ? "LSUB" : "LIST") completed")
+            case .list(let request):
+                try await listExtended(&step, account: account, request: request, tag: tag)
+                step.line("\(tag) OK LIST completed")
+            case .lsub(let reference, let pattern):
+                try await list(&step, account: account, reference: reference, pattern: pattern, lsub: true)
+                step.line("\(tag) OK LSUB completed")
             case .status(let name, let items):
                 guard let mailbox = try await store.mailbox(accountID: account.id, name: name) else {
                     step.line("\(tag) NO [NONEXISTENT] Mailbox does not exist")

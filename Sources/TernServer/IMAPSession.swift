@@ -18,6 +18,8 @@ enum IMAPShellAction: Sendable, Equatable {
     case idle
     /// An AUTHENTICATE exchange waits for the next client line (a SASL response).
     case authContinue
+    /// Start DEFLATE compression right after writing the output (RFC 4978 §3).
+    case startCompression
 }
 
 /// Output of one step: the octets to write (complete response lines) and the action.
@@ -75,6 +77,8 @@ actor IMAPSession {
     var qresyncEnabled = false
     /// Quota and APPEND size limits (RFC 9208, RFC 7889).
     let storeLimits: IMAPStoreLimits
+    /// COMPRESS=DEFLATE is active on this connection (RFC 4978).
+    var compressionActive = false
     var idleTag: String?
     var authTag: String?
     var authExchange: SASLServerExchange?
@@ -105,6 +109,8 @@ actor IMAPSession {
     var capabilities: String {
         var caps = ["IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "CHILDREN"]
         caps += storeCapabilities
+        caps += ["ESEARCH", "LIST-EXTENDED", "LIST-STATUS", "CREATE-SPECIAL-USE", "BINARY", "UTF8=ACCEPT"]
+        if state != .notAuthenticated, !compressionActive { caps.append("COMPRESS=DEFLATE") }
         if !tlsActive { caps.append("STARTTLS") }
         if loginAllowed { caps += ["AUTH=PLAIN", "AUTH=LOGIN"] } else { caps.append("LOGINDISABLED") }
         return caps.joined(separator: " ")
@@ -118,9 +124,13 @@ actor IMAPSession {
         if authExchange != nil { return await authLine(bytes) }
         let command: IMAPCommand
         do {
-            command = try IMAPCommandParser.parse(bytes)
+            command = try IMAPCommandParser.parse(bytes, utf8MailboxNames: utf8Enabled)
         } catch {
             var step = IMAPStep()
+            if let code = error.noCode, let tag = error.tag {
+                step.line("\(tag) NO [\(code)] \(error.message)")
+                return step
+            }
             step.line("\(error.tag ?? "*") BAD \(error.message)")
             badCommands += 1
             if badCommands > Self.maxBadCommands {
@@ -144,6 +154,7 @@ actor IMAPSession {
     func allowsExpungeUpdates(_ kind: IMAPCommandKind) -> Bool {
         switch kind {
         case .fetch(_, _, let uid), .store(_, _, let uid), .search(_, let uid), .copy(_, _, let uid), .move(_, _, let uid): return uid
+        case .extendedSearch(_, _, let uid): return uid
         default: return true
         }
     }
@@ -221,6 +232,12 @@ actor IMAPSession {
         case .getQuota, .getQuotaRoot, .setQuota:
             guard state != .notAuthenticated, let account else { return notInState(tag) }
             return await quotaCommand(command, account: account)
+        case .extendedSearch(let key, let options, let uid):
+            guard state == .selected else { return notInState(tag) }
+            return extendedSearch(tag: tag, key: key, options: options, byUID: uid)
+        case .compress(let mechanism):
+            guard state != .notAuthenticated else { return notInState(tag) }
+            return compress(tag: tag, mechanism: mechanism)
         }
         return step
     }

@@ -25,24 +25,36 @@ final class IMAPCommandParserTests: XCTestCase {
         ("A142 SELECT \"InBox\" (CONDSTORE)", IMAPCommand(tag: "A142", kind: .select(mailbox: "INBOX"), modifiers: IMAPCommandModifiers(condStore: true)), #line),
         ("A142 SELECT INBOX/Sub", IMAPCommand(tag: "A142", kind: .select(mailbox: "INBOX/Sub")), #line),
         ("A932 EXAMINE blurdybloop", IMAPCommand(tag: "A932", kind: .examine(mailbox: "blurdybloop")), #line),
-        ("A003 CREATE owatagusiam/", IMAPCommand(tag: "A003", kind: .create(mailbox: "owatagusiam/")), #line),
-        ("A004 CREATE &ZeVnLIqe-", IMAPCommand(tag: "A004", kind: .create(mailbox: "日本語")), #line),
-        ("A004 CREATE \"日本語\"", IMAPCommand(tag: "A004", kind: .create(mailbox: "日本語")), #line),
-        ("A004 CREATE Tom&Jerry", IMAPCommand(tag: "A004", kind: .create(mailbox: "Tom&Jerry")), #line),
-        ("A004 CREATE Drafts (USE (\\Drafts))", IMAPCommand(tag: "A004", kind: .create(mailbox: "Drafts")), #line),
+        ("A003 CREATE owatagusiam/", IMAPCommand(tag: "A003", kind: .create(mailbox: "owatagusiam/", specialUse: [])), #line),
+        ("A004 CREATE &ZeVnLIqe-", IMAPCommand(tag: "A004", kind: .create(mailbox: "日本語", specialUse: [])), #line),
+        ("A004 CREATE \"日本語\"", IMAPCommand(tag: "A004", kind: .create(mailbox: "日本語", specialUse: [])), #line),
+        ("A004 CREATE Tom&Jerry", IMAPCommand(tag: "A004", kind: .create(mailbox: "Tom&Jerry", specialUse: [])), #line),
+        ("A004 CREATE Drafts (USE (\\Drafts))", IMAPCommand(tag: "A004", kind: .create(mailbox: "Drafts", specialUse: ["\\Drafts"])), #line),
         ("A683 DELETE blurdybloop", IMAPCommand(tag: "A683", kind: .delete(mailbox: "blurdybloop")), #line),
         ("A683 RENAME blurdybloop sarasoop", IMAPCommand(tag: "A683", kind: .rename(from: "blurdybloop", to: "sarasoop")), #line),
         ("A002 SUBSCRIBE #news.comp.mail.mime", IMAPCommand(tag: "A002", kind: .subscribe(mailbox: "#news.comp.mail.mime")), #line),
         ("A002 UNSUBSCRIBE \"a b\"", IMAPCommand(tag: "A002", kind: .unsubscribe(mailbox: "a b")), #line),
-        ("A101 LIST \"\" \"\"", IMAPCommand(tag: "A101", kind: .list(reference: "", pattern: "")), #line),
-        ("A102 LIST #news.comp.mail.misc \"\"", IMAPCommand(tag: "A102", kind: .list(reference: "#news.comp.mail.misc", pattern: "")), #line),
-        ("A202 LIST ~/Mail/ %", IMAPCommand(tag: "A202", kind: .list(reference: "~/Mail/", pattern: "%")), #line),
-        ("A202 LIST \"\" *", IMAPCommand(tag: "A202", kind: .list(reference: "", pattern: "*")), #line),
-        ("A202 LIST \"\" INBOX.%]", IMAPCommand(tag: "A202", kind: .list(reference: "", pattern: "INBOX.%]")), #line),
-        ("A202 LIST \"\" inbox", IMAPCommand(tag: "A202", kind: .list(reference: "", pattern: "INBOX")), #line),
+        ("A101 LIST \"\" \"\"", IMAPCommand(tag: "A101", kind: .list(IMAPListRequest(reference: "", patterns: [""]))), #line),
+        ("A102 LIST #news.comp.mail.misc \"\"", IMAPCommand(tag: "A102", kind: .list(IMAPListRequest(reference: "#news.comp.mail.misc", patterns: [""]))), #line),
+        ("A202 LIST ~/Mail/ %", IMAPCommand(tag: "A202", kind: .list(IMAPListRequest(reference: "~/Mail/", patterns: ["%"]))), #line),
+        ("A202 LIST \"\" *", IMAPCommand(tag: "A202", kind: .list(IMAPListRequest(reference: "", patterns: ["*"]))), #line),
+        ("A202 LIST \"\" INBOX.%]", IMAPCommand(tag: "A202", kind: .list(IMAPListRequest(reference: "", patterns: ["INBOX.%]"]))), #line),
+        ("A202 LIST \"\" inbox", IMAPCommand(tag: "A202", kind: .list(IMAPListRequest(reference: "", patterns: ["INBOX"]))), #line),
         ("A202 LIST (SUBSCRIBED) \"\" \"*\" RETURN (CHILDREN SPECIAL-USE)",
-         IMAPCommand(tag: "A202", kind: .list(reference: "", pattern: "*")), #line),
-        ("A202 LIST \"\" (\"%\") RETURN (STATUS (MESSAGES))", IMAPCommand(tag: "A202", kind: .list(reference: "", pattern: "%")), #line),
+         IMAPCommand(tag: "A202", kind: .list(IMAPListRequest(reference: "", patterns: ["*"], selectionOptions: [.subscribed],
+                                                              returnOptions: IMAPListReturnOptions(children: true, specialUse: true), extended: true))), #line),
+        ("A202 LIST \"\" (\"%\") RETURN (STATUS (MESSAGES))",
+         IMAPCommand(tag: "A202", kind: .list(IMAPListRequest(reference: "", patterns: ["%"], returnOptions: IMAPListReturnOptions(status: [.messages]), extended: true))), #line),
+        ("A203 LIST (SUBSCRIBED RECURSIVEMATCH REMOTE) \"\" (INBOX \"S*\") RETURN (SUBSCRIBED)",
+         IMAPCommand(tag: "A203", kind: .list(IMAPListRequest(reference: "", patterns: ["INBOX", "S*"], selectionOptions: [.subscribed, .recursiveMatch, .remote],
+                                                              returnOptions: IMAPListReturnOptions(subscribed: true), extended: true))), #line),
+        ("A204 LIST (SPECIAL-USE) \"\" * RETURN ()",
+         IMAPCommand(tag: "A204", kind: .list(IMAPListRequest(reference: "", patterns: ["*"], selectionOptions: [.specialUse], extended: true))), #line),
+        ("A205 CREATE MySent (USE (\\Sent))", IMAPCommand(tag: "A205", kind: .create(mailbox: "MySent", specialUse: ["\\Sent"])), #line),
+        ("A206 COMPRESS deflate", IMAPCommand(tag: "A206", kind: .compress(mechanism: "DEFLATE")), #line),
+        ("A207 SEARCH RETURN (MIN MAX) ALL", IMAPCommand(tag: "A207", kind: .extendedSearch(.all, returnOptions: [.min, .max], uid: false)), #line),
+        ("A208 UID SEARCH RETURN () CHARSET UTF-8 SEEN", IMAPCommand(tag: "A208", kind: .extendedSearch(.seen, returnOptions: [.all], uid: true)), #line),
+        ("A209 APPEND INBOX UTF8 (~{2}\r\nhi)", IMAPCommand(tag: "A209", kind: .append(mailbox: "INBOX", flags: [], internalDate: nil, message: Array("hi".utf8))), #line),
         ("A002 LSUB \"#news.\" \"comp.mail.*\"", IMAPCommand(tag: "A002", kind: .lsub(reference: "#news.", pattern: "comp.mail.*")), #line),
         ("A042 STATUS blurdybloop (UIDNEXT MESSAGES)",
          IMAPCommand(tag: "A042", kind: .status(mailbox: "blurdybloop", items: [.uidNext, .messages])), #line),
@@ -147,7 +159,16 @@ final class IMAPCommandParserTests: XCTestCase {
         ("a1 MOVE 1 ", "a1", #line),
         ("a1 UID EXPUNGE", "a1", #line),
         ("a1 LIST \"\"", "a1", #line),
-        ("a1 LIST \"\" (a b)", "a1", #line),
+        ("a1 LIST \"\" (a b", "a1", #line),
+        ("a1 LIST (RECURSIVEMATCH) \"\" *", "a1", #line),
+        ("a1 LIST (BOGUS) \"\" *", "a1", #line),
+        ("a1 LIST \"\" * RETURN (STATUS (BOGUS))", "a1", #line),
+        ("a1 SEARCH RETURN (SAVE) ALL", "a1", #line),
+        ("a1 SEARCH RETURN (MIN) ", "a1", #line),
+        ("a1 CREATE x (USE)", "a1", #line),
+        ("a1 CREATE x (FOO (\\Sent))", "a1", #line),
+        ("a1 COMPRESS", "a1", #line),
+        ("a1 APPEND INBOX UTF8 ~{2}\r\nhi", "a1", #line),
         ("a1 LIST \"\" * RETURN", "a1", #line),
         ("a1 LSUB (SUBSCRIBED) \"\" *", "a1", #line),
     ]
@@ -162,6 +183,25 @@ final class IMAPCommandParserTests: XCTestCase {
                 XCTAssertFalse(error.message.isEmpty, line: line)
             }
         }
+    }
+
+    /// RFC 9051 §6.4.4: an unknown charset is a `NO [BADCHARSET ...]`, not a syntax error.
+    func testUnsupportedCharsetCarriesBadCharsetCode() {
+        XCTAssertThrowsError(try IMAPCommandParser.parse(Array("a1 SEARCH CHARSET KOI8-R ALL".utf8))) { error in
+            let parseError = error as? IMAPParseError
+            XCTAssertEqual(parseError?.tag, "a1")
+            XCTAssertEqual(parseError?.noCode, "BADCHARSET (UTF-8 US-ASCII)")
+        }
+        XCTAssertThrowsError(try IMAPCommandParser.parse(Array("a1 SEARCH FROM".utf8))) { error in
+            XCTAssertNil((error as? IMAPParseError)?.noCode)
+        }
+    }
+
+    /// RFC 6855 §3: after ENABLE UTF8=ACCEPT, names are UTF-8 as written (no modified UTF-7).
+    func testUTF8MailboxNames() throws {
+        XCTAssertEqual(try IMAPCommandParser.parse(Array("a CREATE A&AOk-".utf8)).kind, .create(mailbox: "Aé", specialUse: []))
+        XCTAssertEqual(try IMAPCommandParser.parse(Array("a CREATE A&AOk-".utf8), utf8MailboxNames: true).kind, .create(mailbox: "A&AOk-", specialUse: []))
+        XCTAssertEqual(try IMAPCommandParser.parse(Array("a SELECT inbox".utf8), utf8MailboxNames: true).kind, .select(mailbox: "INBOX"))
     }
 
     func testInvalidUTF8IsRejected() {

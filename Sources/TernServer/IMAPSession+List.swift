@@ -1,0 +1,99 @@
+import IMAPProtocol
+import MailStore
+
+/// LIST with LIST-EXTENDED ([RFC 5258](https://datatracker.ietf.org/doc/html/rfc5258)),
+/// LIST-STATUS ([RFC 5819](https://datatracker.ietf.org/doc/html/rfc5819)) and SPECIAL-USE /
+/// CREATE-SPECIAL-USE ([RFC 6154](https://datatracker.ietf.org/doc/html/rfc6154)).
+///
+///     C: A1 LIST (SUBSCRIBED) "" ("INBOX" "S*") RETURN (CHILDREN STATUS (MESSAGES))
+///     S: * LIST (\HasNoChildren \Subscribed) "/" INBOX
+///     S: * STATUS INBOX (MESSAGES 3)
+///     S: * LIST (\HasNoChildren \Sent \Subscribed) "/" Sent
+///     S: * STATUS Sent (MESSAGES 0)
+///     S: A1 OK LIST completed
+///
+/// `\HasChildren`/`\HasNoChildren` and special-use attributes are always returned (RFC 5258 §4
+/// and RFC 6154 §2 allow it); `\Subscribed` only with the SUBSCRIBED selection or return option.
+/// The store keeps subscriptions only for existing mailboxes, so `\NonExistent` appears only
+/// for a name reached through RECURSIVEMATCH that no longer exists.
+extension IMAPSession {
+    /// The RFC 6154 attributes CREATE accepts (the virtual `\All` and `\Flagged` are not offered).
+    static let specialUses = ["\\Archive", "\\Drafts", "\\Junk", "\\Sent", "\\Trash"]
+
+    /// The special-use to store for `CREATE name (USE (...))`: `[]` for none, one attribute in
+    /// canonical case, nil when an attribute is unknown or more than one is asked for (the store
+    /// holds one per mailbox; RFC 6154 §5.1 then answers `NO [USEATTR]`).
+    static func createSpecialUse(_ uses: [String]) -> [String]? {
+        guard uses.count <= 1 else { return nil }
+        guard let use = uses.first else { return [] }
+        guard let known = specialUses.first(where: { $0.lowercased() == use.lowercased() }) else { return nil }
+        return [known]
+    }
+
+    func listExtended(_ step: inout IMAPStep, account: AccountRecord, request: IMAPListRequest, tag: String) async throws {
+        let patterns = request.patterns.filter { !$0.isEmpty }
+        if patterns.isEmpty {
+            // RFC 9051 §6.3.9: an empty pattern asks for the hierarchy delimiter.
+            step.line("* LIST (\\Noselect) \"/\" \"\"")
+            return
+        }
+        let fullPatterns = patterns.map { pattern in
+            request.reference.isEmpty || request.reference.hasSuffix("/") ? request.reference + pattern : request.reference + "/" + pattern
+        }
+        func matches(_ name: String) -> Bool {
+            fullPatterns.contains { Self.matches(Array(name.unicodeScalars), Array($0.unicodeScalars), caseInsensitiveInbox: true) }
+        }
+        let selection = request.selectionOptions
+        let options = request.returnOptions
+        let showSubscribed = options.subscribed || selection.contains(.subscribed)
+        let boxes = try await store.mailboxes(accountID: account.id)
+        let names = Set(boxes.map(\.name))
+
+        func selected(_ box: MailboxRecord) -> Bool {
+            if selection.contains(.subscribed), !box.subscribed { return false }
+            if selection.contains(.specialUse), box.specialUse == nil { return false }
+            return true
+        }
+        let filtering = selection.contains(.subscribed) || selection.contains(.specialUse)
+
+        for box in boxes where matches(box.name) {
+            var childInfo: [String] = []
+            if selection.contains(.recursiveMatch), selection.contains(.subscribed),
+               boxes.contains(where: { $0.name.hasPrefix(box.name + "/") && $0.subscribed && !matches($0.name) }) {
+                childInfo.append("SUBSCRIBED")
+            }
+            let chosen = !filtering || selected(box)
+            guard chosen || !childInfo.isEmpty else { continue }
+            var attributes: [String] = []
+            let hasChildren = names.contains { $0.hasPrefix(box.name + "/") }
+            attributes.append(hasChildren ? "\\HasChildren" : "\\HasNoChildren")
+            if let use = box.specialUse { attributes.append(use) }
+            if showSubscribed, box.subscribed { attributes.append("\\Subscribed") }
+            var line = "* LIST (\(attributes.joined(separator: " "))) \"/\" \(mailboxName(box.name))"
+            if !childInfo.isEmpty {
+                line += " (\"CHILDINFO\" (\(childInfo.map { "\"\($0)\"" }.joined(separator: " "))))"
+            }
+            step.line(line)
+            if let items = options.status, chosen {
+                // RFC 5819: the STATUS response follows its LIST response; STATUS runs as a
+                // command so it reports exactly what STATUS would.
+                let status = await mailboxCommand(IMAPCommand(tag: tag, kind: .status(mailbox: box.name, items: items)), account: account)
+                for statusLine in Self.lines(status.output) where statusLine.starts(with: Array("* ".utf8)) {
+                    step.output += statusLine
+                }
+            }
+        }
+    }
+
+    /// Splits response octets into CRLF-terminated lines (literals are not expected here).
+    static func lines(_ output: [UInt8]) -> [[UInt8]] {
+        var result: [[UInt8]] = []
+        var start = 0
+        for i in output.indices where output[i] == 10 {
+            result.append(Array(output[start...i]))
+            start = i + 1
+        }
+        if start < output.count { result.append(Array(output[start...])) }
+        return result
+    }
+}
