@@ -2,6 +2,7 @@ import Accounts
 import Delivery
 import DNS
 import Dispatch
+import EmailAuth
 import Foundation
 import Logging
 import MailStore
@@ -43,7 +44,13 @@ public enum TernRuntime {
         } catch {
             throw ConfigError("[dns]: the resolver cannot start: \(error)")
         }
+        let authenticator = try makeAuthenticator(config, resolver: resolver, logger: logger)
         var outboundSettings = OutboundSettings(hostname: config.hostname, localDomains: directory.domains)
+        if let keyring = authenticator.keyring, config.emailAuth.sign {
+            outboundSettings.signer = { message in
+                (try? keyring.sign(RawMessage(message), now: Int64(Date().timeIntervalSince1970))) ?? []
+            }
+        }
         outboundSettings.defaultPolicy = config.outbound.policy
         outboundSettings.domainPolicies = config.outbound.domainPolicies
         outboundSettings.relayhost = config.outbound.relayhost.map { ($0.host, $0.port) }
@@ -63,7 +70,7 @@ public enum TernRuntime {
                                     senderMaps: config.smtp.senderLoginMaps.map(SenderMapSource.init),
                                     recipientDelimiter: config.smtp.recipientDelimiter),
             limiter: ConnectionLimiter(maxTotal: config.limits.maxConnections, maxPerIP: config.limits.maxConnectionsPerIP),
-            wakeOutbound: { queue.wake() })
+            wakeOutbound: { queue.wake() }, authenticator: authenticator)
         var channels: [Channel] = []
         var current = ""
         do {
@@ -120,6 +127,24 @@ public enum TernRuntime {
         /// Open sessions, told to end at shutdown.
         let sessions = SessionRegistry()
         let wakeOutbound: @Sendable () -> Void
+        let authenticator: MessageAuthenticator
+    }
+
+    /// Creates missing default DKIM keys (`rsa`, `ed`) for every domain, loads the active selectors and wraps the
+    /// resolver with `[inbound] dns_timeout`. Throws `ConfigError` when a key cannot be created or read.
+    static func makeAuthenticator(_ config: TernConfig, resolver: any DNSResolver, logger: Logger) throws -> MessageAuthenticator {
+        var keyring: DKIMKeyring?
+        if config.emailAuth.sign {
+            do {
+                for created in try DKIMKeyring.ensureDefaultKeys(config) {
+                    logger.notice("created DKIM key \(created); publish it: tern dns-records \(created.split(separator: "/")[0])")
+                }
+                keyring = try DKIMKeyring(config)
+            } catch {
+                throw ConfigError("[dkim]: \(error)")
+            }
+        }
+        return MessageAuthenticator(config: config, keyring: keyring, resolver: TimeoutResolver(resolver, timeout: Double(config.emailAuth.dnsTimeout)))
     }
 
     static func bind(role: ListenerRole, address: ListenAddress, config: TernConfig, group: EventLoopGroup,
@@ -127,7 +152,8 @@ public enum TernRuntime {
         let limiter = shared.limiter
         let smtp = SMTPContext(config: config, role: role, store: shared.directory.store, directory: shared.directory,
                                router: shared.router, throttle: shared.throttle, sslContext: ssl, limiter: limiter,
-                               logger: Logger(label: role.rawValue), wakeOutbound: shared.wakeOutbound, sessions: shared.sessions)
+                               logger: Logger(label: role.rawValue), wakeOutbound: shared.wakeOutbound, sessions: shared.sessions,
+                               authenticator: shared.authenticator)
         let imap = IMAPContext(config: config, directory: shared.directory, throttle: shared.throttle, sslContext: ssl,
                                limiter: limiter, logger: Logger(label: role.rawValue), sessions: shared.sessions)
         let pop3 = POP3Context(config: config, directory: shared.directory, throttle: shared.throttle, locks: shared.pop3Locks,
