@@ -210,7 +210,9 @@ public struct SPFRecord: Sendable, Equatable {
         var text = Substring(spec)
         if text.hasSuffix(".") { text = text.dropLast() }
         // An expansion ending in a literal "%%"/"%_"/"%-" is not a top label either.
-        guard let label = text.split(separator: ".", omittingEmptySubsequences: false).last, !label.isEmpty, label.count <= 63 else {
+        // domain-end = ( "." toplabel [ "." ] ) / macro-expand: at least two labels.
+        let labels = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2, let label = labels.last, !label.isEmpty, label.count <= 63 else {
             throw ParseError("domain spec \(spec.prefix(40)) does not end in a valid top label")
         }
         let allowed = label.allSatisfy { $0.isASCIILetterChar || $0.isASCIIDigitChar || $0 == "-" }

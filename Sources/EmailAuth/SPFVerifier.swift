@@ -48,6 +48,8 @@ public struct SPFVerifier: Sendable {
     public var receiver: String
     /// `%{t}`, seconds since the epoch.
     public var now: Int64
+    /// The explanation of a `fail` when the domain gives none (or its `exp=` cannot be used), §6.2.
+    public var defaultExplanation: String?
 
     public init(resolver: any DNSResolver, receiver: String = "unknown", now: Int64 = 0) {
         self.resolver = resolver
@@ -150,8 +152,9 @@ public struct SPFVerifier: Sendable {
                 let verdict = directive.qualifier.verdict
                 let reason = "\(domain): matched \(directive.qualifier.rawValue)\(Self.describe(directive.mechanism))"
                 var explanation: String?
-                if verdict == .fail, let exp = record.explanation {
-                    explanation = await explain(exp, state: &state)
+                if verdict == .fail {
+                    if let exp = record.explanation { explanation = await explain(exp, state: &state) }
+                    explanation = explanation ?? defaultExplanation
                 }
                 return (verdict, reason, explanation)
             }

@@ -37,7 +37,8 @@ struct MessageAuthenticator: Sendable {
     }
 
     /// Checks an inbound message (SPF for MAIL FROM and HELO, every DKIM signature, DMARC composed from both) and
-    /// returns it with `Authentication-Results:` and `Received-SPF:` prepended above `trace`.
+    /// returns it with `Authentication-Results:` and `Received-SPF:` inserted right below `trace` (our `Received:`),
+    /// so the stored message still starts with the trace fields of RFC 5321 §4.4.
     func verify(trace: [UInt8], message bytes: [UInt8], clientIP: String, helo: String, mailFrom: String,
                 recipientDomains: [String], now: Int64) async -> Outcome {
         let hostname = config.hostname
@@ -73,6 +74,6 @@ struct MessageAuthenticator: Sendable {
         let dkimSummary = dkim.isEmpty ? "none" : dkim.map { "\($0.verdict.rawValue)(\($0.domain))" }.joined(separator: ",")
         var summary = "dkim=\(dkimSummary) spf=\(spfResult?.verdict.rawValue ?? "none") dmarc=\(dmarc.verdict.rawValue)"
         if removed > 0 { summary += " removed_forged_ar=\(removed)" }
-        return Outcome(message: Array(header.utf8) + trace + (removed > 0 ? message.bytes : bytes), disposition: disposition, summary: summary)
+        return Outcome(message: trace + Array(header.utf8) + (removed > 0 ? message.bytes : bytes), disposition: disposition, summary: summary)
     }
 }

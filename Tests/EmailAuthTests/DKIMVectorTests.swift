@@ -42,11 +42,11 @@ final class DKIMVectorTests: XCTestCase {
 
     func testRFC6376RSAOnlyAndNoTimestamp() async throws {
         let dns = try Self.rfc8463Zone()
-        for name in ["rfc6376.signed.rsa.msg", "rfc6376.signed.no_t.msg"] {
-            let message = RawMessage(normalizing: try Self.resource(name))
-            let results = await DKIMVerifier(resolver: dns).verify(message, now: now)
-            XCTAssertEqual(results.map(\.verdict), [.pass], "\(name): \(results)")
-        }
+        var results = await DKIMVerifier(resolver: dns).verify(RawMessage(normalizing: try Self.resource("rfc6376.signed.rsa.msg")), now: now)
+        XCTAssertEqual(results.map(\.verdict), [.pass], "\(results)")
+        // The same signature with t= removed and x= added: the signed header changed, so it must fail (dkimpy: False).
+        results = await DKIMVerifier(resolver: dns).verify(RawMessage(normalizing: try Self.resource("rfc6376.signed.no_t.msg")), now: now)
+        XCTAssertEqual(results.map(\.verdict), [.fail], "\(results)")
     }
 
     func testEximEd25519RelaxedVector() async throws {
