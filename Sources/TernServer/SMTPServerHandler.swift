@@ -7,6 +7,7 @@ import MailStore
 import NIOCore
 import NIOSSL
 import NIOTLS
+import Policy
 import SMTPProtocol
 
 /// Shared, immutable things every SMTP connection needs.
@@ -425,8 +426,11 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         busy = true
-        let inbound = shared.role == .smtp && session.authenticatedUser == nil && shared.config.emailAuth.verify
-        let signing = session.authenticatedUser != nil && shared.config.emailAuth.sign
+        // Our own users (authenticated, or relaying from `mynetworks`) get signed; everyone else on port 25 is checked.
+        let client = clientAddress
+        let trusted = session.authenticatedUser != nil || shared.config.mynetworks.contains { $0.contains(client) }
+        let inbound = shared.role == .smtp && !trusted && shared.config.emailAuth.verify
+        let signing = trusted && shared.config.emailAuth.sign
         guard let authenticator = shared.authenticator, inbound || signing else {
             commit(context, spool, transaction, junk: false)
             return
