@@ -43,15 +43,17 @@ struct MessageAuthenticator: Sendable {
                 recipientDomains: [String], now: Int64) async -> Outcome {
         let hostname = config.hostname
         let (message, removed) = AuthenticationResults.removingForged(RawMessage(bytes), authservID: hostname)
-        let dkim = await DKIMVerifier(resolver: resolver).verify(message, now: now)
-        var spfResult: SPFResult?
-        var identity = SPFIdentity.mailfrom
-        if let ip = IPAddress(clientIP) {
-            let spf = SPFVerifier(resolver: resolver, receiver: hostname, now: now)
-            let checked = await spf.check(ip: ip, mailFrom: mailFrom, helo: helo)
-            identity = checked.identity
-            spfResult = checked.result
-        }
+        // SPF and DKIM run concurrently; DMARC then composes their results.
+        let resolver = resolver
+        async let dkimResults = DKIMVerifier(resolver: resolver).verify(message, now: now)
+        async let spfChecked: (identity: SPFIdentity, result: SPFResult)? = {
+            guard let ip = IPAddress(clientIP) else { return nil }
+            return await SPFVerifier(resolver: resolver, receiver: hostname, now: now).check(ip: ip, mailFrom: mailFrom, helo: helo)
+        }()
+        let dkim = await dkimResults
+        let checked = await spfChecked
+        let identity = checked?.identity ?? .mailfrom
+        let spfResult = checked?.result
         // DMARC uses the MAIL FROM result, or the HELO result when MAIL FROM was empty (RFC 7489 §4.1).
         let dmarc = await DMARCVerifier(resolver: resolver).evaluate(
             fromDomain: DMARCVerifier.fromDomain(of: message), spf: spfResult, dkim: dkim, sample: Int.random(in: 0..<100))

@@ -24,6 +24,10 @@ enum DevSetup {
         pop3  = ["127.0.0.1:2110"]
         pop3s = ["127.0.0.1:2995"]
 
+        # SPF/DKIM/DMARC checks of port-25 mail stay on; a short DNS timeout keeps an offline machine responsive.
+        [inbound]
+        dns_timeout = 1
+
         """
 
     /// Creates `./tern-dev/tern.toml` if missing; returns its path.

@@ -174,10 +174,22 @@ struct DMARC: AsyncParsableCommand {
 }
 
 /// The DNS records a domain should publish, from the configuration and the DKIM keys (created when missing).
-func recordPlan(config: TernConfig, domain: String, ips: [String]) throws -> DNSRecordPlan {
+/// Without `--ip`, the host name's current A/AAAA records (through `resolver`) give the addresses.
+func recordPlan(config: TernConfig, domain: String, ips: [String], resolver: any DNSResolver) async throws -> DNSRecordPlan {
+    var addresses = ips
+    if addresses.isEmpty, case .success(let found) = await DNS.addresses(of: config.hostname, resolver: resolver) {
+        addresses = found
+    }
     do {
-        return try TernDNSRecords.plan(config: config, domain: domain, addresses: ips)
+        return try TernDNSRecords.plan(config: config, domain: domain, addresses: addresses)
     } catch { throw CLIError("\(error)") }
+}
+
+/// The `[dns]` resolver of `config`, each query bounded by `[inbound] dns_timeout`.
+func configuredResolver(_ config: TernConfig) throws -> (any DNSResolver, () -> Void) {
+    let unbound = try UnboundResolver(forwarders: config.outbound.dnsForwarders, trustAnchorFile: config.outbound.dnsTrustAnchor,
+                                      localData: config.outbound.dnsLocalData)
+    return (TimeoutResolver(unbound, timeout: Double(config.emailAuth.dnsTimeout)), { unbound.shutdown() })
 }
 
 /// `tern dns-records DOMAIN [--ip IP...]`.
@@ -185,12 +197,16 @@ struct DNSRecords: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "dns-records",
         abstract: "Print the zone-file records to publish for DOMAIN: MX, A/AAAA, SPF, DKIM, DMARC, SRV (RFC 6186).")
     @Argument(help: "A local domain.") var domain: String
-    @Option(help: "Public address of the mail host (repeatable; default: the host name's current addresses).") var ip: [String] = []
+    @Option(help: "Public address of the mail host (repeatable; default: the addresses the host name has in DNS now).") var ip: [String] = []
     @OptionGroup var options: ConfigOption
 
     func run() async throws {
         let config = try options.load()
-        print(try recordPlan(config: config, domain: domain, ips: ip).zoneText(), terminator: "")
+        let (resolver, done) = try configuredResolver(config)
+        defer { done() }
+        let plan = try await recordPlan(config: config, domain: domain, ips: ip, resolver: resolver)
+        print(plan.zoneText(), terminator: "")
+        if plan.addresses.isEmpty { print("; A/AAAA for \(config.hostname): unknown; give the public addresses with --ip") }
     }
 }
 
@@ -204,13 +220,16 @@ struct DNSCheck: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        let plan = try recordPlan(config: config, domain: domain, ips: ip)
-        let unbound = try UnboundResolver(forwarders: config.outbound.dnsForwarders, trustAnchorFile: config.outbound.dnsTrustAnchor,
-                                          localData: config.outbound.dnsLocalData)
-        defer { unbound.shutdown() }
-        let findings = await DNSRecordCheck.check(plan, resolver: TimeoutResolver(unbound, timeout: Double(config.emailAuth.dnsTimeout)))
+        let (resolver, done) = try configuredResolver(config)
+        defer { done() }
+        let plan = try await recordPlan(config: config, domain: domain, ips: ip, resolver: resolver)
+        let findings = await DNSRecordCheck.check(plan, resolver: resolver)
         for f in findings { print(f.line) }
-        let bad = findings.filter { $0.status != .ok }.count
+        var bad = findings.filter { $0.status != .ok }.count
+        if plan.addresses.isEmpty {
+            print("missing A/AAAA: \(config.hostname) has no address (publish its A/AAAA records, or pass --ip)")
+            bad += 1
+        }
         print(bad == 0 ? "all \(findings.count) records OK" : "\(bad) of \(findings.count) records need attention")
         if bad > 0 { throw ExitCode(1) }
     }
