@@ -25,14 +25,16 @@ public struct DKIMSigner: Sendable {
     public var selector: String
     /// The private key (its type picks `a=`).
     public var key: DKIMPrivateKey
-    /// Header and body canonicalization (default relaxed/relaxed).
+    /// Header canonicalization (`c=` first part, default relaxed).
     public var headerCanonicalization = DKIMCanonicalization.relaxed
+    /// Body canonicalization (`c=` second part, default relaxed).
     public var bodyCanonicalization = DKIMCanonicalization.relaxed
     /// Fields to sign (see ``defaultHeaders``).
     public var headers = DKIMSigner.defaultHeaders
     /// `x=` as seconds after `t=`; nil = no expiry.
     public var expiresAfter: Int64?
 
+    /// A signer for `d=domain`, `s=selector` with `key` (relaxed/relaxed, ``defaultHeaders``, no expiry).
     public init(domain: String, selector: String, key: DKIMPrivateKey) {
         self.domain = domain.lowercased()
         self.selector = selector

@@ -8,6 +8,7 @@ import Foundation
 public struct DNSRecordPlan: Sendable {
     /// One record: owner name (absolute, trailing dot), type and the data as in a zone file.
     public struct Record: Sendable, Equatable {
+        /// The record types the plan uses (zone-file mnemonics).
         public enum Kind: String, Sendable { case MX, A, AAAA, TXT, SRV }
         /// What the record is for, shown as a zone-file comment and in `dns-check` (`SPF`, `DKIM rsa`...).
         public var purpose: String
@@ -49,12 +50,16 @@ public struct DNSRecordPlan: Sendable {
         }
     }
 
+    /// The mail domain (lowercase).
     public var domain: String
+    /// The mail host's name (MX target, SRV target).
     public var hostname: String
     /// The host's public addresses (IPv4 and IPv6 text).
     public var addresses: [String]
+    /// The active DKIM selectors and their key records.
     public var dkim: [DKIMKey]
 
+    /// A plan for `domain` served by `hostname` at `addresses`, publishing `dkim`.
     public init(domain: String, hostname: String, addresses: [String], dkim: [DKIMKey]) {
         self.domain = domain.lowercased()
         self.hostname = hostname.lowercased()

@@ -60,7 +60,7 @@ public struct SPFVerifier: Sendable {
     /// The check a receiver makes: the MAIL FROM identity when there is one, else the HELO identity as
     /// `postmaster@helo` (§2.4). Returns the identity used and its result.
     public func check(ip: IPAddress, mailFrom: String, helo: String) async -> (identity: SPFIdentity, result: SPFResult) {
-        if mailFrom.isEmpty || !mailFrom.contains("@") && mailFrom.isEmpty {
+        if mailFrom.isEmpty {
             return (.helo, await checkHELO(ip: ip, helo: helo))
         }
         var local = Substring(mailFrom)
