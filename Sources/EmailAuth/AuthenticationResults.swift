@@ -19,9 +19,12 @@ public enum AuthenticationResults {
         public var clientIP: String
         public var dkim: [DKIMResult]
         public var dmarc: DMARCResult?
+        /// The separate HELO identity check (RFC 7208 §2.3) when `spf` is for MAIL FROM; written as a second
+        /// `spf=... smtp.helo=` result.
+        public var heloSPF: SPFResult?
 
         public init(authservID: String, spf: SPFResult?, spfIdentity: SPFIdentity, mailFrom: String, helo: String,
-                    clientIP: String, dkim: [DKIMResult], dmarc: DMARCResult?) {
+                    clientIP: String, dkim: [DKIMResult], dmarc: DMARCResult?, heloSPF: SPFResult? = nil) {
             self.authservID = authservID
             self.spf = spf
             self.spfIdentity = spfIdentity
@@ -30,6 +33,7 @@ public enum AuthenticationResults {
             self.clientIP = clientIP
             self.dkim = dkim
             self.dmarc = dmarc
+            self.heloSPF = heloSPF
         }
     }
 
@@ -58,6 +62,9 @@ public enum AuthenticationResults {
                 s += " smtp.helo=\(value(report.helo))"
             }
             methods.append(s)
+        }
+        if let helo = report.heloSPF, report.spfIdentity == .mailfrom {
+            methods.append("spf=\(helo.verdict.rawValue) smtp.helo=\(value(report.helo))")
         }
         if let dmarc = report.dmarc {
             var s = "dmarc=\(dmarc.verdict.rawValue)"

@@ -50,8 +50,14 @@ struct MessageAuthenticator: Sendable {
             guard let ip = IPAddress(clientIP) else { return nil }
             return await SPFVerifier(resolver: resolver, receiver: hostname, now: now).check(ip: ip, mailFrom: mailFrom, helo: helo)
         }()
+        // RFC 7208 §2.3: the HELO identity is checked too (reported; DMARC uses MAIL FROM).
+        async let heloChecked: SPFResult? = {
+            guard !mailFrom.isEmpty, !helo.isEmpty, let ip = IPAddress(clientIP) else { return nil }
+            return await SPFVerifier(resolver: resolver, receiver: hostname, now: now).checkHELO(ip: ip, helo: helo)
+        }()
         let dkim = await dkimResults
         let checked = await spfChecked
+        let heloResult = await heloChecked
         let identity = checked?.identity ?? .mailfrom
         let spfResult = checked?.result
         // DMARC uses the MAIL FROM result, or the HELO result when MAIL FROM was empty (RFC 7489 §4.1).
@@ -59,7 +65,7 @@ struct MessageAuthenticator: Sendable {
             fromDomain: DMARCVerifier.fromDomain(of: message), spf: spfResult, dkim: dkim, sample: Int.random(in: 0..<100))
         let report = AuthenticationResults.Report(
             authservID: hostname, spf: spfResult, spfIdentity: identity, mailFrom: mailFrom, helo: helo, clientIP: clientIP,
-            dkim: dkim, dmarc: dmarc)
+            dkim: dkim, dmarc: dmarc, heloSPF: heloResult)
         var header = AuthenticationResults.header(report)
         if let received = AuthenticationResults.receivedSPF(report) { header += received }
         var disposition = Disposition.deliver

@@ -14,6 +14,15 @@ final class AuthenticationResultsTests: XCTestCase {
                        "Received-SPF: pass (mx.example.org: domain of alice@example.com designates 192.0.2.1 as permitted sender)\r\n\tclient-ip=192.0.2.1;\r\n\tenvelope-from=\"alice@example.com\";\r\n\thelo=mail.example.com;\r\n\treceiver=mx.example.org;\r\n\tidentity=mailfrom;\r\n")
     }
 
+    func testHELOResultIsASecondSPFMethod() {
+        let report = AuthenticationResults.Report(
+            authservID: "mx.example.org", spf: SPFResult(verdict: .fail, reason: "example.com: matched -all", domain: "example.com"),
+            spfIdentity: .mailfrom, mailFrom: "a@example.com", helo: "mail.example.com", clientIP: "192.0.2.1", dkim: [],
+            dmarc: nil, heloSPF: SPFResult(verdict: .pass, reason: "", domain: "mail.example.com"))
+        XCTAssertEqual(AuthenticationResults.header(report),
+                       "Authentication-Results: mx.example.org;\r\n\tdkim=none;\r\n\tspf=fail reason=\"example.com: matched -all\" smtp.mailfrom=a@example.com;\r\n\tspf=pass smtp.helo=mail.example.com\r\n")
+    }
+
     func testForgedResultsAreRemoved() {
         let message = RawMessage(Array("Authentication-Results: MX.example.org; dkim=pass\r\nAuthentication-Results: (c) other.example; spf=pass\r\nAuthentication-Results: (comment) mx.example.org;\r\n spf=pass\r\nFrom: a@b.test\r\n\r\nx\r\n".utf8))
         let (cleaned, removed) = AuthenticationResults.removingForged(message, authservID: "mx.example.org")

@@ -93,6 +93,7 @@ def test_submitted_mail_arrives_with_dkim_spf_dmarc_pass(make):
     assert re.search(r"dkim=pass header\.d=example\.test header\.s=rsa header\.a=rsa-sha256", ar), ar
     assert re.search(r"dkim=pass header\.d=example\.test header\.s=ed header\.a=ed25519-sha256", ar), ar
     assert "spf=pass smtp.mailfrom=bob@example.test" in ar, ar
+    assert "spf=none smtp.helo=mail.example.test" in ar, ar     # HELO identity checked too (no SPF at the host name)
     assert "dmarc=pass (p=reject dis=none) header.from=example.test" in ar, ar
     assert re.search(r"(?m)^Received-SPF: pass \(mx\.remote\.test: domain of bob@example\.test designates 127\.0\.0\.1", head), head
     # The original message follows the added fields unchanged.
@@ -109,7 +110,7 @@ def test_forged_from_of_reject_domain_refused_at_data(make):
     c = connect(mx.ports["smtp"])
     try:
         c.expect("220 ")
-        c.ehlo("evil.example")
+        c.ehlo("mail.plain.test")
         assert c.cmd("MAIL FROM:<service@paypal.test>") == ["250 2.1.0 Ok"]
         assert c.cmd("RCPT TO:<carol@remote.test>") == ["250 2.1.5 Ok"]
         assert c.cmd("DATA")[0].startswith("354")
@@ -125,7 +126,9 @@ def test_forged_from_of_reject_domain_refused_at_data(make):
     wait_count(mx, "carol@remote.test")
     [stored] = mx.fetch_all("carol@remote.test")
     ar = auth_results(stored)
-    assert "dkim=none" in ar and "spf=neutral" in ar and "dmarc=none" in ar, ar
+    assert "dkim=none" in ar and "spf=neutral reason=\"plain.test: matched ?all\" smtp.mailfrom=someone@plain.test" in ar, ar
+    assert "dmarc=none reason=\"no DMARC record\" header.from=plain.test" in ar, ar
+    assert "spf=none smtp.helo=mail.plain.test" in ar, ar
     assert "reject: DATA from [127.0.0.1]: 550 5.7.1" in mx.log()
 
 
