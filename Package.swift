@@ -35,6 +35,11 @@ let package = Package(
         .systemLibrary(name: "CUnbound", pkgConfig: "libunbound", providers: [.apt(["libunbound-dev", "libevent-dev"])]),
         .target(name: "DNS", dependencies: ["MailCore", "CUnbound"]),
         .systemLibrary(name: "CXCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
+        .target(name: "EmailAuth", dependencies: [
+            "MailCore", "DNS",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
         .target(name: "MailStore", dependencies: [
             "MailCore",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -55,7 +60,7 @@ let package = Package(
         ]),
         .target(name: "Migration", dependencies: ["MailCore", "IMAPProtocol", "MailStore", "Policy"]),
         .target(name: "TernServer", dependencies: [
-            "MailCore", "SMTPProtocol", "IMAPProtocol", "POP3Protocol", "SASL", "MailStore", "Accounts", "Policy", "Delivery", "DNS", "TernMetrics",
+            "MailCore", "SMTPProtocol", "IMAPProtocol", "POP3Protocol", "SASL", "MailStore", "Accounts", "Policy", "Delivery", "DNS", "TernMetrics", "EmailAuth",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -71,12 +76,14 @@ let package = Package(
             .product(name: "CompressNIO", package: "compress-nio"),
         ]),
         .executableTarget(name: "tern", dependencies: [
-            "TernServer", "Accounts", "MailStore", "MailCore", "Policy", "Migration",
+            "TernServer", "Accounts", "MailStore", "MailCore", "Policy", "Migration", "EmailAuth", "DNS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "FuzzSMTP", dependencies: ["SMTPProtocol", "MailCore"]),
         .executableTarget(name: "FuzzIMAP", dependencies: ["IMAPProtocol", "MailCore"]),
+        .executableTarget(name: "FuzzDKIM", dependencies: ["EmailAuth"]),
+        .executableTarget(name: "FuzzSPF", dependencies: ["EmailAuth"]),
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"]),
         .testTarget(name: "SMTPProtocolTests", dependencies: ["SMTPProtocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "IMAPProtocolTests", dependencies: ["IMAPProtocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")]),
@@ -94,5 +101,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "MailCore", "SMTPProtocol"]),
         .testTarget(name: "TernServerTests", dependencies: ["TernServer", "TernMetrics"]),
         .testTarget(name: "TernMetricsTests", dependencies: ["TernMetrics", .product(name: "Metrics", package: "swift-metrics")]),
+        .testTarget(name: "EmailAuthTests", dependencies: ["EmailAuth", "DNS", "MailCore"],
+                    resources: [.copy("Resources")]),
     ]
 )

@@ -22,6 +22,15 @@ public protocol DNSResolver: Sendable {
     /// TLSA records at `name`, e.g. `_25._tcp.mx.example.org`
     /// ([RFC 7672 §3](https://datatracker.ietf.org/doc/html/rfc7672#section-3)).
     func tlsa(_ name: String) async throws -> DNSAnswer<TLSARecord>
+    /// SRV records at `name`, e.g. `_imaps._tcp.example.org` ([RFC 2782](https://datatracker.ietf.org/doc/html/rfc2782)).
+    func srv(_ name: String) async throws -> DNSAnswer<SRVRecord>
+}
+
+extension DNSResolver {
+    /// Default for resolvers that do not look up SRV: ``DNSError/Kind/permanent``.
+    public func srv(_ name: String) async throws -> DNSAnswer<SRVRecord> {
+        throw DNSError(.permanent, "SRV lookups are not supported by this resolver")
+    }
 }
 
 /// The addresses to connect to for `host`: **IPv4 (A) first, then IPv6 (AAAA)**, each in resolver order.

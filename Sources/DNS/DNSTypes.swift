@@ -5,7 +5,7 @@
 /// [RFC 3596](https://datatracker.ietf.org/doc/html/rfc3596) for AAAA,
 /// [RFC 6698](https://datatracker.ietf.org/doc/html/rfc6698) for TLSA).
 public enum DNSRecordType: Sendable {
-    case a, aaaa, mx, txt, ptr, tlsa, cname
+    case a, aaaa, mx, txt, ptr, tlsa, cname, srv
 
     /// The numeric RR type on the wire (A = 1, CNAME = 5, PTR = 12, MX = 15, TXT = 16, AAAA = 28, TLSA = 52).
     public var rrType: UInt16 {
@@ -17,6 +17,7 @@ public enum DNSRecordType: Sendable {
         case .txt: 16
         case .aaaa: 28
         case .tlsa: 52
+        case .srv: 33
         }
     }
 
@@ -59,6 +60,23 @@ public struct TLSARecord: Equatable, Sendable {
         self.selector = selector
         self.matchingType = matchingType
         self.data = data
+    }
+}
+
+/// One SRV record ([RFC 2782](https://datatracker.ietf.org/doc/html/rfc2782)), e.g. for RFC 6186 client
+/// autoconfiguration (`_submissions._tcp.example.org`). `target` is lowercase without the trailing dot.
+public struct SRVRecord: Equatable, Sendable {
+    public var priority: UInt16
+    public var weight: UInt16
+    public var port: UInt16
+    /// The host name; `"."` means "service not available".
+    public var target: String
+
+    public init(priority: UInt16, weight: UInt16, port: UInt16, target: String) {
+        self.priority = priority
+        self.weight = weight
+        self.port = port
+        self.target = target
     }
 }
 

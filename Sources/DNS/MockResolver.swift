@@ -24,13 +24,14 @@ public final class MockResolver: DNSResolver {
         var txt: [String: [String]] = [:]
         var ptr: [String: [String]] = [:]
         var tlsa: [String: [TLSARecord]] = [:]
+        var srv: [String: [SRVRecord]] = [:]
         var cname: [String: String] = [:]
         var failures: [String: DNSError.Kind] = [:]
         var secure: Set<String> = []
 
         func exists(_ name: String) -> Bool {
             mx[name] != nil || a[name] != nil || aaaa[name] != nil || txt[name] != nil || ptr[name] != nil
-                || tlsa[name] != nil || cname[name] != nil
+                || tlsa[name] != nil || cname[name] != nil || srv[name] != nil
         }
     }
 
@@ -70,6 +71,12 @@ public final class MockResolver: DNSResolver {
     /// Sets the TLSA records at `name` (e.g. `_25._tcp.mx.example.test`).
     public func setTLSA(_ name: String, _ records: [TLSARecord]) {
         state.withLock { $0.tlsa[key(name)] = records }
+    }
+
+    /// Sets the SRV records at `name` (e.g. `_imaps._tcp.example.test`).
+    public func setSRV(_ name: String, _ records: [SRVRecord]) {
+        let records = records.map { SRVRecord(priority: $0.priority, weight: $0.weight, port: $0.port, target: DNSName.comparable($0.target)) }
+        state.withLock { $0.srv[key(name)] = records }
     }
 
     /// Makes every query that reaches `name` (directly or through a CNAME) fail with `kind`
@@ -118,6 +125,10 @@ public final class MockResolver: DNSResolver {
 
     public func tlsa(_ name: String) async throws -> DNSAnswer<TLSARecord> {
         try answer(name, type: "TLSA") { $0.tlsa[$1] }
+    }
+
+    public func srv(_ name: String) async throws -> DNSAnswer<SRVRecord> {
+        try answer(name, type: "SRV") { $0.srv[$1] }
     }
 
     private func key(_ name: String) -> String {

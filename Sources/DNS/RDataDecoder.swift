@@ -56,6 +56,15 @@ enum RDataDecoder {
         return TLSARecord(usage: rdata[0], selector: rdata[1], matchingType: rdata[2], data: Array(rdata[3...]))
     }
 
+    /// SRV: priority, weight, port, target ([RFC 2782](https://datatracker.ietf.org/doc/html/rfc2782)).
+    static func srv(_ rdata: [UInt8]) throws(DNSError) -> SRVRecord {
+        guard rdata.count >= 7 else { throw malformed("SRV") }
+        func u16(_ i: Int) -> UInt16 { UInt16(rdata[i]) << 8 | UInt16(rdata[i + 1]) }
+        let (target, end) = try name(rdata, from: 6, type: "SRV")
+        guard end == rdata.count else { throw malformed("SRV") }
+        return SRVRecord(priority: u16(0), weight: u16(2), port: u16(4), target: target)
+    }
+
     /// An uncompressed wire-format name starting at `start`: its text form (lowercase, no trailing dot, `"."` for
     /// the root; octets other than letters, digits, `-` and `_` written `\DDD` as in
     /// [RFC 1035 §5.1](https://datatracker.ietf.org/doc/html/rfc1035#section-5.1)) and the index after it.

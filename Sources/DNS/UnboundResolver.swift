@@ -127,6 +127,10 @@ public final class UnboundResolver: DNSResolver {
         try await query(name, .tlsa, decode: RDataDecoder.tlsa)
     }
 
+    public func srv(_ name: String) async throws -> DNSAnswer<SRVRecord> {
+        try await query(name, .srv, decode: RDataDecoder.srv)
+    }
+
     // MARK: - Querying
 
     private func query<T: Sendable>(

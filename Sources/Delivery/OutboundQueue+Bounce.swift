@@ -44,7 +44,7 @@ extension OutboundQueue {
                 // A local copy gets the trace fields of a final delivery, with the null reverse-path.
                 try spool.write(Array("Return-Path: <>\r\nReceived: by \(settings.hostname) (Tern)\r\n\tid \(spool.id); \(RFC5322DateFormatter.format(t))\r\n".utf8))
             }
-            try spool.write(dsn)
+            try spool.write((settings.signer?(dsn) ?? []) + dsn)
             if settings.localDomains.contains(recipient.asciiDomain) {
                 guard let account = try await store.account(address: recipient.lookupKey) else {
                     spool.discard()

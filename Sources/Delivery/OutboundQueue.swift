@@ -31,6 +31,8 @@ public struct OutboundSettings: Sendable {
     public var destinationConcurrency = 5
     /// Gets a copy of every failure notice (Postfix `bounce_notice_recipient`), nil = nobody.
     public var postmasterCopy: String?
+    /// Signs our notifications (DSNs) with DKIM: given the message, returns header fields to prepend (empty = none).
+    public var signer: (@Sendable ([UInt8]) -> [UInt8])?
 
     public init(hostname: String, localDomains: [String]) {
         self.hostname = hostname

@@ -38,6 +38,30 @@ public final class SpoolFile: @unchecked Sendable {
         size += bytes.count
     }
 
+    /// The octets written so far, read back from the file (used at end of data to check and sign the message).
+    /// Throws `MailStoreError(.io)` on a read failure.
+    public func contents() throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: size)
+        var offset = 0
+        while offset < size {
+            let n = out.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + offset, size - offset, off_t(offset)) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { throw MailStoreError(.io, "spool read failed: errno \(errno)") }
+            offset += n
+        }
+        return out
+    }
+
+    /// Replaces the file's content by `bytes` (before the message is acknowledged, e.g. with header fields
+    /// prepended). Throws `MailStoreError(.io)`; the spool must then be discarded.
+    public func replaceContents(with bytes: [UInt8]) throws {
+        guard ftruncate(descriptor, 0) == 0, lseek(descriptor, 0, SEEK_SET) == 0 else {
+            throw MailStoreError(.io, "spool rewrite failed: errno \(errno)")
+        }
+        size = 0
+        try write(bytes)
+    }
+
     /// Closes and removes the file (message refused).
     public func discard() {
         closeDescriptor()
@@ -84,7 +108,7 @@ struct MessageFiles: Sendable {
 
     func makeSpool(id: String) throws -> SpoolFile {
         let path = spoolDirectory + "/" + id
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw MailStoreError(.io, "cannot create spool file \(path): errno \(errno)") }
         return SpoolFile(id: id, path: path, descriptor: fd)
     }

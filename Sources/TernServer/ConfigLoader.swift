@@ -69,7 +69,7 @@ public enum ConfigLoader {
         config.logFile = reader.string(root, "log_file", section: nil)
         if config.logFile?.isEmpty == true { reader.problem("log_file", nil, "must be a file path (leave it out to log to stderr)") }
         reader.allow(root, ["hostname", "domains", "data_dir", "log_level", "log_file", "mynetworks", "tls", "listen", "smtp", "imap", "pop3", "limits",
-                            "auth", "outbound", "dns", "metrics"], section: nil)
+                            "auth", "outbound", "dns", "metrics", "dkim", "inbound"], section: nil)
         if let metrics = reader.table(root, "metrics") {
             reader.allow(metrics, ["listen"], section: "metrics")
             if let text = reader.string(metrics, "listen", section: "metrics") {
@@ -235,6 +235,43 @@ public enum ConfigLoader {
                 }
             }
         }
+        if let dkim = reader.table(root, "dkim") {
+            reader.allow(dkim, ["sign", "selectors", "domain"], section: "dkim")
+            reader.bool(dkim, "sign", "dkim", into: &config.emailAuth.sign)
+            if let s = reader.stringArray(dkim, "selectors", section: "dkim") {
+                if s.allSatisfy(isSelector) { config.emailAuth.selectors = s } else {
+                    reader.problem("selectors", "dkim", "must be DNS labels such as \"rsa\" or \"ed2026\"")
+                }
+            }
+            if let domains = dkim["domain"]?.table {
+                for domain in domains.keys {
+                    let section = "dkim.domain.\"\(domain)\""
+                    guard let table = domains[domain]?.table else { reader.problem("domain", "dkim", "entries must be tables: [\(section)]"); continue }
+                    reader.allow(table, ["selectors"], section: section)
+                    if let s = reader.stringArray(table, "selectors", section: section) {
+                        if s.allSatisfy(isSelector) { config.emailAuth.domainSelectors[IDNA.toASCII(domain.lowercased()) ?? domain.lowercased()] = s } else {
+                            reader.problem("selectors", section, "must be DNS labels")
+                        }
+                    }
+                }
+            }
+        }
+        if let inbound = reader.table(root, "inbound") {
+            reader.allow(inbound, ["verify", "dmarc_enforce", "dns_timeout", "domain"], section: "inbound")
+            reader.bool(inbound, "verify", "inbound", into: &config.emailAuth.verify)
+            reader.bool(inbound, "dmarc_enforce", "inbound", into: &config.emailAuth.dmarcEnforce)
+            reader.int(inbound, "dns_timeout", "inbound", min: 1, into: &config.emailAuth.dnsTimeout)
+            if let domains = inbound["domain"]?.table {
+                for domain in domains.keys {
+                    let section = "inbound.domain.\"\(domain)\""
+                    guard let table = domains[domain]?.table else { reader.problem("domain", "inbound", "entries must be tables: [\(section)]"); continue }
+                    reader.allow(table, ["dmarc_enforce"], section: section)
+                    var enforce = config.emailAuth.dmarcEnforce
+                    reader.bool(table, "dmarc_enforce", section, into: &enforce)
+                    config.emailAuth.domainEnforce[IDNA.toASCII(domain.lowercased()) ?? domain.lowercased()] = enforce
+                }
+            }
+        }
         if let dns = reader.table(root, "dns") {
             reader.allow(dns, ["forward", "trust_anchor", "local_data"], section: "dns")
             config.outbound.dnsLocalData = reader.stringArray(dns, "local_data", section: "dns") ?? []
@@ -258,6 +295,13 @@ public enum ConfigLoader {
         guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let value = Int64(digits) else { return nil }
         let (product, overflow) = value.multipliedReportingOverflow(by: multiplier)
         return overflow ? nil : product
+    }
+
+    /// A DKIM selector: one or more DNS labels (RFC 6376 §3.1), letters, digits, `-`, `_`.
+    static func isSelector(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 63 && s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            !label.isEmpty && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        }
     }
 
     static func isDomainName(_ s: String) -> Bool {

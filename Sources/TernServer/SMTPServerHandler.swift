@@ -7,6 +7,7 @@ import MailStore
 import NIOCore
 import NIOSSL
 import NIOTLS
+import Policy
 import SMTPProtocol
 import TernMetrics
 
@@ -24,6 +25,8 @@ struct SMTPContext: Sendable {
     /// Tells the outbound queue that a message waits for remote delivery.
     let wakeOutbound: @Sendable () -> Void
     let sessions: SessionRegistry
+    /// DKIM signing of submitted mail and SPF/DKIM/DMARC checks of inbound mail; nil = off.
+    let authenticator: MessageAuthenticator?
 }
 
 /// The thin NIO shell around `SMTPServerSession` (ARCHITECTURE.md "Receive"): frames lines,
@@ -53,6 +56,8 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var remoteRecipients: [String] = []
     private var spoolFailed = false
     private var dataStarted = Date()
+    /// Octets of our own trace header at the top of the spool file.
+    private var traceLength = 0
     private var messages = 0
     private var output = [UInt8]()
     private let stall: StallGuard
@@ -367,7 +372,9 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
                 recipient: transaction.recipients.count == 1 ? transaction.recipients[0] : nil,
                 reversePath: transaction.reversePath, date: Int64(Date().timeIntervalSince1970),
                 authenticatedSender: shared.config.smtp.authenticatedHeader ? session.authenticatedUser : nil)
-            try spool.write(Array(trace.encoded.utf8))
+            let traceBytes = Array(trace.encoded.utf8)
+            try spool.write(traceBytes)
+            traceLength = traceBytes.count
         } catch {
             shared.logger.error("cannot create spool file: \(error)")
             queue(SMTPReply(451, "4.3.0", "Error: queue file write error"))
@@ -429,7 +436,65 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         busy = true
-        let targets = Array(Set(accounts)).sorted().map { DeliveryTarget(accountID: $0) }
+        // Our own users (authenticated, or relaying from `mynetworks`) get signed; everyone else on port 25 is checked.
+        let client = clientAddress
+        let trusted = session.authenticatedUser != nil || shared.config.mynetworks.contains { $0.contains(client) }
+        let inbound = shared.role == .smtp && !trusted && shared.config.emailAuth.verify
+        let signing = trusted && shared.config.emailAuth.sign
+        guard let authenticator = shared.authenticator, inbound || signing else {
+            commit(context, spool, transaction, junk: false)
+            return
+        }
+        let traceLength = traceLength
+        let clientIP = clientAddress
+        let helo = session.heloName ?? ""
+        let mailFrom = transaction.reversePath.address?.description ?? ""
+        let recipientDomains = transaction.recipients.map(\.asciiDomain)
+        let promise = context.eventLoop.makePromise(of: MessageAuthenticator.Outcome.self)
+        promise.completeWithTask {
+            let all = try spool.contents()
+            let trace = Array(all.prefix(traceLength)), message = Array(all.dropFirst(traceLength))
+            let now = Int64(Date().timeIntervalSince1970)
+            let outcome: MessageAuthenticator.Outcome
+            if inbound {
+                outcome = await authenticator.verify(trace: trace, message: message, clientIP: clientIP, helo: helo, mailFrom: mailFrom,
+                                                     recipientDomains: recipientDomains, now: now)
+            } else {
+                outcome = MessageAuthenticator.Outcome(message: try authenticator.sign(trace: trace, message: message, now: now),
+                                                       disposition: .deliver, summary: "dkim=signed")
+            }
+            if case .reject = outcome.disposition { return outcome }
+            try spool.replaceContents(with: outcome.message)
+            return outcome
+        }
+        promise.futureResult.assumeIsolated().whenComplete { result in
+            switch result {
+            case .failure(let error):
+                self.busy = false
+                spool.discard()
+                self.shared.logger.error("\(spool.id): email authentication step failed: \(error)")
+                self.endData(context, SMTPReply(451, "4.3.0", "Error: queue file write error"))
+                self.process(context)
+            case .success(let outcome):
+                if inbound { self.shared.logger.info("\(spool.id): \(outcome.summary)") }
+                if case .reject(let reply) = outcome.disposition {
+                    self.busy = false
+                    spool.discard()
+                    self.shared.logger.info("\(spool.id): reject: DATA from [\(clientIP)]: \(reply); from=\(transaction.reversePath)")
+                    self.endData(context, reply)
+                    self.process(context)
+                    return
+                }
+                if case .closed = self.mode { self.busy = false; spool.discard(); return }
+                self.commit(context, spool, transaction, junk: outcome.disposition == .quarantine)
+            }
+        }
+    }
+
+    /// Commits the spooled message: local copies (INBOX, or Junk for DMARC quarantine) and queue entries in one
+    /// transaction, then `250`.
+    private func commit(_ context: ChannelHandlerContext, _ spool: SpoolFile, _ transaction: SMTPTransaction, junk: Bool) {
+        let targets = Array(Set(accounts)).sorted().map { DeliveryTarget(accountID: $0, mailbox: junk ? "Junk" : "INBOX") }
         var seen = Set<String>()
         let remote = remoteRecipients.filter { seen.insert($0.lowercased()).inserted }
         var outbound = remote.isEmpty ? nil : OutboundEnvelope(reversePath: transaction.reversePath.description, recipients: remote,
@@ -469,7 +534,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
                     if queued.contains(r.description.lowercased()) {
                         self.shared.logger.info("\(spool.id): to=<\(r)>, relay=none, delay=\(delay), status=queued (waiting for outbound delivery)")
                     } else {
-                        self.shared.logger.info("\(spool.id): to=<\(r)>, relay=local, delay=\(delay), status=sent (delivered to INBOX)")
+                        self.shared.logger.info("\(spool.id): to=<\(r)>, relay=local, delay=\(delay), status=sent (delivered to \(junk ? "Junk" : "INBOX"))")
                     }
                 }
                 if outbound != nil { self.shared.wakeOutbound() }

@@ -97,6 +97,7 @@ enum ConfigReload {
         effective.outbound.dnsTrustAnchor = old.config.outbound.dnsTrustAnchor
         effective.outbound.dnsLocalData = old.config.outbound.dnsLocalData
         effective.throttle = old.config.throttle
+        effective.emailAuth = old.config.emailAuth
         limiter.update(maxTotal: config.limits.maxConnections, maxPerIP: config.limits.maxConnectionsPerIP)
         state.replace(ServingSnapshot(config: effective, tls: files, ssl: ssl, store: old.directory.store))
         return Outcome(ok: true, message: "reload: configuration \(path) in force for new connections; certificate \(files.certificate)")
@@ -111,6 +112,7 @@ enum ConfigReload {
         if old.outbound.dnsForwarders != new.outbound.dnsForwarders || old.outbound.dnsTrustAnchor != new.outbound.dnsTrustAnchor
             || old.outbound.dnsLocalData != new.outbound.dnsLocalData { changed.append("[dns]") }
         if old.throttle != new.throttle { changed.append("[auth] delay_after/failure_delay_ms/max_failures/lockout") }
+        if old.emailAuth != new.emailAuth { changed.append("[dkim]/[inbound]") }
         return changed
     }
 }

@@ -146,6 +146,41 @@ public struct OutboundConfig: Sendable {
     public var dnsLocalData: [String] = []
 }
 
+/// Email authentication (`[dkim]`, `[inbound]`): DKIM signing of submitted mail, SPF/DKIM/DMARC checks of
+/// inbound mail (RFC 6376, RFC 7208, RFC 7489, RFC 8601). See docs/configuration.md "Email authentication".
+public struct EmailAuthSettings: Sendable, Equatable {
+    /// `[dkim] sign`: sign mail submitted by authenticated users and our DSNs (default true).
+    public var sign = true
+    /// `[dkim] selectors`: active selectors of every domain (default `["rsa", "ed"]`, created on first start).
+    public var selectors = EmailAuthSettings.defaultSelectors
+    /// `[dkim.domain."example.org"] selectors`: active selectors of one domain (rotation: add a key, publish, switch).
+    public var domainSelectors: [String: [String]] = [:]
+    /// `[inbound] verify`: check SPF, DKIM and DMARC on port 25 and add Authentication-Results (default true).
+    public var verify = true
+    /// `[inbound] dmarc_enforce`: apply DMARC p=reject (550 5.7.1) and p=quarantine (Junk) (default true).
+    public var dmarcEnforce = true
+    /// `[inbound.domain."example.org"] dmarc_enforce`: per local (recipient) domain override.
+    public var domainEnforce: [String: Bool] = [:]
+    /// `[inbound] dns_timeout`: seconds per DNS query of the checks (default 5); a timeout is temperror.
+    public var dnsTimeout = 5
+
+    /// The selectors created automatically for every domain: `rsa` (RSA-2048) and `ed` (Ed25519).
+    public static let defaultSelectors = ["rsa", "ed"]
+
+    public init() {}
+
+    /// The active selectors of `domain`.
+    public func selectors(for domain: String) -> [String] {
+        domainSelectors[domain.lowercased()] ?? selectors
+    }
+
+    /// Whether DMARC is enforced for mail to `recipientDomains` (enforced when any of them enforces).
+    public func enforcesDMARC(for recipientDomains: [String]) -> Bool {
+        if recipientDomains.isEmpty { return dmarcEnforce }
+        return recipientDomains.contains { domainEnforce[$0.lowercased()] ?? dmarcEnforce }
+    }
+}
+
 /// The whole configuration (`tern.toml`). Every key has a default except `hostname` and `domains`.
 public struct TernConfig: Sendable {
     public var hostname: String
@@ -158,6 +193,7 @@ public struct TernConfig: Sendable {
     public var imap = IMAPSettings()
     public var limits = ConnectionSettings()
     public var outbound = OutboundConfig()
+    public var emailAuth = EmailAuthSettings()
     /// `[pop3] timeout`: seconds of silence before the session ends (RFC 1939 §3: at least 10 minutes).
     public var pop3Timeout = 600
     /// `[auth] loopback_plaintext`: allow plaintext LOGIN/AUTH on loopback connections (default true).

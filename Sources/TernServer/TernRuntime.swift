@@ -2,6 +2,7 @@ import Accounts
 import Delivery
 import DNS
 import Dispatch
+import EmailAuth
 import Foundation
 import Logging
 import MailStore
@@ -48,12 +49,14 @@ public enum TernRuntime {
         } catch {
             throw ConfigError("[dns]: the resolver cannot start: \(error)")
         }
-        let queue = OutboundQueue(store: store, resolver: resolver, settings: outboundSettings(config, domains: directory.domains),
+        let authenticator = try makeAuthenticator(config, resolver: resolver, logger: logger)
+        let queue = OutboundQueue(store: store, resolver: resolver,
+                                  settings: outboundSettings(config, domains: directory.domains, keyring: authenticator.keyring),
                                   group: group, logger: Logger(label: "queue"))
         let shared = SharedServices(
             store: store, state: state, throttle: LoginThrottle(settings: config.throttle),
             limiter: ConnectionLimiter(maxTotal: config.limits.maxConnections, maxPerIP: config.limits.maxConnectionsPerIP),
-            wakeOutbound: { queue.wake() })
+            wakeOutbound: { queue.wake() }, authenticator: authenticator)
         var channels: [Channel] = []
         var current = ""
         do {
@@ -106,7 +109,7 @@ public enum TernRuntime {
                 let outcome = ConfigReload.reload(path: configPath, state: state, limiter: shared.limiter, logger: logger)
                 if outcome.ok {
                     let now = state.current
-                    await queue.update(settings: outboundSettings(now.config, domains: now.directory.domains))
+                    await queue.update(settings: outboundSettings(now.config, domains: now.directory.domains, keyring: authenticator.keyring))
                 }
                 if outcome.ok { logger.notice("\(outcome.message)") } else { logger.error("\(outcome.message)") }
                 let status = "\(getpid()).\(generation) \(outcome.ok ? "ok" : "failed") \(outcome.message)\n"
@@ -138,8 +141,14 @@ public enum TernRuntime {
     }
 
     /// The delivery engine's settings from `[outbound]`, `hostname` and the local `domains`.
-    static func outboundSettings(_ config: TernConfig, domains: [String]) -> OutboundSettings {
+    /// Delivery settings from the configuration; `keyring` DKIM-signs the DSNs the queue generates.
+    static func outboundSettings(_ config: TernConfig, domains: [String], keyring: DKIMKeyring?) -> OutboundSettings {
         var settings = OutboundSettings(hostname: config.hostname, localDomains: domains)
+        if let keyring, config.emailAuth.sign {
+            settings.signer = { message in
+                (try? keyring.sign(RawMessage(message), now: Int64(Date().timeIntervalSince1970))) ?? []
+            }
+        }
         settings.defaultPolicy = config.outbound.policy
         settings.domainPolicies = config.outbound.domainPolicies
         settings.relayhost = config.outbound.relayhost.map { ($0.host, $0.port) }
@@ -173,6 +182,24 @@ public enum TernRuntime {
         /// Open sessions, told to end at shutdown.
         let sessions = SessionRegistry()
         let wakeOutbound: @Sendable () -> Void
+        let authenticator: MessageAuthenticator
+    }
+
+    /// Creates missing default DKIM keys (`rsa`, `ed`) for every domain, loads the active selectors and wraps the
+    /// resolver with `[inbound] dns_timeout`. Throws `ConfigError` when a key cannot be created or read.
+    static func makeAuthenticator(_ config: TernConfig, resolver: any DNSResolver, logger: Logger) throws -> MessageAuthenticator {
+        var keyring: DKIMKeyring?
+        if config.emailAuth.sign {
+            do {
+                for created in try DKIMKeyring.ensureDefaultKeys(config) {
+                    logger.notice("created DKIM key \(created); publish it: tern dns-records \(created.split(separator: "/")[0])")
+                }
+                keyring = try DKIMKeyring(config)
+            } catch {
+                throw ConfigError("[dkim]: \(error)")
+            }
+        }
+        return MessageAuthenticator(config: config, keyring: keyring, resolver: TimeoutResolver(resolver, timeout: Double(config.emailAuth.dnsTimeout)))
     }
 
     /// Binds one listener. Each accepted connection takes the snapshot current at that moment
@@ -202,7 +229,8 @@ public enum TernRuntime {
                     case .smtp, .submission, .submissions:
                         let smtp = SMTPContext(config: config, role: role, store: shared.store, directory: now.directory,
                                                router: now.router, throttle: shared.throttle, sslContext: ssl, limiter: shared.limiter,
-                                               logger: logger, wakeOutbound: shared.wakeOutbound, sessions: shared.sessions)
+                                               logger: logger, wakeOutbound: shared.wakeOutbound, sessions: shared.sessions,
+                                               authenticator: shared.authenticator)
                         try ops.addHandler(SMTPServerHandler(context: smtp))
                     case .imap, .imaps:
                         let imap = IMAPContext(config: config, directory: now.directory, throttle: shared.throttle, sslContext: ssl,

@@ -27,6 +27,10 @@ enum DevSetup {
         [metrics]
         listen = "127.0.0.1:29465"
 
+        # SPF/DKIM/DMARC checks of port-25 mail stay on; a short DNS timeout keeps an offline machine responsive.
+        [inbound]
+        dns_timeout = 1
+
         """
 
     /// Creates `./tern-dev/tern.toml` if missing; returns its path.

@@ -20,11 +20,13 @@ final class OutboundQueueTests: XCTestCase {
     override func setUp() { dir = NSTemporaryDirectory() + "tern-queue-\(UUID().uuidString)" }
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
-    func setup(_ resolver: MockResolver, clock: Clock) async throws -> (SQLiteMailStore, OutboundQueue, MultiThreadedEventLoopGroup) {
+    func setup(_ resolver: MockResolver, clock: Clock,
+               signer: (@Sendable ([UInt8]) -> [UInt8])? = nil) async throws -> (SQLiteMailStore, OutboundQueue, MultiThreadedEventLoopGroup) {
         let store = try SQLiteMailStore(dataDirectory: dir)
         _ = try await store.createAccount(address: "bob@example.test", passwordHash: "x")
         var settings = OutboundSettings(hostname: "mail.example.test", localDomains: ["example.test"])
         settings.timeouts = SMTPClientTimeouts(connect: 2, command: 5)
+        settings.signer = signer
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let queue = OutboundQueue(store: store, resolver: resolver, settings: settings, group: group,
                                   logger: Logger(label: "test"), now: { clock.now() })
@@ -56,6 +58,27 @@ final class OutboundQueueTests: XCTestCase {
         XCTAssertTrue(report.contains("report-type=delivery-status"))
         XCTAssertTrue(report.contains("Status: 5.1.10"))
         XCTAssertTrue(report.contains("Status: 5.1.2"))
+        try await group.shutdownGracefully()
+    }
+
+    /// Our DSNs go through the DKIM signing hook: the fields it returns precede the report (issue 6).
+    func testNotificationsAreSigned() async throws {
+        let resolver = MockResolver()
+        resolver.setFailure("nowhere.test", .nxdomain)
+        let clock = Clock()
+        let seen = Mutex<Int>(0)
+        let (store, queue, group) = try await setup(resolver, clock: clock) { dsn in
+            seen.withLock { $0 += 1 }
+            XCTAssertTrue(String(decoding: dsn, as: UTF8.self).contains("report-type=delivery-status"))
+            return Array("DKIM-Signature: v=1; test\r\n".utf8)
+        }
+        try await enqueue(store, to: ["b@nowhere.test"], arrival: clock.now())
+        await queue.runDue()
+        let inbox = try await store.mailbox(accountID: 1, name: "INBOX")!
+        let snapshot = try await store.snapshot(mailboxID: inbox.id)
+        let report = String(decoding: try store.messageBytes(fileID: snapshot.messages[0].fileID), as: UTF8.self)
+        XCTAssertEqual(seen.withLock { $0 }, 1)
+        XCTAssertNotNil(report.range(of: #"\AReturn-Path: <>\r\nReceived: [^\r]*\r\n\t[^\r]*\r\nDKIM-Signature: v=1; test\r\n"#, options: .regularExpression), report)
         try await group.shutdownGracefully()
     }
 

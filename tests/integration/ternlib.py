@@ -107,6 +107,11 @@ class TernServer:
         self.hostname = hostname
         self.domains = list(domains)
         self.sections = {k: dict(v) for k, v in (sections or {}).items()}
+        # Email authentication (issue 6) is on by default in tern; tests of other features turn it off so that
+        # port-25 deliveries make no SPF/DMARC lookups (no network here) and stored bytes stay as sent.
+        # tests/integration/test_email_auth*.py configure it explicitly.
+        self.sections.setdefault("inbound", {"verify": False})
+        self.sections.setdefault("dkim", {"sign": False})
         self.proc: subprocess.Popen | None = None
         self.ports: dict[str, int] = {}
         self.listen_hosts: dict[str, str] = {}

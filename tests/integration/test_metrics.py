@@ -148,3 +148,21 @@ def test_check_shows_metrics_address(make_server):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "  metrics: http://127.0.0.1:9465/metrics\n" in r.stdout, r.stdout
     assert "  log: stderr, level info\n" in r.stdout, r.stdout
+
+
+def test_email_auth_results_are_counted(make_server):
+    """Port-25 mail is checked (SPF, DKIM, DMARC) and each verdict is counted by method and result."""
+    s = make_server(sections={
+        "metrics": {"listen": f"{HOST}:0"},
+        "inbound": {"verify": True, "dns_timeout": 1},
+        "dns": {"local_data": ['remote.test. 300 IN TXT "v=spf1 ip4:127.0.0.1 -all"']},
+    }, roles=("smtp",))
+    port = int(METRICS_RE.search(s.log()).group(2))
+    before = scrape(port)
+    s.deliver("bob@example.test", b"From: alice@remote.test\r\nSubject: auth metrics\r\n\r\nhello\r\n",
+              sender="alice@remote.test")
+    after = scrape(port)
+    delta = {k: after.get(k, 0) - before.get(k, 0) for k in after if k[0] == "tern_auth_results_total"}
+    assert delta[("tern_auth_results_total", (("method", "spf"), ("result", "pass")))] == 1, delta
+    assert delta[("tern_auth_results_total", (("method", "dkim"), ("result", "none")))] == 1, delta
+    assert sum(v for k, v in delta.items() if ("method", "dmarc") in k[1]) == 1, delta
