@@ -11,7 +11,7 @@ struct Tern: AsyncParsableCommand {
         abstract: "Tern: a complete mail server (SMTP, IMAP) in one program.",
         subcommands: [Serve.self, Reload.self, Check.self, User.self, Alias.self, Queue.self, Map.self, Sendmail.self,
                       DKIM.self, SPF.self, DMARC.self, DNSRecords.self, DNSCheck.self,
-                      Import.self, Export.self, ImportConfig.self])
+                      Quickstart.self, Import.self, Export.self, ImportConfig.self])
 }
 
 /// `--config PATH`, shared by every command.
