@@ -93,6 +93,12 @@ public protocol MailStore: Sendable {
     /// UIDs expunged from the mailbox with a MODSEQ greater than `modSeq`, ascending
     /// (RFC 7162 §3.2.5 `VANISHED (EARLIER)`, §3.2.6). The record is never pruned, so the answer is exact.
     func vanished(mailboxID: Int64, since modSeq: Int64) async throws -> [UInt32]
+    /// What changed in the mailbox after MODSEQ `modSeq`, read in one transaction (RFC 7162 §3.1,
+    /// §3.2.5): the mailbox record, every message whose MODSEQ is greater (new messages and flag
+    /// changes, ascending UID) and every UID expunged with a greater MODSEQ (ascending). Costs in
+    /// proportion to the changes, not to the mailbox, so a selected session can follow other
+    /// sessions' changes incrementally. Throws `.notFound` when the mailbox is gone.
+    func changes(mailboxID: Int64, since modSeq: Int64) async throws -> MailboxChanges
 
     // MARK: Quota (RFC 9208)
     /// Octets stored in all mailboxes of the account (every copy counts: RFC 9208 §5.1 STORAGE).
@@ -190,6 +196,22 @@ public struct MailboxSnapshot: Sendable {
     public var mailbox: MailboxRecord
     /// Messages ordered by UID ascending.
     public var messages: [MessageRecord]
+}
+
+/// The changes of one mailbox after a MODSEQ (`MailStore.changes(mailboxID:since:)`).
+public struct MailboxChanges: Sendable, Equatable {
+    /// The mailbox's current record; its `highestModSeq` is the MODSEQ these changes bring a view up to.
+    public var mailbox: MailboxRecord
+    /// Messages (new or with changed flags) whose MODSEQ is above the given one, ascending UID.
+    public var messages: [MessageRecord]
+    /// UIDs expunged with a MODSEQ above the given one, ascending.
+    public var expunged: [UInt32]
+    /// Creates a value.
+    public init(mailbox: MailboxRecord, messages: [MessageRecord], expunged: [UInt32]) {
+        self.mailbox = mailbox
+        self.messages = messages
+        self.expunged = expunged
+    }
 }
 
 /// The envelope of a message queued for remote delivery.

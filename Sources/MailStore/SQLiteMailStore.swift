@@ -208,8 +208,8 @@ public final class SQLiteMailStore: MailStore {
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [mailboxID]) else {
                 throw MailStoreError(.notFound, "mailbox no longer exists")
             }
-            let messages = try Row.fetchAll(db.cachedStatement(sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid"),
-                                            arguments: [mailboxID]).map(Self.messageRecord)
+            let messages = try Self.messageRecords(db, sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid",
+                                                   arguments: [mailboxID])
             return MailboxSnapshot(mailbox: Self.mailboxRecord(row), messages: messages)
         }
     }
