@@ -50,6 +50,44 @@ final class SQLiteMailStoreCondStoreTests: XCTestCase {
         XCTAssertEqual(update.modified, [1])
     }
 
+    func testChangesSinceModSeqHoldOnlyWhatChanged() async throws {
+        let store = try SQLiteMailStore(dataDirectory: dir)
+        let bob = try await store.createAccount(address: "bob@example.test", passwordHash: "x")
+        let box = try await inbox(store, bob)
+        for i in 1...5 { _ = try await store.append(mailboxID: box.id, bytes: Array("m\(i)\r\n".utf8), flags: i == 1 ? ["\\Seen"] : [], internalDate: 0) }
+        // modseqs 2...6
+        var delta = try await store.changes(mailboxID: box.id, since: 6)
+        XCTAssertEqual(delta, MailboxChanges(mailbox: delta.mailbox, messages: [], expunged: []))
+        XCTAssertEqual(delta.mailbox.highestModSeq, 6)
+        delta = try await store.changes(mailboxID: box.id, since: 4)
+        XCTAssertEqual(delta.messages.map(\.uid), [4, 5])
+
+        _ = try await store.updateFlags(mailboxID: box.id, uids: [4, 2], operation: .add, flags: ["\\Flagged"], unchangedSince: nil) // 7
+        _ = try await store.expunge(mailboxID: box.id, uids: [3]) // 8
+        _ = try await store.append(mailboxID: box.id, bytes: Array("m6\r\n".utf8), flags: ["\\Seen"], internalDate: 0) // 9
+        delta = try await store.changes(mailboxID: box.id, since: 6)
+        XCTAssertEqual(delta.mailbox.highestModSeq, 9)
+        XCTAssertEqual(delta.messages.map(\.uid), [2, 4, 6])
+        XCTAssertEqual(delta.messages.map(\.modSeq), [7, 7, 9])
+        XCTAssertEqual(delta.messages.map(\.flags), [["\\Flagged"], ["\\Flagged"], ["\\Seen"]])
+        XCTAssertEqual(delta.expunged, [3])
+        delta = try await store.changes(mailboxID: box.id, since: 8)
+        XCTAssertEqual(delta.messages.map(\.uid), [6])
+        XCTAssertEqual(delta.expunged, [])
+
+        // The snapshot shares equal flag sets but reads the same records as before.
+        let snap = try await store.snapshot(mailboxID: box.id)
+        XCTAssertEqual(snap.messages.map(\.uid), [1, 2, 4, 5, 6])
+        XCTAssertEqual(snap.messages.map(\.flags), [["\\Seen"], ["\\Flagged"], ["\\Flagged"], [], ["\\Seen"]])
+
+        do {
+            _ = try await store.changes(mailboxID: 9999, since: 0)
+            XCTFail("a missing mailbox must throw")
+        } catch let error as MailStoreError {
+            XCTAssertEqual(error.kind, .notFound)
+        }
+    }
+
     func testExpungeIsRecordedForVanishedAndUIDsAreNotReused() async throws {
         let store = try SQLiteMailStore(dataDirectory: dir)
         let bob = try await store.createAccount(address: "bob@example.test", passwordHash: "x")
