@@ -99,6 +99,10 @@ public protocol MailStore: Sendable {
     /// proportion to the changes, not to the mailbox, so a selected session can follow other
     /// sessions' changes incrementally. Throws `.notFound` when the mailbox is gone.
     func changes(mailboxID: Int64, since modSeq: Int64) async throws -> MailboxChanges
+    /// The mailbox record and its message counts for STATUS (RFC 9051 §6.3.11, RFC 9208 §4.2
+    /// DELETED and DELETED-STORAGE), computed in one transaction without materialising the messages.
+    /// Throws `.notFound` when the mailbox is gone.
+    func status(mailboxID: Int64) async throws -> MailboxStatus
 
     // MARK: Quota (RFC 9208)
     /// Octets stored in all mailboxes of the account (every copy counts: RFC 9208 §5.1 STORAGE).
@@ -211,6 +215,30 @@ public struct MailboxChanges: Sendable, Equatable {
         self.mailbox = mailbox
         self.messages = messages
         self.expunged = expunged
+    }
+}
+
+/// Message counts of one mailbox (`MailStore.status(mailboxID:)`).
+public struct MailboxStatus: Sendable, Equatable {
+    public var mailbox: MailboxRecord
+    /// Number of messages (STATUS MESSAGES).
+    public var messages: Int
+    /// Messages without `\Seen` (STATUS UNSEEN).
+    public var unseen: Int
+    /// Messages with `\Deleted` (STATUS DELETED, RFC 9051 §6.3.11).
+    public var deleted: Int
+    /// Octets of all messages (STATUS SIZE, RFC 8438).
+    public var size: Int64
+    /// Octets of the messages with `\Deleted` (RFC 9208 DELETED-STORAGE before rounding to KiB).
+    public var deletedSize: Int64
+    /// Creates a value.
+    public init(mailbox: MailboxRecord, messages: Int, unseen: Int, deleted: Int, size: Int64, deletedSize: Int64) {
+        self.mailbox = mailbox
+        self.messages = messages
+        self.unseen = unseen
+        self.deleted = deleted
+        self.size = size
+        self.deletedSize = deletedSize
     }
 }
 

@@ -80,6 +80,15 @@ final class SQLiteMailStoreCondStoreTests: XCTestCase {
         XCTAssertEqual(snap.messages.map(\.uid), [1, 2, 4, 5, 6])
         XCTAssertEqual(snap.messages.map(\.flags), [["\\Seen"], ["\\Flagged"], ["\\Flagged"], [], ["\\Seen"]])
 
+        _ = try await store.updateFlags(mailboxID: box.id, uids: [4], operation: .add, flags: ["\\Deleted"], unchangedSince: nil)
+        let status = try await store.status(mailboxID: box.id)
+        XCTAssertEqual(status.messages, 5)
+        XCTAssertEqual(status.unseen, 3)
+        XCTAssertEqual(status.deleted, 1)
+        XCTAssertEqual(status.size, 20)
+        XCTAssertEqual(status.deletedSize, 4)
+        XCTAssertEqual(status.mailbox.highestModSeq, 10)
+
         do {
             _ = try await store.changes(mailboxID: 9999, since: 0)
             XCTFail("a missing mailbox must throw")
