@@ -97,6 +97,21 @@ final class SQLiteMailStoreCondStoreTests: XCTestCase {
         }
     }
 
+    func testSnapshotCacheAppliesChangesInUIDOrder() {
+        func record(_ uid: UInt32, _ flags: [String] = [], modSeq: Int64 = 1) -> MessageRecord {
+            MessageRecord(uid: uid, fileID: "f\(uid)", size: 1, internalDate: 0, flags: flags, modSeq: modSeq)
+        }
+        var messages = [1, 3, 5, 7].map { record($0) }
+        // 3 flagged, 5 expunged, 4 inserted between (an import that keeps UIDs), 9 appended.
+        SnapshotCache.apply(changed: [record(3, ["\\Flagged"], modSeq: 2), record(4, modSeq: 2), record(9, modSeq: 3)],
+                            expunged: [5, 42], to: &messages)
+        XCTAssertEqual(messages.map(\.uid), [1, 3, 4, 7, 9])
+        XCTAssertEqual(messages.map(\.flags), [[], ["\\Flagged"], [], [], []])
+        XCTAssertEqual(messages.map(\.modSeq), [1, 2, 2, 1, 3])
+        SnapshotCache.apply(changed: [], expunged: [], to: &messages)
+        XCTAssertEqual(messages.map(\.uid), [1, 3, 4, 7, 9])
+    }
+
     func testExpungeIsRecordedForVanishedAndUIDsAreNotReused() async throws {
         let store = try SQLiteMailStore(dataDirectory: dir)
         let bob = try await store.createAccount(address: "bob@example.test", passwordHash: "x")

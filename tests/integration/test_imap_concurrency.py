@@ -193,3 +193,35 @@ def test_concurrent_sessions_converge(server):
         assert counts[k] == exists, (k, counts[k], exists)
         assert view(c) == expected, k
         c.close()
+
+
+def test_reselect_of_large_mailbox_sees_every_change(server):
+    """A mailbox of 1,600 messages (large enough for the server to keep its snapshot): a second
+    SELECT after other sessions' STORE, EXPUNGE and APPEND must show exactly the new state."""
+    addr, pw = filled(server, 100)
+    with logged_in(server, addr, pw) as a, logged_in(server, addr, pw) as b:
+        a.ok("SELECT INBOX")
+        for _ in range(4):
+            a.ok("COPY 1:* INBOX")
+        assert a.ok("NOOP") == [b"* 1600 EXISTS\r\n"]
+        first = view(a)
+        assert len(first) == 1600 and first[4] == b"5 5 " and first[-1] == b"1600 1600 "
+        b.ok("SELECT INBOX")
+        b.ok("STORE 5 +FLAGS (\\Flagged $Done)")
+        b.ok("STORE 7 +FLAGS.SILENT (\\Deleted)")
+        b.ok("EXPUNGE")
+        body = MSG % (1601, 1601)
+        b.ok(f"APPEND INBOX {{{len(body)}+}}\r\n{body.decode()}")
+        b.ok("UID STORE 1600 +FLAGS (\\Seen)")
+        u = a.ok("SELECT INBOX")
+        u = u[u.index(b"* OK [CLOSED] Previous mailbox is now closed\r\n") + 1:]
+        assert u[0] == b"* 1600 EXISTS\r\n", u
+        second = view(a)
+        expected = [line for line in first if line != b"7 7 "]
+        expected = [b"%d %s" % (i + 1, line.split(b" ", 1)[1]) for i, line in enumerate(expected)]
+        expected[4] = b"5 5 $Done \\Flagged"
+        expected[-1] = b"1599 1600 \\Seen"
+        expected.append(b"1600 1601 ")
+        assert second == expected
+        untagged, _ = a.command("FETCH 1600 (UID BODY.PEEK[TEXT])")
+        assert b"UID 1601 " in untagged[0] and b"body of message 1601" in untagged[0], untagged
