@@ -1,17 +1,17 @@
 import Synchronization
 
 /// The last snapshot read of each recently selected large mailbox, so that the next SELECT (or
-/// STATUS-free POP3 login) of it reads only the rows changed since, by MODSEQ (RFC 7162 §3.1:
-/// every change to a mailbox raises its HIGHESTMODSEQ), instead of every message row.
+/// POP3 login) of it reads only the rows changed since, by MODSEQ (RFC 7162 §3.1: every change to
+/// a mailbox raises its HIGHESTMODSEQ), instead of every message row.
 ///
-/// Only mailboxes of at least `minimumMessages` are kept, at most `capacity` of them (the least
-/// recently used one goes first); a snapshot shares its message array with the sessions that
-/// took it until one of them changes its copy.
+/// Only mailboxes of at least `minimumMessages` are kept, at most `capacity` messages in all (the
+/// least recently used mailbox goes first; about 100 octets per message); a snapshot shares its
+/// message array with the sessions that took it until one of them changes its copy.
 final class SnapshotCache: Sendable {
     /// Smaller mailboxes are read in full every time (cheap, and not worth the memory).
     static let minimumMessages = 1_000
-    /// At most this many mailboxes are kept.
-    static let capacity = 32
+    /// At most this many messages, summed over the kept mailboxes.
+    static let capacity = 1_000_000
 
     private struct Entry {
         var snapshot: MailboxSnapshot
@@ -43,7 +43,8 @@ final class SnapshotCache: Sendable {
             state.clock += 1
             if let kept = state.entries[id], kept.snapshot.mailbox.highestModSeq > snapshot.mailbox.highestModSeq { return }
             state.entries[id] = Entry(snapshot: snapshot, lastUse: state.clock)
-            if state.entries.count > Self.capacity, let oldest = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
+            while state.entries.values.reduce(0, { $0 + $1.snapshot.messages.count }) > Self.capacity,
+                  let oldest = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
                 state.entries[oldest] = nil
             }
         }
