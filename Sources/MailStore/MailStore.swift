@@ -93,6 +93,16 @@ public protocol MailStore: Sendable {
     /// UIDs expunged from the mailbox with a MODSEQ greater than `modSeq`, ascending
     /// (RFC 7162 §3.2.5 `VANISHED (EARLIER)`, §3.2.6). The record is never pruned, so the answer is exact.
     func vanished(mailboxID: Int64, since modSeq: Int64) async throws -> [UInt32]
+    /// What changed in the mailbox after MODSEQ `modSeq`, read in one transaction (RFC 7162 §3.1,
+    /// §3.2.5): the mailbox record, every message whose MODSEQ is greater (new messages and flag
+    /// changes, ascending UID) and every UID expunged with a greater MODSEQ (ascending). Costs in
+    /// proportion to the changes, not to the mailbox, so a selected session can follow other
+    /// sessions' changes incrementally. Throws `.notFound` when the mailbox is gone.
+    func changes(mailboxID: Int64, since modSeq: Int64) async throws -> MailboxChanges
+    /// The mailbox record and its message counts for STATUS (RFC 9051 §6.3.11, RFC 9208 §4.2
+    /// DELETED and DELETED-STORAGE), computed in one transaction without materialising the messages.
+    /// Throws `.notFound` when the mailbox is gone.
+    func status(mailboxID: Int64) async throws -> MailboxStatus
 
     // MARK: Quota (RFC 9208)
     /// Octets stored in all mailboxes of the account (every copy counts: RFC 9208 §5.1 STORAGE).
@@ -190,6 +200,46 @@ public struct MailboxSnapshot: Sendable {
     public var mailbox: MailboxRecord
     /// Messages ordered by UID ascending.
     public var messages: [MessageRecord]
+}
+
+/// The changes of one mailbox after a MODSEQ (`MailStore.changes(mailboxID:since:)`).
+public struct MailboxChanges: Sendable, Equatable {
+    /// The mailbox's current record; its `highestModSeq` is the MODSEQ these changes bring a view up to.
+    public var mailbox: MailboxRecord
+    /// Messages (new or with changed flags) whose MODSEQ is above the given one, ascending UID.
+    public var messages: [MessageRecord]
+    /// UIDs expunged with a MODSEQ above the given one, ascending.
+    public var expunged: [UInt32]
+    /// Creates a value.
+    public init(mailbox: MailboxRecord, messages: [MessageRecord], expunged: [UInt32]) {
+        self.mailbox = mailbox
+        self.messages = messages
+        self.expunged = expunged
+    }
+}
+
+/// Message counts of one mailbox (`MailStore.status(mailboxID:)`).
+public struct MailboxStatus: Sendable, Equatable {
+    public var mailbox: MailboxRecord
+    /// Number of messages (STATUS MESSAGES).
+    public var messages: Int
+    /// Messages without `\Seen` (STATUS UNSEEN).
+    public var unseen: Int
+    /// Messages with `\Deleted` (STATUS DELETED, RFC 9051 §6.3.11).
+    public var deleted: Int
+    /// Octets of all messages (STATUS SIZE, RFC 8438).
+    public var size: Int64
+    /// Octets of the messages with `\Deleted` (RFC 9208 DELETED-STORAGE before rounding to KiB).
+    public var deletedSize: Int64
+    /// Creates a value.
+    public init(mailbox: MailboxRecord, messages: Int, unseen: Int, deleted: Int, size: Int64, deletedSize: Int64) {
+        self.mailbox = mailbox
+        self.messages = messages
+        self.unseen = unseen
+        self.deleted = deleted
+        self.size = size
+        self.deletedSize = deletedSize
+    }
 }
 
 /// The envelope of a message queued for remote delivery.

@@ -42,6 +42,41 @@ extension SQLiteMailStore {
         }
     }
 
+    public func changes(mailboxID: Int64, since modSeq: Int64) async throws -> MailboxChanges {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [mailboxID]) else {
+                throw MailStoreError(.notFound, "mailbox no longer exists")
+            }
+            let mailbox = Self.mailboxRecord(row)
+            // Every change raises HIGHESTMODSEQ (RFC 7162 §3.1.1): nothing above it, nothing to read.
+            guard mailbox.highestModSeq > modSeq else { return MailboxChanges(mailbox: mailbox, messages: [], expunged: []) }
+            let messages = try Self.messageRecords(db, sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+                                                   arguments: [mailboxID, modSeq])
+            let expunged = try Int64.fetchAll(db.cachedStatement(sql: "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid"),
+                                              arguments: [mailboxID, modSeq]).map { UInt32(truncatingIfNeeded: $0) }
+            return MailboxChanges(mailbox: mailbox, messages: messages, expunged: expunged)
+        }
+    }
+
+    public func status(mailboxID: Int64) async throws -> MailboxStatus {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [mailboxID]) else {
+                throw MailStoreError(.notFound, "mailbox no longer exists")
+            }
+            // Flags are stored space-separated in canonical spelling (`FlagSet.canonical`).
+            let counts = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT COUNT(*),
+                       COALESCE(SUM(instr(' ' || flags || ' ', ' \\Seen ') = 0), 0),
+                       COALESCE(SUM(instr(' ' || flags || ' ', ' \\Deleted ') > 0), 0),
+                       COALESCE(SUM(size), 0),
+                       COALESCE(SUM(CASE WHEN instr(' ' || flags || ' ', ' \\Deleted ') > 0 THEN size ELSE 0 END), 0)
+                FROM messages WHERE mailbox_id = ?
+                """), arguments: [mailboxID])
+            return MailboxStatus(mailbox: Self.mailboxRecord(row), messages: counts?[0] ?? 0, unseen: counts?[1] ?? 0, deleted: counts?[2] ?? 0,
+                                 size: counts?[3] ?? 0, deletedSize: counts?[4] ?? 0)
+        }
+    }
+
     public func storageUsed(accountID: Int64) async throws -> Int64 {
         try await pool.read { db in
             try Int64.fetchOne(db.cachedStatement(sql: """

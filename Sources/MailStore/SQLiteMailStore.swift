@@ -15,6 +15,8 @@ public final class SQLiteMailStore: MailStore {
     private let observers = Mutex<[Int64: [Int: @Sendable () -> Void]]>([:])
     private let observerCounter = Mutex<Int>(0)
     private let commits: CommitQueue
+    /// Recent snapshots of large mailboxes, brought up to date by MODSEQ on the next read.
+    let snapshots = SnapshotCache()
 
     /// Opens (creating and migrating if needed) the store in `dataDirectory`.
     /// Throws `MailStoreError(.io)` or a GRDB error when the database cannot be opened.
@@ -158,6 +160,7 @@ public final class SQLiteMailStore: MailStore {
             return (try Self.unreferenced(db, fileIDs), mailbox.id)
         }
         orphans.forEach(files.remove)
+        snapshots.forget(mailboxID: id)
         notify(id)
     }
 
@@ -204,13 +207,41 @@ public final class SQLiteMailStore: MailStore {
     // MARK: Messages
 
     public func snapshot(mailboxID: Int64) async throws -> MailboxSnapshot {
+        let cached = snapshots.snapshot(mailboxID: mailboxID)
+        let snapshot: MailboxSnapshot
+        do {
+            snapshot = try await readSnapshot(mailboxID: mailboxID, cached: cached)
+        } catch {
+            snapshots.forget(mailboxID: mailboxID)
+            throw error
+        }
+        snapshots.keep(snapshot)
+        return snapshot
+    }
+
+    /// Reads the snapshot in one transaction: from `cached` plus the rows changed and expunged
+    /// since its HIGHESTMODSEQ when it fits, else every message row.
+    private func readSnapshot(mailboxID: Int64, cached: MailboxSnapshot?) async throws -> MailboxSnapshot {
         try await pool.read { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [mailboxID]) else {
                 throw MailStoreError(.notFound, "mailbox no longer exists")
             }
-            let messages = try Row.fetchAll(db.cachedStatement(sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid"),
-                                            arguments: [mailboxID]).map(Self.messageRecord)
-            return MailboxSnapshot(mailbox: Self.mailboxRecord(row), messages: messages)
+            let mailbox = Self.mailboxRecord(row)
+            if let cached, cached.mailbox.uidValidity == mailbox.uidValidity, cached.mailbox.highestModSeq <= mailbox.highestModSeq {
+                var messages = cached.messages
+                let since = cached.mailbox.highestModSeq
+                if since < mailbox.highestModSeq {
+                    let changed = try Self.messageRecords(db, sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+                                                          arguments: [mailboxID, since])
+                    let expunged = try Int64.fetchAll(db.cachedStatement(sql: "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ?"),
+                                                      arguments: [mailboxID, since]).map { UInt32(truncatingIfNeeded: $0) }
+                    SnapshotCache.apply(changed: changed, expunged: expunged, to: &messages)
+                }
+                return MailboxSnapshot(mailbox: mailbox, messages: messages)
+            }
+            let messages = try Self.messageRecords(db, sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid",
+                                                   arguments: [mailboxID])
+            return MailboxSnapshot(mailbox: mailbox, messages: messages)
         }
     }
 

@@ -15,6 +15,28 @@ extension SQLiteMailStore {
                       internalDate: row["internal_date"], flags: splitFlags(row["flags"]), modSeq: row["modseq"])
     }
 
+    /// Message records of a `SELECT uid, file_id, size, internal_date, flags, modseq ...` query,
+    /// read with a cursor (no intermediate rows) by column position. Equal flag texts share one
+    /// array: a mailbox has few distinct flag sets, so a large snapshot holds few flag arrays.
+    static func messageRecords(_ db: Database, sql: String, arguments: StatementArguments) throws -> [MessageRecord] {
+        var records: [MessageRecord] = []
+        var flagSets: [String: [String]] = [:]
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        while let row = try rows.next() {
+            let text: String = row[4]
+            let flags: [String]
+            if let known = flagSets[text] {
+                flags = known
+            } else {
+                flags = splitFlags(text)
+                if flagSets.count < 1024 { flagSets[text] = flags }
+            }
+            records.append(MessageRecord(uid: UInt32(truncatingIfNeeded: row[0] as Int64), fileID: row[1], size: row[2],
+                                         internalDate: row[3], flags: flags, modSeq: row[5]))
+        }
+        return records
+    }
+
     static func splitFlags(_ text: String) -> [String] {
         text.split(separator: " ").map(String.init)
     }

@@ -95,7 +95,7 @@ extension IMAPSession {
     /// CONDSTORE is enabled every untagged FETCH carries MODSEQ, and `.SILENT` still reports the
     /// new MODSEQ of changed messages.
     func store(_ step: inout IMAPStep, tag: String, set: IMAPSequenceSet, operation: IMAPStoreOperation, byUID: Bool,
-               modifiers: IMAPCommandModifiers, selection sel: inout Selected) async throws {
+               modifiers: IMAPCommandModifiers, selection sel: Selected) async throws {
         if modifiers.unchangedSince != nil { step.output += enableCondStoreImplicitly() }
         let targets = resolve(set, byUID: byUID, in: sel.messages)
         let mode: FlagOperation = operation.mode == .add ? .add : (operation.mode == .remove ? .remove : .replace)
@@ -121,7 +121,6 @@ extension IMAPSession {
                 step.line("* \(index + 1) FETCH (\(uidItem)MODSEQ (\(record.modSeq)))")
             }
         }
-        selected = sel
         let name = byUID ? "UID STORE" : "STORE"
         if modifiedNumbers.isEmpty {
             step.line("\(tag) OK \(name) completed")

@@ -6,7 +6,7 @@ import MailStore
 /// FETCH / UID FETCH (RFC 9051 §6.4.5, §7.5.2).
 extension IMAPSession {
     func fetch(_ step: inout IMAPStep, tag: String, set: IMAPSequenceSet, attributes: [IMAPFetchAttribute],
-               byUID: Bool, selection sel: inout Selected, modifiers: IMAPCommandModifiers = IMAPCommandModifiers()) async throws {
+               byUID: Bool, selection sel: Selected, modifiers: IMAPCommandModifiers = IMAPCommandModifiers()) async throws {
         var attributes = attributes
         // RFC 7162 §3.1.4: CHANGEDSINCE implies MODSEQ; both enable CONDSTORE (§3.1.8).
         if modifiers.changedSince != nil, !attributes.contains(.modSeq) { attributes.append(.modSeq) }
@@ -37,8 +37,6 @@ extension IMAPSession {
                 for i in indexes {
                     if let r = byUIDMap[sel.messages[i].uid] { sel.messages[i].flags = r.flags; sel.messages[i].modSeq = r.modSeq; newlySeen.insert(i) }
                 }
-                selected = sel
-                _ = changes.take() // our own change: already reflected
             }
         }
         var missing = false
@@ -47,7 +45,7 @@ extension IMAPSession {
             let record = sel.messages[index]
             var parsed: ParsedMessage?
             if needsContent {
-                guard let bytes = try? store.messageBytes(fileID: record.fileID) else {
+                guard !sel.expungedLater.contains(record.uid), let bytes = try? store.messageBytes(fileID: record.fileID) else {
                     missing = true // expunged by another session: never substitute other content
                     continue
                 }

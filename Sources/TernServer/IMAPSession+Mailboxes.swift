@@ -60,21 +60,19 @@ extension IMAPSession {
                     step.line("\(tag) NO [NONEXISTENT] Mailbox does not exist")
                     return step
                 }
-                let snapshot = try await store.snapshot(mailboxID: mailbox.id)
-                let m = snapshot.messages
+                let status = try await store.status(mailboxID: mailbox.id)
                 let values: [String] = items.map { item in
                     switch item {
-                    case .messages: return "MESSAGES \(m.count)"
-                    case .uidNext: return "UIDNEXT \(snapshot.mailbox.uidNext)"
-                    case .uidValidity: return "UIDVALIDITY \(snapshot.mailbox.uidValidity)"
-                    case .unseen: return "UNSEEN \(m.filter { !$0.flags.contains("\\Seen") }.count)"
-                    case .deleted: return "DELETED \(m.filter { $0.flags.contains("\\Deleted") }.count)"
-                    case .size: return "SIZE \(m.reduce(0) { $0 + $1.size })"
+                    case .messages: return "MESSAGES \(status.messages)"
+                    case .uidNext: return "UIDNEXT \(status.mailbox.uidNext)"
+                    case .uidValidity: return "UIDVALIDITY \(status.mailbox.uidValidity)"
+                    case .unseen: return "UNSEEN \(status.unseen)"
+                    case .deleted: return "DELETED \(status.deleted)"
+                    case .size: return "SIZE \(status.size)"
                     case .recent: return "RECENT 0"
-                    case .highestModSeq: return "HIGHESTMODSEQ \(snapshot.mailbox.highestModSeq)"
+                    case .highestModSeq: return "HIGHESTMODSEQ \(status.mailbox.highestModSeq)"
                     case .appendLimit: return "APPENDLIMIT \(storeLimits.appendLimit)"
-                    case .deletedStorage:
-                        return "DELETED-STORAGE \(StorageQuota.Usage.kibibytes(Int64(m.filter { $0.flags.contains("\\Deleted") }.reduce(0) { $0 + $1.size })))"
+                    case .deletedStorage: return "DELETED-STORAGE \(StorageQuota.Usage.kibibytes(status.deletedSize))"
                     }
                 }
                 if items.contains(.highestModSeq) { step.output += enableCondStoreImplicitly() }

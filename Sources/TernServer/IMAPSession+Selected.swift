@@ -9,7 +9,7 @@ extension IMAPSession {
     func selectedCommand(_ command: IMAPCommand) async -> IMAPStep {
         let tag = command.tag
         var step = IMAPStep()
-        guard var sel = selected else { return notInState(tag) }
+        guard let sel = selected else { return notInState(tag) }
         if let set = Self.sequenceArgument(command.kind), !Self.isValid(set, count: sel.messages.count) {
             step.line("\(tag) BAD Invalid sequence number: the mailbox has \(sel.messages.count) message(s)")
             return step
@@ -28,10 +28,10 @@ extension IMAPSession {
                 step.line("\(tag) OK \(command.kind == .expunge ? "EXPUNGE" : "UID EXPUNGE") completed")
             case .fetch(let set, let attributes, let uid):
                 if let refusal = fetchModifierRefusal(command.modifiers, byUID: uid) { step.line("\(tag) BAD \(refusal)"); return step }
-                try await fetch(&step, tag: tag, set: set, attributes: attributes, byUID: uid, selection: &sel, modifiers: command.modifiers)
+                try await fetch(&step, tag: tag, set: set, attributes: attributes, byUID: uid, selection: sel, modifiers: command.modifiers)
             case .store(let set, let operation, let uid):
                 guard !sel.readOnly else { step.line("\(tag) NO [READ-ONLY] Mailbox is read-only"); return step }
-                try await store(&step, tag: tag, set: set, operation: operation, byUID: uid, modifiers: command.modifiers, selection: &sel)
+                try await store(&step, tag: tag, set: set, operation: operation, byUID: uid, modifiers: command.modifiers, selection: sel)
             case .search(let key, let uid):
                 let maxUID = sel.messages.last?.uid ?? 0
                 var hits: [UInt32] = []
@@ -106,14 +106,47 @@ extension IMAPSession {
     }
 
     /// Indexes (0-based) of the messages a sequence set names, ascending, without duplicates.
+    /// Costs O(ranges · log n + result), not O(n): sequence ranges map straight to index ranges and
+    /// UID ranges to index ranges by binary search (`messages` is in ascending UID order).
     func resolve(_ set: IMAPSequenceSet, byUID: Bool, in messages: [MessageRecord]) -> [Int] {
-        guard !messages.isEmpty else { return [] }
-        if byUID {
-            let maxUID = messages.last!.uid
-            return messages.indices.filter { set.contains(messages[$0].uid, star: maxUID) }
+        guard let last = messages.last else { return [] }
+        var spans: [Range<Int>] = []
+        for range in set.ranges {
+            let star = byUID ? last.uid : UInt32(messages.count)
+            let a = range.low.resolved(star: star)
+            let b = range.high.resolved(star: star)
+            let low = min(a, b)
+            let high = max(a, b)
+            let span: Range<Int>
+            if byUID {
+                span = Self.partitionPoint(messages) { $0 < low }..<Self.partitionPoint(messages) { $0 <= high }
+            } else {
+                let first = max(Int(low), 1) - 1
+                span = first..<max(first, min(Int(high), messages.count))
+            }
+            if !span.isEmpty { spans.append(span) }
         }
-        let count = UInt32(messages.count)
-        return messages.indices.filter { set.contains(UInt32($0 + 1), star: count) }
+        guard spans.count > 1 else { return spans.first.map(Array.init) ?? [] }
+        spans.sort { $0.lowerBound < $1.lowerBound }
+        var result: [Int] = []
+        var next = 0
+        for span in spans where span.upperBound > next {
+            result += max(span.lowerBound, next)..<span.upperBound
+            next = span.upperBound
+        }
+        return result
+    }
+
+    /// Binary search in `messages` (ascending UID): the first index whose UID is not `before`
+    /// (`messages.count` when every UID is); `before` must hold for a prefix of the UIDs only.
+    static func partitionPoint(_ messages: [MessageRecord], _ before: (UInt32) -> Bool) -> Int {
+        var low = 0
+        var high = messages.count
+        while low < high {
+            let mid = (low + high) / 2
+            if before(messages[mid].uid) { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     /// `1:3,5` form of a sorted-or-not list of numbers.
@@ -132,40 +165,69 @@ extension IMAPSession {
 
     // MARK: Untagged updates
 
-    /// Compares the session's view with the store and returns untagged EXPUNGE, EXISTS and FETCH
-    /// FLAGS responses. Expunges are reported only when `allowExpunge` (RFC 9051 §7.4.1); until
-    /// then the expunged messages keep their sequence numbers.
+    /// Brings the session's view up to date with the store and returns the untagged EXPUNGE (or
+    /// VANISHED once QRESYNC is enabled, RFC 7162 §3.2.10), FETCH FLAGS (+ MODSEQ once CONDSTORE is
+    /// enabled, RFC 7162 §3.1.3) and EXISTS responses.
+    ///
+    /// Incremental: only the messages and expunges with a MODSEQ above the one the view was last
+    /// synchronised to are read (`MailStore.changes(mailboxID:since:)`), so the cost follows the
+    /// changes, not the mailbox size. Expunges are reported only when `allowExpunge` (RFC 9051
+    /// §7.4.1); until then the expunged messages keep their sequence numbers (`expungedLater`) and
+    /// their content is refused with `[EXPUNGEISSUED]`. Applying is idempotent (a flag change is
+    /// taken only when its MODSEQ is above the view's, a message only when its UID is above the
+    /// view's last, an expunge only for a message still in the view), so a second, overlapping
+    /// update (IDLE wakeup and DONE) never reports a change twice.
     func pendingUpdates(allowExpunge: Bool, force: Bool = false) async -> [UInt8] {
-        guard changes.take() || force, var sel = selected else { return [] }
-        guard let snapshot = try? await store.snapshot(mailboxID: sel.mailbox.id) else { return [] }
-        var step = IMAPStep()
-        let current = Dictionary(snapshot.messages.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
-        if allowExpunge {
-            var vanished: [UInt32] = []
-            for index in sel.messages.indices.reversed() where current[sel.messages[index].uid] == nil {
-                // RFC 7162 §3.2.10: once QRESYNC is enabled, VANISHED replaces EXPUNGE.
-                if qresyncEnabled { vanished.append(sel.messages[index].uid) } else { step.line("* \(index + 1) EXPUNGE") }
-                sel.messages.remove(at: index)
-            }
-            if !vanished.isEmpty { step.line("* VANISHED \(Self.compact(vanished))") }
-        } else if sel.messages.contains(where: { current[$0.uid] == nil }) {
-            changes.set() // report them at the next command that allows it
+        guard let sel = selected else { return [] }
+        let reportLater = allowExpunge && !sel.expungedLater.isEmpty
+        guard changes.take() || force || reportLater else { return [] }
+        let since = sel.mailbox.highestModSeq
+        let delta: MailboxChanges
+        do {
+            delta = try await store.changes(mailboxID: sel.mailbox.id, since: since)
+        } catch {
+            return []
         }
-        for index in sel.messages.indices {
-            guard let now = current[sel.messages[index].uid],
-                  now.flags != sel.messages[index].flags || now.modSeq != sel.messages[index].modSeq else { continue }
+        guard selected === sel else { return [] } // another mailbox was selected meanwhile
+        var step = IMAPStep()
+        var gone = sel.expungedLater
+        for uid in delta.expunged where sel.index(ofUID: uid) != nil { gone.insert(uid) }
+        if allowExpunge {
+            if !gone.isEmpty {
+                let indexes = gone.compactMap { sel.index(ofUID: $0) }.sorted(by: >)
+                if qresyncEnabled {
+                    step.line("* VANISHED \(Self.compact(indexes.map { sel.messages[$0].uid }))")
+                } else {
+                    // Highest first: each number is still valid when its line is read (RFC 9051 §7.4.1).
+                    for index in indexes { step.line("* \(index + 1) EXPUNGE") }
+                }
+                if indexes.count == 1 {
+                    sel.messages.remove(at: indexes[0])
+                } else if !indexes.isEmpty {
+                    sel.messages.removeAll { gone.contains($0.uid) }
+                }
+            }
+            sel.expungedLater = []
+        } else {
+            sel.expungedLater = gone
+        }
+        let known = sel.messages.last?.uid ?? 0
+        var added: [MessageRecord] = []
+        for now in delta.messages {
+            if now.uid > known {
+                added.append(now)
+                continue
+            }
+            guard let index = sel.index(ofUID: now.uid), now.modSeq > sel.messages[index].modSeq else { continue }
             sel.messages[index].flags = now.flags
             sel.messages[index].modSeq = now.modSeq
             step.line("* \(index + 1) FETCH (UID \(now.uid) FLAGS (\(now.flags.joined(separator: " ")))\(modSeqItem(now)))")
         }
-        let known = sel.messages.last?.uid ?? 0
-        let added = snapshot.messages.filter { $0.uid > known }
         if !added.isEmpty {
             sel.messages += added
             step.line("* \(sel.messages.count) EXISTS")
         }
-        sel.mailbox = snapshot.mailbox
-        selected = sel
+        if delta.mailbox.highestModSeq >= sel.mailbox.highestModSeq { sel.mailbox = delta.mailbox }
         return step.output
     }
 }

@@ -46,12 +46,32 @@ final class ChangeFlag: Sendable {
 actor IMAPSession {
     enum State { case notAuthenticated, authenticated, selected, logout }
 
-    struct Selected {
+    /// The selected mailbox as this session sees it. A class, so that a command updating a few
+    /// messages' flags changes them in place instead of copying the whole message list.
+    final class Selected {
+        /// The mailbox record as of the last update; `highestModSeq` is the MODSEQ the view is
+        /// synchronised to (`pendingUpdates` asks the store only for changes above it).
         var mailbox: MailboxRecord
-        var readOnly: Bool
-        /// Messages in sequence order (sequence number = index + 1).
+        let readOnly: Bool
+        /// Messages in sequence order (sequence number = index + 1), ascending UID.
         var messages: [MessageRecord]
-        var observation: MailboxObservation
+        /// UIDs expunged by another session that still hold their sequence numbers here, because
+        /// EXPUNGE could not be reported yet (RFC 9051 §7.4.1); their content is no longer served.
+        var expungedLater: Set<UInt32> = []
+        let observation: MailboxObservation
+
+        init(mailbox: MailboxRecord, readOnly: Bool, messages: [MessageRecord], observation: MailboxObservation) {
+            self.mailbox = mailbox
+            self.readOnly = readOnly
+            self.messages = messages
+            self.observation = observation
+        }
+
+        /// The index (0-based sequence position) of the message with this UID, by binary search.
+        func index(ofUID uid: UInt32) -> Int? {
+            let i = IMAPSession.partitionPoint(messages) { $0 < uid }
+            return i < messages.count && messages[i].uid == uid ? i : nil
+        }
     }
 
     let directory: AccountDirectory

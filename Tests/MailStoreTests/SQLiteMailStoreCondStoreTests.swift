@@ -50,6 +50,68 @@ final class SQLiteMailStoreCondStoreTests: XCTestCase {
         XCTAssertEqual(update.modified, [1])
     }
 
+    func testChangesSinceModSeqHoldOnlyWhatChanged() async throws {
+        let store = try SQLiteMailStore(dataDirectory: dir)
+        let bob = try await store.createAccount(address: "bob@example.test", passwordHash: "x")
+        let box = try await inbox(store, bob)
+        for i in 1...5 { _ = try await store.append(mailboxID: box.id, bytes: Array("m\(i)\r\n".utf8), flags: i == 1 ? ["\\Seen"] : [], internalDate: 0) }
+        // modseqs 2...6
+        var delta = try await store.changes(mailboxID: box.id, since: 6)
+        XCTAssertEqual(delta, MailboxChanges(mailbox: delta.mailbox, messages: [], expunged: []))
+        XCTAssertEqual(delta.mailbox.highestModSeq, 6)
+        delta = try await store.changes(mailboxID: box.id, since: 4)
+        XCTAssertEqual(delta.messages.map(\.uid), [4, 5])
+
+        _ = try await store.updateFlags(mailboxID: box.id, uids: [4, 2], operation: .add, flags: ["\\Flagged"], unchangedSince: nil) // 7
+        _ = try await store.expunge(mailboxID: box.id, uids: [3]) // 8
+        _ = try await store.append(mailboxID: box.id, bytes: Array("m6\r\n".utf8), flags: ["\\Seen"], internalDate: 0) // 9
+        delta = try await store.changes(mailboxID: box.id, since: 6)
+        XCTAssertEqual(delta.mailbox.highestModSeq, 9)
+        XCTAssertEqual(delta.messages.map(\.uid), [2, 4, 6])
+        XCTAssertEqual(delta.messages.map(\.modSeq), [7, 7, 9])
+        XCTAssertEqual(delta.messages.map(\.flags), [["\\Flagged"], ["\\Flagged"], ["\\Seen"]])
+        XCTAssertEqual(delta.expunged, [3])
+        delta = try await store.changes(mailboxID: box.id, since: 8)
+        XCTAssertEqual(delta.messages.map(\.uid), [6])
+        XCTAssertEqual(delta.expunged, [])
+
+        // The snapshot shares equal flag sets but reads the same records as before.
+        let snap = try await store.snapshot(mailboxID: box.id)
+        XCTAssertEqual(snap.messages.map(\.uid), [1, 2, 4, 5, 6])
+        XCTAssertEqual(snap.messages.map(\.flags), [["\\Seen"], ["\\Flagged"], ["\\Flagged"], [], ["\\Seen"]])
+
+        _ = try await store.updateFlags(mailboxID: box.id, uids: [4], operation: .add, flags: ["\\Deleted"], unchangedSince: nil)
+        let status = try await store.status(mailboxID: box.id)
+        XCTAssertEqual(status.messages, 5)
+        XCTAssertEqual(status.unseen, 3)
+        XCTAssertEqual(status.deleted, 1)
+        XCTAssertEqual(status.size, 20)
+        XCTAssertEqual(status.deletedSize, 4)
+        XCTAssertEqual(status.mailbox.highestModSeq, 10)
+
+        do {
+            _ = try await store.changes(mailboxID: 9999, since: 0)
+            XCTFail("a missing mailbox must throw")
+        } catch let error as MailStoreError {
+            XCTAssertEqual(error.kind, .notFound)
+        }
+    }
+
+    func testSnapshotCacheAppliesChangesInUIDOrder() {
+        func record(_ uid: UInt32, _ flags: [String] = [], modSeq: Int64 = 1) -> MessageRecord {
+            MessageRecord(uid: uid, fileID: "f\(uid)", size: 1, internalDate: 0, flags: flags, modSeq: modSeq)
+        }
+        var messages = [1, 3, 5, 7].map { record($0) }
+        // 3 flagged, 5 expunged, 4 inserted between (an import that keeps UIDs), 9 appended.
+        SnapshotCache.apply(changed: [record(3, ["\\Flagged"], modSeq: 2), record(4, modSeq: 2), record(9, modSeq: 3)],
+                            expunged: [5, 42], to: &messages)
+        XCTAssertEqual(messages.map(\.uid), [1, 3, 4, 7, 9])
+        XCTAssertEqual(messages.map(\.flags), [[], ["\\Flagged"], [], [], []])
+        XCTAssertEqual(messages.map(\.modSeq), [1, 2, 2, 1, 3])
+        SnapshotCache.apply(changed: [], expunged: [], to: &messages)
+        XCTAssertEqual(messages.map(\.uid), [1, 3, 4, 7, 9])
+    }
+
     func testExpungeIsRecordedForVanishedAndUIDsAreNotReused() async throws {
         let store = try SQLiteMailStore(dataDirectory: dir)
         let bob = try await store.createAccount(address: "bob@example.test", passwordHash: "x")
