@@ -103,7 +103,7 @@ extension SQLiteMailStore {
                         SELECT (SELECT COUNT(*) FROM messages WHERE mailbox_id = ?1 AND uid = ?2)
                              + (SELECT COUNT(*) FROM expunged WHERE mailbox_id = ?1 AND uid = ?2)
                         """), arguments: [mailboxID, Int64(message.uid)]) ?? 0
-                    if present > 0 || message.uid == 0 { unused.append(id); continue }
+                    if present > 0 || message.uid == 0 || Int64(message.uid) >= 0xFFFF_0000 { unused.append(id); continue }
                     let modseq = try Self.bumpModSeq(db, mailboxID: mailboxID)
                     try db.cachedStatement(sql: "INSERT INTO messages(mailbox_id, uid, file_id, size, internal_date, flags, modseq) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(
                         arguments: [mailboxID, Int64(message.uid), id, message.bytes.count, message.internalDate,

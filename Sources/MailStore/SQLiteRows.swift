@@ -61,6 +61,10 @@ extension SQLiteMailStore {
             throw MailStoreError(.notFound, "mailbox no longer exists")
         }
         let uid: Int64 = row["uid_next"]
+        // RFC 9051 §2.3.1.1: UIDs are 32-bit; a mailbox at the end of the space takes no more mail.
+        guard uid >= 1, uid <= Int64(UInt32.max) else {
+            throw MailStoreError(.notAllowed, "mailbox \(mailbox.name) has used every UID (UIDNEXT \(uid)); create a new mailbox")
+        }
         let modseq: Int64 = (row["highest_modseq"] as Int64) + 1
         try db.cachedStatement(sql: "UPDATE mailboxes SET uid_next = ?, highest_modseq = ? WHERE id = ?").execute(arguments: [uid + 1, modseq, mailbox.id])
         try db.cachedStatement(sql: "INSERT INTO messages(mailbox_id, uid, file_id, size, internal_date, flags, modseq) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(

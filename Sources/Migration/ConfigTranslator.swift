@@ -248,6 +248,14 @@ public struct ConfigTranslator {
         if let location = dovecot?.settings["mail_location"], !location.hasPrefix("maildir:") {
             out.unmapped.append(("mail_location = \(location)", "only Maildir stores are imported (`tern import maildir`); mbox files: `tern import mbox`"))
         }
+        var seenAccounts = Set<String>()
+        out.accounts = out.accounts.filter { account in
+            let parts = account.address.split(separator: "@", omittingEmptySubsequences: false)
+            let valid = parts.count == 2 && !parts[0].isEmpty && parts[0].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ".-_+=".contains($0)) }
+                && domains.contains(String(parts[1]))
+            if !valid { out.unmapped.append(("user \(account.address)", "not an address in domains (\(domains.joined(separator: ", "))); create it by hand if needed")); return false }
+            return seenAccounts.insert(account.address).inserted
+        }
         out.toml = toml.text
         return out
     }

@@ -14,6 +14,8 @@ public struct FolderReport: Equatable, Sendable {
     public var skipped: Int
     /// Whether UIDs and UIDVALIDITY were kept (false when the mailbox already held other mail).
     public var keptUIDs: Bool
+    /// Why the folder was skipped or renumbered, for the administrator; nil when all went well.
+    public var problem: String? = nil
 }
 
 /// A progress report: `done` of `total` messages of `mailbox` handled so far.
@@ -33,16 +35,20 @@ public struct ImportProgress: Sendable {
 public struct MailImporter: Sendable {
     let store: SQLiteMailStore
     let accountID: Int64
+    let stateDirectory: String
     let progress: @Sendable (ImportProgress) -> Void
     /// Messages per durable batch.
     public var batchCount = 500
     /// Octets per durable batch.
     public var batchBytes = 16 << 20
 
-    /// Creates an importer for the account `accountID` of `store`.
-    public init(store: SQLiteMailStore, accountID: Int64, progress: @escaping @Sendable (ImportProgress) -> Void = { _ in }) {
+    /// Creates an importer for the account `accountID` of `store`; what each run stored is recorded
+    /// under `dataDirectory/import-state/` so reruns skip it.
+    public init(store: SQLiteMailStore, accountID: Int64, dataDirectory: String,
+                progress: @escaping @Sendable (ImportProgress) -> Void = { _ in }) {
         self.store = store
         self.accountID = accountID
+        self.stateDirectory = dataDirectory + "/import-state"
         self.progress = progress
     }
 
@@ -66,6 +72,11 @@ public struct MailImporter: Sendable {
         let subscriptions = Self.subscriptions(root: root)
         var reports: [FolderReport] = []
         for folder in folders {
+            guard ImportValidation.isValidMailboxName(folder.name) else {
+                reports.append(FolderReport(mailbox: folder.name, total: 0, added: 0, skipped: 0, keptUIDs: false,
+                                            problem: "skipped: \(folder.path) decodes to a mailbox name IMAP cannot use (empty level or control characters); rename the directory and import again"))
+                continue
+            }
             reports.append(try await importMaildirFolder(name: folder.name, path: folder.path,
                                                          subscribed: subscriptions?.contains(folder.name) ?? true || folder.name == "INBOX"))
         }
@@ -92,46 +103,89 @@ public struct MailImporter: Sendable {
         }
         files.sort { DovecotUIDList.basename($0.file) < DovecotUIDList.basename($1.file) }
         let keywords = DovecotKeywords((try? String(contentsOfFile: path + "/dovecot-keywords", encoding: .utf8)) ?? "")
-        let listed = (try? String(contentsOfFile: path + "/dovecot-uidlist", encoding: .utf8)).flatMap(DovecotUIDList.init)
+        var listed = (try? String(contentsOfFile: path + "/dovecot-uidlist", encoding: .utf8)).flatMap(DovecotUIDList.init)
+        var problem: String?
+        if let l = listed, Int64(l.uidNext) >= ImportValidation.maxKeptUID || l.uids.values.contains(where: { Int64($0) >= ImportValidation.maxKeptUID }) {
+            problem = "dovecot-uidlist UIDs are near the 32-bit limit; messages were renumbered (clients download this folder again)"
+            listed = nil
+        }
         var uidValidity = listed?.uidValidity ?? Self.stableUIDValidity(of: URL(fileURLWithPath: path).standardizedFileURL.path)
         if uidValidity == 0 { uidValidity = 1 }
-        var nextUID = listed?.uidNext ?? 1
-        var assigned: [UInt32] = []
-        var used = Set<UInt32>()
-        for f in files {
-            if let uid = listed?.uids[DovecotUIDList.basename(f.file)], !used.contains(uid) { assigned.append(uid); used.insert(uid) } else { assigned.append(0) }
-        }
-        for i in assigned.indices where assigned[i] == 0 {
-            while used.contains(nextUID) { nextUID += 1 }
-            assigned[i] = nextUID
-            used.insert(nextUID)
-            nextUID += 1
-        }
+        let keys = files.map { DovecotUIDList.basename($0.file) }
+        let listedMax = Int64(listed?.uids.values.max() ?? 0)
         let (mailbox, mode) = try await store.prepareImport(accountID: accountID, name: name, specialUse: MaildirPlusPlus.specialUse(of: name),
-                                                            uidValidity: uidValidity, uidNext: max(nextUID, (used.max() ?? 0) + 1), subscribed: subscribed)
-        var existing = Set<UInt32>()
-        if case .resumed(let e) = mode { existing = e }
-        let keepUIDs = mode != .appended
-        var report = FolderReport(mailbox: name, total: files.count, added: 0, skipped: 0, keptUIDs: keepUIDs)
-        var batch: [ImportedMessage] = []
+                                                            uidValidity: uidValidity, uidNext: UInt32(max(Int64(listed?.uidNext ?? 1), listedMax + 1)),
+                                                            subscribed: subscribed)
+        var state = try ImportState(directory: stateDirectory, mailboxID: mailbox.id, uidValidity: mailbox.uidValidity)
+        let plan = Self.assignUIDs(keys: keys, listed: listed?.uids ?? [:], state: state, mode: mode, mailboxUIDNext: mailbox.uidNext)
+        var report = FolderReport(mailbox: name, total: files.count, added: 0, skipped: 0, keptUIDs: mode != .appended, problem: problem)
+        var batch: [(key: String, message: ImportedMessage)] = []
         var batchSize = 0
-        for (f, uid) in zip(files, assigned) {
-            if keepUIDs && existing.contains(uid) { report.skipped += 1; continue }
+        for (f, entry) in zip(files, plan) {
+            guard let uid = entry else { report.skipped += 1; continue }
             let filePath = path + "/" + f.dir + "/" + f.file
             guard let data = fm.contents(atPath: filePath) else { throw MigrationError("cannot read \(filePath)") }
             let mtime = ((try? fm.attributesOfItem(atPath: filePath))?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? Date().timeIntervalSince1970
             let bytes = Self.crlf(Array(data))
-            batch.append(ImportedMessage(uid: uid, bytes: bytes, flags: MaildirFlags.flags(ofFilename: f.file, keywords: keywords), internalDate: Int64(mtime)))
+            let flags = MaildirFlags.flags(ofFilename: f.file, keywords: keywords).filter(ImportValidation.isValidFlag)
+            batch.append((DovecotUIDList.basename(f.file),
+                          ImportedMessage(uid: uid, bytes: bytes, flags: flags, internalDate: ImportValidation.clampDate(Int64(mtime)))))
             batchSize += bytes.count
             if batch.count >= batchCount || batchSize >= batchBytes {
-                report.added += try await store.importMessages(mailboxID: mailbox.id, batch, keepUIDs: keepUIDs)
+                report.added += try await commit(batch, mailboxID: mailbox.id, mode: mode, state: &state)
                 batch = []; batchSize = 0
                 progress(ImportProgress(mailbox: name, done: report.added + report.skipped, total: files.count))
             }
         }
-        report.added += try await store.importMessages(mailboxID: mailbox.id, batch, keepUIDs: keepUIDs)
+        report.added += try await commit(batch, mailboxID: mailbox.id, mode: mode, state: &state)
         progress(ImportProgress(mailbox: name, done: report.added + report.skipped, total: files.count))
         return report
+    }
+
+    /// The UID to give each source message, or nil to skip it (stored by an earlier run).
+    /// With kept UIDs: a key recorded in `state` keeps its UID (skipped when the store already has
+    /// or had that UID); otherwise a `listed` (dovecot-uidlist) UID; otherwise a new UID above every
+    /// UID in use. In `.appended` mode UIDs are the store's (0 here), and recorded keys are skipped.
+    static func assignUIDs(keys: [String], listed: [String: UInt32], state: ImportState, mode: ImportMode,
+                           mailboxUIDNext: UInt32) -> [UInt32?] {
+        var existing = Set<UInt32>()
+        if case .resumed(let e) = mode { existing = e }
+        if mode == .appended { return keys.map { state.uids[$0] == nil ? 0 : nil } }
+        var used = existing.union(state.uids.values).union(listed.values)
+        var next = max(Int64(mailboxUIDNext), Int64(used.max() ?? 0) + 1)
+        let recordedKey = Dictionary(state.uids.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        var out: [UInt32?] = []
+        var seen = Set<String>()
+        for key in keys {
+            guard seen.insert(key).inserted else { out.append(nil); continue }  // the same file in cur/ and new/
+            if let uid = state.uids[key] {
+                out.append(existing.contains(uid) || uid == 0 ? nil : uid)
+                continue
+            }
+            // A source UID an earlier run already gave to another message is not this message's.
+            if let uid = listed[key], uid != 0, recordedKey[uid] == nil || recordedKey[uid] == key {
+                out.append(existing.contains(uid) ? nil : uid)
+                continue
+            }
+            while used.contains(UInt32(truncatingIfNeeded: next)) { next += 1 }
+            guard next <= Int64(UInt32.max) else { out.append(nil); continue }
+            out.append(UInt32(next))
+            used.insert(UInt32(next))
+            next += 1
+        }
+        return out
+    }
+
+    /// Stores one batch and records its keys: before the commit when UIDs are kept (a rerun then
+    /// finds the UID and re-imports only if the commit was lost), after it otherwise (a crash in
+    /// between gives a duplicate, never a loss).
+    func commit(_ batch: [(key: String, message: ImportedMessage)], mailboxID: Int64, mode: ImportMode, state: inout ImportState) async throws -> Int {
+        guard !batch.isEmpty else { return 0 }
+        let keep = mode != .appended
+        if keep { try state.record(batch.map { ($0.key, $0.message.uid) }) }
+        let added = try await store.importMessages(mailboxID: mailboxID, batch.map(\.message), keepUIDs: keep)
+        if !keep { try state.record(batch.map { ($0.key, 0) }) }
+        return added
     }
 
     // MARK: mbox
@@ -141,70 +195,83 @@ public struct MailImporter: Sendable {
     /// the file's path, so a second run skips what the first stored. Throws `MigrationError` when
     /// the file cannot be read, or a store error.
     public func importMbox(path: String, folder: String, chunkSize: Int = 1 << 20) async throws -> FolderReport {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw MigrationError("cannot read \(path): no such file") }
+        guard !isDirectory.boolValue else { throw MigrationError("\(path) is a directory, not an mbox file (for a Maildir use `tern import maildir`)") }
+        guard ImportValidation.isValidMailboxName(folder) else {
+            throw MigrationError("\"\(folder)\" is not a mailbox name IMAP can use (empty, an empty level, or control characters)")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else { throw MigrationError("cannot read \(path)") }
         defer { try? handle.close() }
-        let total = try Self.countMessages(mboxPath: path, chunkSize: chunkSize)
+        let keys = try Self.mboxKeys(path: path, chunkSize: chunkSize)
+        let total = keys.count
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         var uidValidity = Self.stableUIDValidity(of: absolute + "\u{0}" + folder)
         if uidValidity == 0 { uidValidity = 1 }
         let (mailbox, mode) = try await store.prepareImport(accountID: accountID, name: folder, specialUse: MaildirPlusPlus.specialUse(of: folder),
-                                                            uidValidity: uidValidity, uidNext: UInt32(total + 1), subscribed: true)
-        var existing = Set<UInt32>()
-        if case .resumed(let e) = mode { existing = e }
-        let keepUIDs = mode != .appended
-        var report = FolderReport(mailbox: folder, total: total, added: 0, skipped: 0, keptUIDs: keepUIDs)
+                                                            uidValidity: uidValidity, uidNext: UInt32(min(total + 1, Int(UInt32.max))), subscribed: true)
+        var state = try ImportState(directory: stateDirectory, mailboxID: mailbox.id, uidValidity: mailbox.uidValidity)
+        // First run: UID = position in the file. Later runs: recorded messages keep theirs, new ones go above.
+        let listed = state.uids.isEmpty ? Dictionary(keys.enumerated().map { ($1, UInt32(truncatingIfNeeded: $0 + 1)) }, uniquingKeysWith: { a, _ in a }) : [:]
+        let plan = Self.assignUIDs(keys: keys, listed: listed, state: state, mode: mode, mailboxUIDNext: mailbox.uidNext)
+        var report = FolderReport(mailbox: folder, total: total, added: 0, skipped: 0, keptUIDs: mode != .appended)
         var splitter = MboxSplitter()
-        var batch: [ImportedMessage] = []
+        var batch: [(key: String, message: ImportedMessage)] = []
         var batchSize = 0
-        var uid: UInt32 = 0
+        var index = 0
         let now = Int64(Date().timeIntervalSince1970)
         func take(_ messages: [MboxMessage]) async throws {
             for m in messages {
-                uid += 1
-                if keepUIDs && existing.contains(uid) { report.skipped += 1; continue }
-                batch.append(ImportedMessage(uid: uid, bytes: m.bytes, flags: m.flags, internalDate: m.internalDate ?? now))
+                defer { index += 1 }
+                guard index < plan.count, let uid = plan[index] else { report.skipped += 1; continue }
+                let key = keys[index]
+                batch.append((key, ImportedMessage(uid: uid, bytes: m.bytes, flags: m.flags.filter(ImportValidation.isValidFlag),
+                                                   internalDate: ImportValidation.clampDate(m.internalDate ?? now))))
                 batchSize += m.bytes.count
                 if batch.count >= batchCount || batchSize >= batchBytes {
-                    report.added += try await store.importMessages(mailboxID: mailbox.id, batch, keepUIDs: keepUIDs)
+                    report.added += try await commit(batch, mailboxID: mailbox.id, mode: mode, state: &state)
                     batch = []; batchSize = 0
                     progress(ImportProgress(mailbox: folder, done: report.added + report.skipped, total: total))
                 }
             }
         }
         while true {
-            let chunk = handle.readData(ofLength: chunkSize)
+            let chunk: Data
+            do { chunk = try handle.read(upToCount: chunkSize) ?? Data() } catch { throw MigrationError("cannot read \(path): \(error)") }
             if chunk.isEmpty { break }
             try await take(splitter.append(Array(chunk)))
         }
-        try await take(splitter.finish().map { [$0] } ?? [])
-        report.added += try await store.importMessages(mailboxID: mailbox.id, batch, keepUIDs: keepUIDs)
+        try await take(splitter.finish())
+        report.added += try await commit(batch, mailboxID: mailbox.id, mode: mode, state: &state)
         progress(ImportProgress(mailbox: folder, done: report.added + report.skipped, total: total))
         return report
     }
 
-    static func countMessages(mboxPath: String, chunkSize: Int) throws -> Int {
-        guard let handle = FileHandle(forReadingAtPath: mboxPath) else { throw MigrationError("cannot read \(mboxPath)") }
+    /// The import key of every message of an mbox, in file order (one streaming pass):
+    /// `ImportState.contentKey`, with `#n` for the n-th repeat of identical octets.
+    static func mboxKeys(path: String, chunkSize: Int) throws -> [String] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw MigrationError("cannot read \(path)") }
         defer { try? handle.close() }
-        var count = 0
-        var atLineStart = true
-        var carry: [UInt8] = []
-        let from = Array("From ".utf8)
-        while true {
-            let chunk = handle.readData(ofLength: chunkSize)
-            if chunk.isEmpty { break }
-            let bytes = carry + Array(chunk)
-            carry = []
-            var i = 0
-            while i < bytes.count {
-                if atLineStart {
-                    if bytes.count - i < from.count { carry = Array(bytes[i...]); break }
-                    if bytes[i..<(i + from.count)].elementsEqual(from) { count += 1 }
-                }
-                atLineStart = bytes[i] == 10
-                i += 1
+        var splitter = MboxSplitter()
+        var keys: [String] = []
+        var occurrences: [String: Int] = [:]
+        func add(_ messages: [MboxMessage]) {
+            for m in messages {
+                var key = ImportState.contentKey(m.bytes)
+                let n = occurrences[key, default: 0]
+                occurrences[key] = n + 1
+                if n > 0 { key += "#\(n)" }
+                keys.append(key)
             }
         }
-        return count
+        while true {
+            let chunk: Data
+            do { chunk = try handle.read(upToCount: chunkSize) ?? Data() } catch { throw MigrationError("cannot read \(path): \(error)") }
+            if chunk.isEmpty { break }
+            add(splitter.append(Array(chunk)))
+        }
+        add(splitter.finish())
+        return keys
     }
 
     // MARK: Export
@@ -218,8 +285,12 @@ public struct MailImporter: Sendable {
         let fm = FileManager.default
         var reports: [FolderReport] = []
         var subscribed: [String] = []
-        for mailbox in try await store.mailboxes(accountID: accountID) {
-            guard !mailbox.name.contains(".") else { throw MigrationError("mailbox \"\(mailbox.name)\" contains '.', which Maildir++ cannot express; rename it first") }
+        let mailboxes = try await store.mailboxes(accountID: accountID)
+        // Check every name before writing anything: Maildir++ uses '.' as its level separator.
+        if let bad = mailboxes.first(where: { $0.name.contains(".") || !ImportValidation.isValidMailboxName($0.name) }) {
+            throw MigrationError("mailbox \"\(bad.name)\" cannot be written as Maildir++ (it contains '.' or an empty level); rename it first (IMAP RENAME), then export again")
+        }
+        for mailbox in mailboxes {
             let dir = MaildirPlusPlus.directory(ofMailbox: mailbox.name).map { root + "/" + $0 } ?? root
             for sub in ["cur", "new", "tmp"] { try fm.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true) }
             let snapshot = try await store.snapshot(mailboxID: mailbox.id)

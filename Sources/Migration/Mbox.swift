@@ -40,12 +40,13 @@ public struct MboxSplitter: Sendable {
         return out
     }
 
-    /// Ends the input; returns the last message, if any (a final line without newline counts).
-    public mutating func finish() -> MboxMessage? {
+    /// Ends the input; returns the remaining messages (a final line without newline counts; a
+    /// final `From ` line with nothing after it is an empty message and is dropped).
+    public mutating func finish() -> [MboxMessage] {
         var out: [MboxMessage] = []
         if !pending.isEmpty { processLine(pending[...], into: &out); pending = [] }
-        precondition(out.isEmpty, "a From line cannot end a message here")
-        return completeMessage()
+        if let last = completeMessage(), !last.bytes.isEmpty { out.append(last) }
+        return out
     }
 
     private mutating func processLine(_ raw: ArraySlice<UInt8>, into out: inout [MboxMessage]) {
@@ -95,7 +96,8 @@ public struct MboxSplitter: Sendable {
             guard let month = months.firstIndex(of: tokens[i].lowercased()),
                   let day = Int(tokens[i + 1]), (1...31).contains(day) else { continue }
             let time = tokens[i + 2].split(separator: ":").compactMap { Int($0) }
-            guard time.count >= 2, let year = Int(tokens[i + 3]), year >= 1970 else { continue }
+            guard time.count >= 2, (0...23).contains(time[0]), (0...59).contains(time[1]), time.count < 3 || (0...60).contains(time[2]),
+                  let year = Int(tokens[i + 3]), (1970...9999).contains(year) else { continue }
             let days = daysFromCivil(year: year, month: month + 1, day: day)
             return Int64(days) * 86400 + Int64(time[0] * 3600 + time[1] * 60 + (time.count > 2 ? time[2] : 0))
         }

@@ -30,9 +30,11 @@ public struct PostfixMainCF: Sendable {
     }
 
     /// The value of `name` with `$name` references expanded (unknown names expand to Postfix's
-    /// built-in defaults where known, else to nothing); nil when not set.
+    /// built-in defaults where known, else to nothing; a reference cycle expands to nothing);
+    /// nil when not set.
     public func value(_ name: String) -> String? {
-        raw[name].map { expand($0, depth: 0) }
+        var cache: [String: String] = [:]
+        return raw[name].map { expand($0, cache: &cache, active: [name]) }
     }
 
     /// A list-valued parameter split on commas and white space (postconf(5) lists).
@@ -40,12 +42,18 @@ public struct PostfixMainCF: Sendable {
         value(name).map { $0.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" }).map(String.init) }
     }
 
-    /// Expands `$x`, `${x}` and `$(x)` in `text`.
-    public func expand(_ text: String, depth: Int = 0) -> String {
-        guard depth < 10, text.contains("$") else { return text }
+    /// Expands `$x`, `${x}` and `$(x)` in `text`. Each parameter is expanded once (memoised) and
+    /// results are capped at 64 KiB, so mutual references cannot blow up.
+    public func expand(_ text: String) -> String {
+        var cache: [String: String] = [:]
+        return expand(text, cache: &cache, active: [])
+    }
+
+    private func expand(_ text: String, cache: inout [String: String], active: Set<String>) -> String {
+        guard text.contains("$") else { return text }
         var out = ""
         var chars = Substring(text)
-        while let c = chars.first {
+        while let c = chars.first, out.utf8.count < 65536 {
             chars = chars.dropFirst()
             guard c == "$" else { out.append(c); continue }
             var name = ""
@@ -59,8 +67,12 @@ public struct PostfixMainCF: Sendable {
                 name = String(chars.prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" }))
                 chars = chars.dropFirst(name.count)
             }
+            if let done = cache[name] { out += done; continue }
+            guard !active.contains(name) else { continue }  // a cycle: nothing
             let replacement = raw[name] ?? Self.defaults(self)[name] ?? ""
-            out += expand(replacement, depth: depth + 1)
+            let expanded = String(expand(replacement, cache: &cache, active: active.union([name])).utf8.prefix(65536)) ?? ""
+            cache[name] = expanded
+            out += expanded
         }
         return out
     }
@@ -118,6 +130,8 @@ public struct DovecotConf: Sendable {
     public private(set) var passdbs: [[String: String]] = []
     /// `userdb { … }` blocks, in order.
     public private(set) var userdbs: [[String: String]] = []
+    /// Files already included (by content), so an include loop reads each file once.
+    private var included = Set<Int>()
 
     /// Parses `text`; `include` returns the texts of the files an `!include` pattern (relative to
     /// the including file's directory) names, in order.
@@ -133,7 +147,9 @@ public struct DovecotConf: Sendable {
             if line.isEmpty { continue }
             if line.hasPrefix("!include") {
                 let pattern = line.split(separator: " ", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
-                if depth < 8 { for t in include(pattern) { parse(t, include: include, depth: depth + 1) } }
+                if depth < 8 {
+                    for t in include(pattern) where included.insert(t.hashValue).inserted { parse(t, include: include, depth: depth + 1) }
+                }
                 continue
             }
             if line.hasSuffix("{") {

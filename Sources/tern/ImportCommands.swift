@@ -13,7 +13,7 @@ struct Import: AsyncParsableCommand {
         subcommands: [ImportMaildir.self, ImportMbox.self])
 
     /// Opens the store of the configured data_dir and finds the account.
-    static func open(_ options: ConfigOption, address: String) async throws -> (SQLiteMailStore, AccountRecord) {
+    static func open(_ options: ConfigOption, address: String) async throws -> (SQLiteMailStore, AccountRecord, String) {
         let config = try options.load()
         let store: SQLiteMailStore
         do { store = try SQLiteMailStore(dataDirectory: config.dataDirectory) } catch {
@@ -22,7 +22,7 @@ struct Import: AsyncParsableCommand {
         guard let account = try await store.account(address: address) else {
             throw CLIError("no account \(address); create it first with `tern user add \(address)`")
         }
-        return (store, account)
+        return (store, account, config.dataDirectory)
     }
 
     /// Progress on a terminal (one rewritten line), nothing otherwise.
@@ -39,7 +39,9 @@ struct Import: AsyncParsableCommand {
             var line = "\(r.mailbox): \(r.added) \(verb)"
             if r.skipped > 0 { line += ", \(r.skipped) already present" }
             line += " (\(r.total) in source)"
-            if !r.keptUIDs { line += "; the mailbox already held other mail, so UIDs were not kept (clients download this folder again)" }
+            if let problem = r.problem { line += "; \(problem)" } else if !r.keptUIDs {
+                line += "; the mailbox already held other mail, so UIDs were not kept (clients download this folder again)"
+            }
             print(line)
         }
         let added = reports.reduce(0) { $0 + $1.added }, skipped = reports.reduce(0) { $0 + $1.skipped }
@@ -55,8 +57,8 @@ struct Import: AsyncParsableCommand {
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
-            let (store, account) = try await Import.open(options, address: address)
-            let importer = MailImporter(store: store, accountID: account.id, progress: Import.progressPrinter())
+            let (store, account, dataDirectory) = try await Import.open(options, address: address)
+            let importer = MailImporter(store: store, accountID: account.id, dataDirectory: dataDirectory, progress: Import.progressPrinter())
             do {
                 Import.printReports(try await importer.importMaildir(root: path), verb: "imported")
             } catch let e as MigrationError { throw CLIError(e.description) }
@@ -73,8 +75,8 @@ struct Import: AsyncParsableCommand {
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
-            let (store, account) = try await Import.open(options, address: address)
-            let importer = MailImporter(store: store, accountID: account.id, progress: Import.progressPrinter())
+            let (store, account, dataDirectory) = try await Import.open(options, address: address)
+            let importer = MailImporter(store: store, accountID: account.id, dataDirectory: dataDirectory, progress: Import.progressPrinter())
             do {
                 Import.printReports([try await importer.importMbox(path: file, folder: folder)], verb: "imported")
             } catch let e as MigrationError { throw CLIError(e.description) }
@@ -97,8 +99,8 @@ struct Export: AsyncParsableCommand {
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
-            let (store, account) = try await Import.open(options, address: address)
-            let importer = MailImporter(store: store, accountID: account.id, progress: Import.progressPrinter())
+            let (store, account, dataDirectory) = try await Import.open(options, address: address)
+            let importer = MailImporter(store: store, accountID: account.id, dataDirectory: dataDirectory, progress: Import.progressPrinter())
             do {
                 Import.printReports(try await importer.exportMaildir(root: path), verb: "exported")
             } catch let e as MigrationError { throw CLIError(e.description) }

@@ -25,6 +25,12 @@ struct Quickstart: AsyncParsableCommand {
     func run() async throws {
         let domain = domain.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
         let host = (hostname ?? "mail." + domain).lowercased()
+        // Validate before writing anything: these go into tern.toml and the zone.
+        guard Preflight.fqdn(domain).hasPrefix("ok") else { throw CLIError("\(domain) is not a valid domain name (like example.org)") }
+        guard Preflight.fqdn(host).hasPrefix("ok") else { throw CLIError("\(host) is not a fully qualified host name (like mail.example.org); pass --hostname") }
+        let cwd = FileManager.default.currentDirectoryPath
+        let dir = self.dir.hasPrefix("/") ? self.dir : cwd + "/" + self.dir
+        let dataDir = self.dataDir.hasPrefix("/") ? self.dataDir : cwd + "/" + self.dataDir
         var addresses = ips
         if addresses.isEmpty { addresses = NetworkInterfaces.globalAddresses() }
         let hasIPv6 = addresses.contains { $0.contains(":") }
@@ -39,7 +45,8 @@ struct Quickstart: AsyncParsableCommand {
             say("Configuration: \(configPath) exists, kept (pass --force to rewrite it).")
         } else {
             let text = Self.configText(domain: domain, hostname: host, dataDir: dataDir, ipv6: hasIPv6)
-            guard FileManager.default.createFile(atPath: configPath, contents: Data(text.utf8), attributes: [.posixPermissions: 0o640]) else {
+            // Readable by the unprivileged service user (no secrets in it: passwords live in data_dir).
+            guard FileManager.default.createFile(atPath: configPath, contents: Data(text.utf8), attributes: [.posixPermissions: 0o644]) else {
                 throw CLIError("cannot write \(configPath)")
             }
             say("Configuration: wrote \(configPath).")
@@ -60,7 +67,7 @@ struct Quickstart: AsyncParsableCommand {
         let directory = AccountDirectory(store: prepared.store, domains: config.domains, usernameFormat: config.usernameFormat)
         var password: String?
         if try await prepared.store.account(address: postmaster) != nil {
-            say("Account: \(postmaster) exists; password unchanged (`tern user passwd \(postmaster)` to set a new one).")
+            say("Account: \(postmaster) exists; password unchanged (`tern user passwd \(postmaster)\(configPath == ConfigOption.defaultPath ? "" : " --config \(configPath)")` to set a new one).")
         } else {
             let pw = DevSetup.randomPassword()
             _ = try await directory.addUser(postmaster, password: pw)
@@ -83,8 +90,7 @@ struct Quickstart: AsyncParsableCommand {
         if FileManager.default.fileExists(atPath: unitPath) && !force {
             say("systemd unit: \(unitPath) exists, kept.")
         } else {
-            let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
-            let unit = Self.unitText(executable: executable.hasPrefix("/") ? executable : "/usr/local/bin/tern", configPath: configPath, dataDir: dataDir)
+            let unit = Self.unitText(executable: Self.installedBinary, configPath: configPath, dataDir: dataDir)
             guard FileManager.default.createFile(atPath: unitPath, contents: Data(unit.utf8), attributes: [.posixPermissions: 0o644]) else {
                 throw CLIError("cannot write \(unitPath)")
             }
@@ -120,14 +126,19 @@ struct Quickstart: AsyncParsableCommand {
         say("  outbound TCP port 25 unblocked (many providers block it by default)")
         say()
         say("=== Start ===")
+        let running = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+        if running != Self.installedBinary {
+            say("  install -m 0755 \(running) \(Self.installedBinary)")
+        }
         say("  useradd --system --home-dir \(dataDir) --shell /usr/sbin/nologin tern && chown -R tern:tern \(dataDir)")
         if unitPath.hasPrefix("/etc/systemd/") {
             say("  systemctl daemon-reload && systemctl enable --now tern")
         } else {
             say("  install -m 0644 \(unitPath) /etc/systemd/system/ && systemctl daemon-reload && systemctl enable --now tern")
         }
-        say("  or in the foreground: sudo -u tern tern serve --config \(configPath)")
-        say("  then check DNS: tern dns-check \(domain) --config \(configPath)")
+        let configArg = configPath == ConfigOption.defaultPath ? "" : " --config \(configPath)"
+        say("  (a quick test in the foreground instead: tern serve\(configArg) --allow-root)")
+        say("  then check DNS: tern dns-check \(domain)\(configArg)")
 
         // 6. Pre-flight checks.
         say()
@@ -137,6 +148,9 @@ struct Quickstart: AsyncParsableCommand {
     }
 
     static let ports = [25, 465, 587, 143, 993, 110, 995]
+
+    /// Where the systemd unit expects the binary (the README's service section installs it there).
+    static let installedBinary = "/usr/local/bin/tern"
 
     /// The production `tern.toml`: standard ports on all interfaces (IPv6 too when the server has it).
     static func configText(domain: String, hostname: String, dataDir: String, ipv6: Bool) -> String {

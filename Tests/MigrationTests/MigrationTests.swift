@@ -71,7 +71,7 @@ final class MboxTests: XCTestCase {
         let bytes = Array(text.utf8)
         var i = 0
         while i < bytes.count { messages += splitter.append(Array(bytes[i..<min(i + 7, bytes.count)])); i += 7 }
-        if let last = splitter.finish() { messages.append(last) }
+        messages += splitter.finish()
         XCTAssertEqual(messages.count, 2)
         XCTAssertEqual(String(decoding: messages[0].bytes, as: UTF8.self),
                        "Subject: one\r\nStatus: RO\r\nX-Status: AF\r\n\r\nHello\r\nFrom the start\r\n>From quoted\r\n")
@@ -82,10 +82,20 @@ final class MboxTests: XCTestCase {
         XCTAssertEqual(splitter.leadingGarbage, 0)
     }
 
+    func testTrailingFromLineAndAbsurdDates() {
+        var splitter = MboxSplitter()
+        var messages = splitter.append(Array("From a@b Tue Nov 24 10:00:00 2026\nSubject: x\n\nbody\nFrom x".utf8))
+        messages += splitter.finish()
+        XCTAssertEqual(messages.count, 1)
+        XCTAssertNil(MboxSplitter.date(ofFromLine: Array("From a@b Tue Nov 24 10:00:00 99999999999999999".utf8)))
+        XCTAssertNil(MboxSplitter.date(ofFromLine: Array("From a@b Tue Nov 24 9999999999999999:00:00 2026".utf8)))
+        XCTAssertNil(MboxSplitter.date(ofFromLine: Array("From a@b Tue Nov 24 10:00:00 292277026596".utf8)))
+    }
+
     func testEmptyAndGarbage() {
         var splitter = MboxSplitter()
         XCTAssertEqual(splitter.append(Array("not an mbox\n".utf8)), [])
-        XCTAssertNil(splitter.finish())
+        XCTAssertEqual(splitter.finish(), [])
         XCTAssertEqual(splitter.leadingGarbage, 12)
     }
 }
@@ -188,6 +198,23 @@ final class ConfigTranslatorTests: XCTestCase {
         XCTAssertEqual(out.accounts.map(\.address), ["bob@example.test"])
         XCTAssertEqual(out.accounts.first?.passwordHash, "$y$j9T$salt$hash")
         XCTAssertEqual(out.maildirs.map(\.path), ["/home/bob/Maildir"])
+    }
+
+    func testExpansionCyclesAndBlowupsEnd() {
+        var text = "myhostname = mail.example.test\na = $a\nb = $c\nc = $b\n"
+        for i in 0..<6 { text += "v\(i) = " + String(repeating: "$v\(i + 1) ", count: 8) + "\n" }
+        text += "v6 = x\n"
+        let cf = PostfixMainCF(text)
+        XCTAssertEqual(cf.value("a"), "")
+        XCTAssertEqual(cf.value("b"), "")
+        XCTAssertLessThanOrEqual(cf.value("v0")!.utf8.count, 65536)
+    }
+
+    func testDovecotIncludeLoopReadsEachFileOnce() {
+        let conf = DovecotConf("!include self.conf\npassdb {\n  driver = passwd-file\n  args = /u\n}\n") { _ in
+            ["!include self.conf\n!include self.conf\npassdb {\n  driver = pam\n}\n"]
+        }
+        XCTAssertEqual(conf.passdbs.count, 2)
     }
 
     func testMissingMainCF() {

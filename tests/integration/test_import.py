@@ -240,3 +240,103 @@ def test_import_errors_are_clear(tmp_path, make_server):
     r = server.cli("import", "mbox", ADDRESS, str(tmp_path / "missing.mbox"))
     assert r.returncode == 1
     assert "cannot read" in r.stderr
+
+
+def make_maildir(root, files: dict[str, bytes], uidlist: str | None = None, keywords: str | None = None):
+    for sub in ("cur", "new", "tmp"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (root / name).write_bytes(data)
+    if uidlist is not None:
+        (root / "dovecot-uidlist").write_text(uidlist)
+    if keywords is not None:
+        (root / "dovecot-keywords").write_text(keywords)
+
+
+def uids_and_subjects(server, folder="INBOX") -> list[tuple[int, bytes]]:
+    m = server.imap(ADDRESS, server.users[ADDRESS])
+    m.select(f'"{folder}"', readonly=True)
+    typ, data = m.uid("FETCH", "1:*", "(UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    m.logout()
+    out = []
+    for item in data:
+        if isinstance(item, tuple):
+            uid = int(re.search(rb"UID (\d+)", item[0]).group(1))
+            out.append((uid, item[1].strip()))
+    return sorted(out)
+
+
+def test_rerun_after_the_source_changed_loses_nothing(tmp_path, make_server):
+    """Files Dovecot had not listed get Tern's UIDs; when Dovecot later lists other files under those
+    numbers, a rerun still imports each message exactly once (import-state records what was stored)."""
+    root = tmp_path / "Maildir"
+    make_maildir(root, {"cur/1.a:2,S": message(1), "cur/2.b:2,": message(2), "new/200.A": message(20)},
+                 uidlist="3 V777 N3\n1 :1.a\n2 :2.b\n")
+    server = make_server(roles=("imap",), users=("bob",))
+    assert "INBOX: 3 imported" in server.cli("import", "maildir", ADDRESS, str(root)).stdout
+    # Meanwhile Dovecot saw a new file first and numbered both its way.
+    (root / "new" / "150.C").write_bytes(message(15))
+    (root / "dovecot-uidlist").write_text("3 V777 N5\n1 :1.a\n2 :2.b\n3 :150.C\n4 :200.A\n")
+    r = server.cli("import", "maildir", ADDRESS, str(root))
+    assert "INBOX: 1 imported, 3 already present (4 in source)" in r.stdout, r.stdout
+    got = uids_and_subjects(server)
+    subjects = [s for _, s in got]
+    assert len(subjects) == 4 and len(set(subjects)) == 4, got
+    assert len({u for u, _ in got}) == 4
+
+
+def test_rerun_of_a_rewritten_mbox_imports_only_the_new_messages(tmp_path, make_server):
+    path = tmp_path / "a.mbox"
+    def write(ns):
+        path.write_bytes(b"".join(b"From x@y Tue Nov 24 10:00:00 2026\n" + message(n).replace(b"\r\n", b"\n") + b"\n" for n in ns))
+    write([1, 2])
+    server = make_server(roles=("imap",), users=("bob",))
+    assert "INBOX: 2 imported" in server.cli("import", "mbox", ADDRESS, str(path)).stdout
+    write([2, 3, 4])
+    r = server.cli("import", "mbox", ADDRESS, str(path))
+    assert "INBOX: 2 imported, 1 already present (3 in source)" in r.stdout, r.stdout
+    assert [u for u, _ in uids_and_subjects(server)] == [1, 2, 3, 4]
+
+
+def test_uids_near_the_32_bit_limit_are_renumbered(tmp_path, make_server):
+    root = tmp_path / "Maildir"
+    make_maildir(root, {"cur/100.a:2,S": message(1), "cur/200.b:2,": message(2), "cur/300.c:2,": message(3)},
+                 uidlist="3 V12345 N4294967295\n1 :100.a\n4294967294 :200.b\n")
+    server = make_server(roles=("imap",), users=("bob",))
+    r = server.cli("import", "maildir", ADDRESS, str(root))
+    assert r.returncode == 0, r.stderr
+    assert "near the 32-bit limit; messages were renumbered" in r.stdout, r.stdout
+    m = server.imap(ADDRESS, server.users[ADDRESS])
+    for n in range(3):
+        assert m.append("INBOX", "", None, message(10 + n))[0] == "OK"
+    m.select("INBOX")
+    uids = [int(u) for u in m.uid("SEARCH", "ALL")[1][0].split()]
+    m.logout()
+    assert len(uids) == len(set(uids)) == 6 and max(uids) < 2 ** 31, uids
+
+
+def test_bad_names_keywords_and_inputs_are_refused_cleanly(tmp_path, make_server):
+    root = tmp_path / "Maildir"
+    make_maildir(root, {"cur/1.a:2,Sab": message(1)}, uidlist="3 V9 N2\n1 :1.a\n", keywords="0 foo bar\n1 $Label1\n")
+    for bad in (".&AA0ACg-evil", ".a..b"):
+        make_maildir(root / bad, {"cur/1.x:2,S": message(2)})
+    server = make_server(roles=("imap",), users=("bob",))
+    r = server.cli("import", "maildir", ADDRESS, str(root))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("mailbox name IMAP cannot use") == 2, r.stdout
+    m = server.imap(ADDRESS, server.users[ADDRESS])
+    m.select("INBOX")
+    typ, data = m.uid("FETCH", "1", "(FLAGS)")
+    assert data[0] == b"1 (UID 1 FLAGS (\\Seen $Label1))", data
+    typ, listing = m.list()
+    assert not any(b"evil" in line for line in listing), listing
+    m.logout()
+    # mbox inputs that used to crash the importer
+    r = server.cli("import", "mbox", ADDRESS, str(tmp_path))
+    assert r.returncode == 1 and "is a directory, not an mbox file" in r.stderr, r.stderr
+    odd = tmp_path / "odd.mbox"
+    odd.write_bytes(b"From a@b Tue Nov 24 10:00:00 99999999999999999\nSubject: x\n\nbody\nFrom x")
+    r = server.cli("import", "mbox", ADDRESS, str(odd), "--folder", "Odd")
+    assert r.returncode == 0 and "Odd: 1 imported" in r.stdout, (r.stdout, r.stderr)
+    r = server.cli("import", "mbox", ADDRESS, str(odd), "--folder", "")
+    assert r.returncode == 1 and "is not a mailbox name IMAP can use" in r.stderr, r.stderr
