@@ -72,7 +72,7 @@ for u in small big idle; do
 done
 
 ulimit -n "$(ulimit -Hn)"
-"$TERN" serve --config "$WORK/tern.toml" 2> "$WORK/stderr.log" > "$WORK/stdout.log" &
+"$TERN" serve $( [ "$(id -u)" = 0 ] && echo --allow-root ) --config "$WORK/tern.toml" 2> "$WORK/stderr.log" > "$WORK/stdout.log" &
 PID=$!
 IMAP_PORT=""
 for _ in $(seq 1 300); do
