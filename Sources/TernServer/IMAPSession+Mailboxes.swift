@@ -38,6 +38,10 @@ extension IMAPSession {
                 try await store.deleteMailbox(accountID: account.id, name: name)
                 step.line("\(tag) OK DELETE completed")
             case .rename(let from, let to):
+                guard from.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
+                    step.line("\(tag) NO [NONEXISTENT] Mailbox does not exist")
+                    return step
+                }
                 guard Self.validName(to), to.uppercased() != "INBOX" else {
                     step.line("\(tag) NO [CANNOT] Invalid mailbox name")
                     return step
@@ -101,13 +105,13 @@ extension IMAPSession {
             }
         } catch let error as MailStoreError {
             switch error.kind {
-            case .notFound: step.line("\(tag) NO [NONEXISTENT] \(error.message)")
-            case .alreadyExists: step.line("\(tag) NO [ALREADYEXISTS] \(error.message)")
-            case .notAllowed: step.line("\(tag) NO [CANNOT] \(error.message)")
-            case .io: step.line("\(tag) NO [SERVERBUG] \(error.message)")
+            case .notFound: step.line("\(tag) NO [NONEXISTENT] \(error.message.responseLineSafe)")
+            case .alreadyExists: step.line("\(tag) NO [ALREADYEXISTS] \(error.message.responseLineSafe)")
+            case .notAllowed: step.line("\(tag) NO [CANNOT] \(error.message.responseLineSafe)")
+            case .io: step.line("\(tag) NO [SERVERBUG] \(error.message.responseLineSafe)")
             }
         } catch {
-            step.line("\(tag) NO [SERVERBUG] \(error)")
+            step.line("\(tag) NO [SERVERBUG] \(String(describing: error).responseLineSafe)")
         }
         return step
     }

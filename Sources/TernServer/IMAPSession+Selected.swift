@@ -82,7 +82,7 @@ extension IMAPSession {
                 step.line("\(tag) BAD Unexpected command")
             }
         } catch {
-            step.line("\(tag) NO [SERVERBUG] \(error)")
+            step.line("\(tag) NO [SERVERBUG] \(String(describing: error).responseLineSafe)")
         }
         return step
     }
