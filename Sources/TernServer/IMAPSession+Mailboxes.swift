@@ -98,11 +98,15 @@ extension IMAPSession {
                     return step
                 }
                 let internalDate = date?.secondsSince1970 ?? Int64(Date().timeIntervalSince1970)
-                let uid = try await store.append(mailboxID: mailbox.id, bytes: message, flags: flags, internalDate: internalDate)
+                // The check above is a fast answer; this one is atomic with the insert (parallel APPENDs).
+                let uid = try await store.append(mailboxID: mailbox.id, bytes: message, flags: flags, internalDate: internalDate,
+                                                 quota: storeLimits.quota)
                 step.line("\(tag) OK [APPENDUID \(mailbox.uidValidity) \(uid)] APPEND completed")
             default:
                 step.line("\(tag) BAD Unexpected command")
             }
+        } catch is StorageQuota.Exceeded {
+            step.line("\(tag) NO [OVERQUOTA] Quota exceeded (mailbox full)")
         } catch let error as MailStoreError {
             switch error.kind {
             case .notFound: step.line("\(tag) NO [NONEXISTENT] \(error.message.responseLineSafe)")
