@@ -187,6 +187,7 @@ def test_parallel_appends_and_deliveries_cannot_pass_the_quota(make_server):
 
     other, _ = s.new_user()
     replies: list[str] = []
+    msg = message(19 * 1024)   # plus our Received: field: 5 fit in 100 KiB, 6 do not
 
     def deliver():
         with s.smtp() as c:
