@@ -7,7 +7,7 @@ import NIOCore
 ///
 /// Inbound: raw deflate (RFC 1951, no zlib header) is inflated through one stream decompressor
 /// per connection, in windows of `windowSize` octets. At most `sliceSize` inflated octets are passed
-/// on per event-loop turn; the rest of the compressed input waits for the next turn, so a small input
+/// on per event-loop turn (then the loop polls other connections); the rest of the compressed input waits for the next turn, so a small input
 /// that inflates enormously (a "deflate bomb") cannot hold the event loop and stall other connections.
 /// Compressed input that inflates to more than `maxBacklog` octets before it is all consumed (more than
 /// one command line plus one literal can need) ends the connection with `* BYE`.
@@ -23,7 +23,7 @@ final class IMAPCompressionHandler: ChannelDuplexHandler {
     /// Inflate window: at most this many decompressed octets are passed on per channel read downstream.
     static let windowSize = 64 * 1024
     /// Inflated octets passed on per event-loop turn before the handler yields.
-    static let sliceSize = 1024 * 1024
+    static let sliceSize = 256 * 1024
 
     private let compressor: NIOCompressor
     private let decompressor: NIODecompressor
@@ -99,7 +99,9 @@ final class IMAPCompressionHandler: ChannelDuplexHandler {
             pending = input
             drainScheduled = true
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            context.eventLoop.execute {
+            // A scheduled task (not `execute`, whose tasks run before the loop polls again) lets the event
+            // loop serve other connections' I/O between slices.
+            context.eventLoop.scheduleTask(in: .milliseconds(1)) {
                 let (handler, context) = loopBound.value
                 handler.drain(context)
             }
