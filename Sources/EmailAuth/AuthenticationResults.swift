@@ -97,15 +97,22 @@ public enum AuthenticationResults {
     /// such fields arriving from outside are forgeries). Returns the message and how many fields were removed.
     public static func removingForged(_ message: RawMessage, authservID: String) -> (RawMessage, removed: Int) {
         var out = message
-        let ours = authservID.lowercased()
+        // Compared case-insensitively, quoted or not, with or without a trailing root dot: all name our host.
+        func normalized(_ id: String) -> String {
+            var s = id.lowercased()
+            while s.hasSuffix(".") { s.removeLast() }
+            return s
+        }
+        let ours = normalized(authservID)
         out.fields.removeAll { field in
             guard field.name.lowercased() == "authentication-results" else { return false }
-            return Self.authservID(of: field.unfoldedValue)?.lowercased() == ours
+            return Self.authservID(of: field.unfoldedValue).map(normalized) == ours
         }
         return (out, message.fields.count - out.fields.count)
     }
 
-    /// The authserv-id of an `Authentication-Results:` value: the first token, comments skipped (§2.2).
+    /// The authserv-id of an `Authentication-Results:` value: the first token or quoted-string (unquoted),
+    /// comments skipped (§2.2).
     public static func authservID(of value: String) -> String? {
         var text = Substring(value)
         // Drop leading CFWS (comments in parentheses, nesting not needed for a token).
@@ -113,6 +120,18 @@ public enum AuthenticationResults {
             text = text.drop { $0 == " " || $0 == "\t" }
             if text.hasPrefix("(") , let close = text.firstIndex(of: ")") { text = text[text.index(after: close)...]; continue }
             break
+        }
+        if text.hasPrefix("\"") {
+            // authserv-id is a `value` (RFC 2045 token or quoted-string, §2.2): unquote it.
+            var id = ""
+            var escaped = false
+            for c in text.dropFirst() {
+                if escaped { id.append(c); escaped = false; continue }
+                if c == "\\" { escaped = true; continue }
+                if c == "\"" { return id.isEmpty ? nil : id }
+                id.append(c)
+            }
+            return nil
         }
         let token = text.prefix { $0 != ";" && $0 != " " && $0 != "\t" && $0 != "(" }
         return token.isEmpty ? nil : String(token)

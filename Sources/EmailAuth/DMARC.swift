@@ -92,12 +92,59 @@ public struct DMARCVerifier: Sendable {
         return IDNA.toASCII(d) ?? d
     }
 
+    /// The distinct RFC5322.From domains of `message` (lowercase A-labels, in order of appearance), or nil when
+    /// the message does not have exactly one From field, the field has no address, or an address has no domain
+    /// (RFC 7489 §6.6.1; RFC 5322 §3.6 requires exactly one From field).
+    public static func fromDomains(of message: RawMessage) -> [String]? {
+        let froms = message.fields(named: "From")
+        guard froms.count == 1 else { return nil }
+        let mailboxes = AddressList.mailboxes(froms[0].unfoldedValue)
+        guard !mailboxes.isEmpty else { return nil }
+        var domains: [String] = []
+        for mailbox in mailboxes {
+            guard let domain = mailbox.domain, !domain.isEmpty else { return nil }
+            var d = domain.lowercased()
+            if d.hasSuffix(".") { d.removeLast() }
+            let ascii = IDNA.toASCII(d) ?? d
+            if !domains.contains(ascii) { domains.append(ascii) }
+        }
+        return domains
+    }
+
+    /// Evaluates DMARC for every domain of `fromDomains` (RFC 7489 §6.6.1: a From field with several domains)
+    /// and returns the decisive result: the failing one with the strictest disposition (reject > quarantine >
+    /// none), else temperror, else none, else pass. nil or empty `fromDomains` gives permerror.
+    public func evaluate(fromDomains: [String]?, spf: SPFResult?, dkim: [DKIMResult], sample: Int) async -> DMARCResult {
+        guard let fromDomains, !fromDomains.isEmpty else {
+            return await evaluate(fromDomain: nil, spf: spf, dkim: dkim, sample: sample)
+        }
+        var results: [DMARCResult] = []
+        for domain in fromDomains {
+            results.append(await evaluate(fromDomain: domain, spf: spf, dkim: dkim, sample: sample))
+        }
+        func rank(_ r: DMARCResult) -> Int {
+            switch r.verdict {
+            case .fail:
+                switch r.disposition { case .reject: return 7; case .quarantine: return 6; case .none: return 5 }
+            case .temperror: return 4
+            case .permerror: return 3
+            case .pass: return 0
+            default: return 1
+            }
+        }
+        // The first of equally ranked results wins (order of appearance in From).
+        var decisive = results[0]
+        for r in results.dropFirst() where rank(r) > rank(decisive) { decisive = r }
+        return decisive
+    }
+
     /// Evaluates DMARC for `fromDomain` given the SPF result (MAIL FROM identity, or HELO when MAIL FROM was
     /// empty) and the DKIM results. `sample` (0–99, random in production) decides `pct=` sampling: the policy
     /// applies when `sample < pct`.
     public func evaluate(fromDomain: String?, spf: SPFResult?, dkim: [DKIMResult], sample: Int) async -> DMARCResult {
         guard let from = fromDomain else {
-            return DMARCResult(verdict: .permerror, fromDomain: "", policy: nil, disposition: .none, reason: "no single From domain")
+            return DMARCResult(verdict: .permerror, fromDomain: "", policy: nil, disposition: .none,
+                               reason: "message must have exactly one From field with an address")
         }
         let organizational = suffixes.organizationalDomain(of: from)
         var record: DMARCRecord?

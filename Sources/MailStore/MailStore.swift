@@ -27,6 +27,11 @@ public protocol MailStore: Sendable {
     /// Like `deliver(_:to:internalDate:)`, and in the same transaction queues `outbound` for remote
     /// delivery (ARCHITECTURE.md "Commit": local copies and queue entries commit together).
     func deliver(_ spool: SpoolFile, to targets: [DeliveryTarget], outbound: OutboundEnvelope?, internalDate: Int64) async throws -> [UInt32]
+    /// `deliver(_:to:outbound:internalDate:)` with every target account's storage quota checked in the same
+    /// write transaction as the inserts (one copy per target counts). Throws `StorageQuota.Exceeded` when a
+    /// target is over (nothing is stored, the spool file is removed).
+    func deliver(_ spool: SpoolFile, to targets: [DeliveryTarget], outbound: OutboundEnvelope?, internalDate: Int64,
+                 quota: StorageQuota) async throws -> [UInt32]
     /// Messages waiting in the outbound queue, oldest first (`tern queue list`).
     func queuedMessages() async throws -> [QueueRecord]
 
@@ -115,6 +120,13 @@ public protocol MailStore: Sendable {
     func append(mailboxID: Int64, bytes: [UInt8], flags: [String], internalDate: Int64) async throws -> UInt32
     /// Copies messages to another mailbox of the same account; returns (source UID, new UID) pairs.
     func copy(mailboxID: Int64, uids: [UInt32], to target: Int64) async throws -> [(UInt32, UInt32)]
+    /// APPEND with the storage quota checked in the same write transaction as the insert, so parallel
+    /// appends cannot together exceed it (RFC 9208 §5.1). Throws `StorageQuota.Exceeded` when the message
+    /// does not fit (nothing is stored), else what `append` throws.
+    func append(mailboxID: Int64, bytes: [UInt8], flags: [String], internalDate: Int64, quota: StorageQuota) async throws -> UInt32
+    /// COPY with the storage quota checked in the same write transaction as the inserts. Throws
+    /// `StorageQuota.Exceeded` when the copies do not fit (nothing is copied), else what `copy` throws.
+    func copy(mailboxID: Int64, uids: [UInt32], to target: Int64, quota: StorageQuota) async throws -> [(UInt32, UInt32)]
 
     // MARK: Change feed
     /// Registers `handler` to be called (on an arbitrary thread) after any change to the mailbox.

@@ -100,6 +100,16 @@ public final class SQLiteMailStore: MailStore {
     }
 
     public func deliver(_ spool: SpoolFile, to targets: [DeliveryTarget], outbound: OutboundEnvelope?, internalDate: Int64) async throws -> [UInt32] {
+        try await deliver(spool, to: targets, outbound: outbound, internalDate: internalDate, quota: nil)
+    }
+
+    public func deliver(_ spool: SpoolFile, to targets: [DeliveryTarget], outbound: OutboundEnvelope?, internalDate: Int64,
+                        quota: StorageQuota) async throws -> [UInt32] {
+        try await deliver(spool, to: targets, outbound: outbound, internalDate: internalDate, quota: Optional(quota))
+    }
+
+    private func deliver(_ spool: SpoolFile, to targets: [DeliveryTarget], outbound: OutboundEnvelope?, internalDate: Int64,
+                         quota: StorageQuota?) async throws -> [UInt32] {
         let size = spool.size
         do {
             try await CommitQueue.blocking { [files] in try files.commit(spool) }
@@ -107,7 +117,17 @@ public final class SQLiteMailStore: MailStore {
             spool.discard()
             throw error
         }
-        let copies = try await commits.submit { db in
+        let copies: [DeliveredCopy]
+        do {
+            copies = try await commits.submit { db in
+                if let quota {
+                    // Inside the delivery's savepoint: parallel deliveries cannot together pass the limit.
+                    var copiesPerAccount: [Int64: Int64] = [:]
+                    for target in targets { copiesPerAccount[target.accountID, default: 0] += 1 }
+                    for (accountID, count) in copiesPerAccount.sorted(by: { $0.key < $1.key }) {
+                        try Self.checkQuota(db, accountID: accountID, adding: Int64(size) * count, quota: quota)
+                    }
+                }
                 var copies: [DeliveredCopy] = []
                 for target in targets {
                     let mailbox = try Self.mailboxRow(db, accountID: target.accountID, name: target.mailbox)
@@ -122,6 +142,10 @@ public final class SQLiteMailStore: MailStore {
                 }
                 return copies
             }
+        } catch let error as StorageQuota.Exceeded {
+            files.remove(id: spool.id)
+            throw error
+        }
         Set(copies.map(\.mailboxID)).forEach(notify)
         return copies.map(\.uid)
     }
@@ -269,30 +293,71 @@ public final class SQLiteMailStore: MailStore {
     }
 
     public func append(mailboxID: Int64, bytes: [UInt8], flags: [String], internalDate: Int64) async throws -> UInt32 {
+        try await append(mailboxID: mailboxID, bytes: bytes, flags: flags, internalDate: internalDate, quota: nil)
+    }
+
+    public func append(mailboxID: Int64, bytes: [UInt8], flags: [String], internalDate: Int64, quota: StorageQuota) async throws -> UInt32 {
+        try await append(mailboxID: mailboxID, bytes: bytes, flags: flags, internalDate: internalDate, quota: Optional(quota))
+    }
+
+    private func append(mailboxID: Int64, bytes: [UInt8], flags: [String], internalDate: Int64, quota: StorageQuota?) async throws -> UInt32 {
         let id = MessageID.make()
         try await CommitQueue.blocking { [files] in try files.writeMessage(id: id, bytes: bytes) }
-        let uid: UInt32 = try await pool.write { db in
-            guard let mailbox = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [mailboxID]).map(Self.mailboxRecord) else {
-                throw MailStoreError(.notFound, "mailbox no longer exists")
+        let uid: UInt32
+        do {
+            uid = try await pool.write { db in
+                guard let mailbox = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [mailboxID]).map(Self.mailboxRecord) else {
+                    throw MailStoreError(.notFound, "mailbox no longer exists")
+                }
+                if let quota { try Self.checkQuota(db, accountID: mailbox.accountID, adding: Int64(bytes.count), quota: quota) }
+                return try Self.insertMessage(db, mailbox: mailbox, fileID: id, size: bytes.count, internalDate: internalDate, flags: flags)
             }
-            return try Self.insertMessage(db, mailbox: mailbox, fileID: id, size: bytes.count, internalDate: internalDate, flags: flags)
+        } catch {
+            files.remove(id: id)
+            throw error
         }
         notify(mailboxID)
         return uid
     }
 
+    /// Throws `StorageQuota.Exceeded` when `octets` more would put the account over its limit (its own, else
+    /// `quota.defaultLimit`; 0 = unlimited). Runs inside the caller's write transaction, so the usage it reads
+    /// cannot change before the insert.
+    static func checkQuota(_ db: Database, accountID: Int64, adding octets: Int64, quota: StorageQuota) throws {
+        let own = try Int64.fetchOne(db.cachedStatement(sql: "SELECT quota_storage FROM accounts WHERE id = ?"), arguments: [accountID])
+        let limit = own ?? quota.defaultLimit
+        guard limit > 0 else { return }
+        let used = try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(SUM(storage_used), 0) FROM mailboxes WHERE account_id = ?"),
+                                      arguments: [accountID]) ?? 0
+        if used + octets > limit { throw StorageQuota.Exceeded() }
+    }
+
     public func copy(mailboxID: Int64, uids: [UInt32], to target: Int64) async throws -> [(UInt32, UInt32)] {
+        try await copy(mailboxID: mailboxID, uids: uids, to: target, quota: nil)
+    }
+
+    public func copy(mailboxID: Int64, uids: [UInt32], to target: Int64, quota: StorageQuota) async throws -> [(UInt32, UInt32)] {
+        try await copy(mailboxID: mailboxID, uids: uids, to: target, quota: Optional(quota))
+    }
+
+    private func copy(mailboxID: Int64, uids: [UInt32], to target: Int64, quota: StorageQuota?) async throws -> [(UInt32, UInt32)] {
         let pairs: [(UInt32, UInt32)] = try await pool.write { db in
             guard let mailbox = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [target]).map(Self.mailboxRecord) else {
                 throw MailStoreError(.notFound, "target mailbox no longer exists")
             }
-            var pairs: [(UInt32, UInt32)] = []
+            var sources: [MessageRecord] = []
             for uid in uids.sorted() {
                 guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? AND uid = ?"),
                                                  arguments: [mailboxID, uid]) else { continue }
-                let m = Self.messageRecord(row)
+                sources.append(Self.messageRecord(row))
+            }
+            if let quota {
+                try Self.checkQuota(db, accountID: mailbox.accountID, adding: sources.reduce(0) { $0 + Int64($1.size) }, quota: quota)
+            }
+            var pairs: [(UInt32, UInt32)] = []
+            for m in sources {
                 let current = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [target]).map(Self.mailboxRecord) ?? mailbox
-                pairs.append((uid, try Self.insertMessage(db, mailbox: current, fileID: m.fileID, size: m.size, internalDate: m.internalDate, flags: m.flags)))
+                pairs.append((m.uid, try Self.insertMessage(db, mailbox: current, fileID: m.fileID, size: m.size, internalDate: m.internalDate, flags: m.flags)))
             }
             return pairs
         }

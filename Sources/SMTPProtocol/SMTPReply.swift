@@ -1,3 +1,5 @@
+import MailCore
+
 /// An SMTP reply (RFC 5321 §4.2): a three-digit code, an optional enhanced status code
 /// (RFC 3463, RFC 2034 `ENHANCEDSTATUSCODES`) and one or more text lines.
 ///
@@ -29,14 +31,14 @@ public struct SMTPReply: Error, Equatable, Sendable, CustomStringConvertible {
     /// True for 5xx (permanent) replies.
     public var isPermanent: Bool { code >= 500 }
 
-    /// Wire form, CRLF-terminated lines (RFC 5321 §4.2).
+    /// Wire form, CRLF-terminated lines (RFC 5321 §4.2); control characters in the text become spaces.
     public var encoded: String {
         var out = ""
         for (i, line) in lines.enumerated() {
             let sep = i == lines.count - 1 ? " " : "-"
             out += "\(code)\(sep)"
             if let e = enhancedCode { out += e + (line.isEmpty ? "" : " ") }
-            out += line + "\r\n"
+            out += line.responseLineSafe + "\r\n"
         }
         return out
     }

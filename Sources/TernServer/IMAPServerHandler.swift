@@ -224,7 +224,9 @@ final class IMAPServerHandler: ChannelInboundHandler {
                 shared.logger.warning("discarded \(dropped) octet(s) pipelined after COMPRESS from [\(clientAddress)] (RFC 4978 §3)")
             }
             do {
-                try context.pipeline.syncOperations.addHandler(IMAPCompressionHandler(), position: .before(self))
+                try context.pipeline.syncOperations.addHandler(
+                    IMAPCompressionHandler(maxBacklog: shared.config.imap.commandLineLimit + shared.config.imapStoreLimits.appendLimit),
+                    position: .before(self))
             } catch {
                 context.close(promise: nil)
             }

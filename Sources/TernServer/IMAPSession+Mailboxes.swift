@@ -38,6 +38,10 @@ extension IMAPSession {
                 try await store.deleteMailbox(accountID: account.id, name: name)
                 step.line("\(tag) OK DELETE completed")
             case .rename(let from, let to):
+                guard from.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
+                    step.line("\(tag) NO [NONEXISTENT] Mailbox does not exist")
+                    return step
+                }
                 guard Self.validName(to), to.uppercased() != "INBOX" else {
                     step.line("\(tag) NO [CANNOT] Invalid mailbox name")
                     return step
@@ -92,20 +96,24 @@ extension IMAPSession {
                     return step
                 }
                 let internalDate = date?.secondsSince1970 ?? Int64(Date().timeIntervalSince1970)
-                let uid = try await store.append(mailboxID: mailbox.id, bytes: message, flags: flags, internalDate: internalDate)
+                // The check above is a fast answer; this one is atomic with the insert (parallel APPENDs).
+                let uid = try await store.append(mailboxID: mailbox.id, bytes: message, flags: flags, internalDate: internalDate,
+                                                 quota: storeLimits.quota)
                 step.line("\(tag) OK [APPENDUID \(mailbox.uidValidity) \(uid)] APPEND completed")
             default:
                 step.line("\(tag) BAD Unexpected command")
             }
+        } catch is StorageQuota.Exceeded {
+            step.line("\(tag) NO [OVERQUOTA] Quota exceeded (mailbox full)")
         } catch let error as MailStoreError {
             switch error.kind {
-            case .notFound: step.line("\(tag) NO [NONEXISTENT] \(error.message)")
-            case .alreadyExists: step.line("\(tag) NO [ALREADYEXISTS] \(error.message)")
-            case .notAllowed: step.line("\(tag) NO [CANNOT] \(error.message)")
-            case .io: step.line("\(tag) NO [SERVERBUG] \(error.message)")
+            case .notFound: step.line("\(tag) NO [NONEXISTENT] \(error.message.responseLineSafe)")
+            case .alreadyExists: step.line("\(tag) NO [ALREADYEXISTS] \(error.message.responseLineSafe)")
+            case .notAllowed: step.line("\(tag) NO [CANNOT] \(error.message.responseLineSafe)")
+            case .io: step.line("\(tag) NO [SERVERBUG] \(error.message.responseLineSafe)")
             }
         } catch {
-            step.line("\(tag) NO [SERVERBUG] \(error)")
+            step.line("\(tag) NO [SERVERBUG] \(String(describing: error).responseLineSafe)")
         }
         return step
     }

@@ -1,4 +1,5 @@
 import IMAPProtocol
+import MailCore
 import MailStore
 
 /// Limits on what a session may store: RFC 9208 QUOTA (resource STORAGE) and RFC 7889 APPENDLIMIT.
@@ -48,7 +49,7 @@ extension IMAPSession {
                 step.line("\(tag) NO [NOPERM] Quotas are set by the administrator (tern user quota)")
             }
         } catch {
-            step.line("\(tag) NO [SERVERBUG] \(error)")
+            step.line("\(tag) NO [SERVERBUG] \(String(describing: error).responseLineSafe)")
         }
         return step
     }

@@ -68,7 +68,9 @@ extension IMAPSession {
                     step.line("\(tag) \(refusal)")
                     return step
                 }
-                let pairs = try await store.copy(mailboxID: sel.mailbox.id, uids: uids, to: target.id)
+                // MOVE frees what it adds; COPY is checked again atomically with the inserts.
+                let pairs = isMove ? try await store.copy(mailboxID: sel.mailbox.id, uids: uids, to: target.id)
+                    : try await store.copy(mailboxID: sel.mailbox.id, uids: uids, to: target.id, quota: storeLimits.quota)
                 let code = pairs.isEmpty ? "" : "[COPYUID \(target.uidValidity) \(Self.compact(pairs.map(\.0))) \(Self.compact(pairs.map(\.1)))] "
                 if isMove {
                     step.line("* OK \(code)Moved")
@@ -81,8 +83,10 @@ extension IMAPSession {
             default:
                 step.line("\(tag) BAD Unexpected command")
             }
+        } catch is StorageQuota.Exceeded {
+            step.line("\(tag) NO [OVERQUOTA] Quota exceeded (mailbox full)")
         } catch {
-            step.line("\(tag) NO [SERVERBUG] \(error)")
+            step.line("\(tag) NO [SERVERBUG] \(String(describing: error).responseLineSafe)")
         }
         return step
     }

@@ -148,10 +148,10 @@ actor IMAPSession {
         } catch {
             var step = IMAPStep()
             if let code = error.noCode, let tag = error.tag {
-                step.line("\(tag) NO [\(code)] \(error.message)")
+                step.line("\(tag) NO [\(code)] \(error.message.responseLineSafe)")
                 return step
             }
-            step.line("\(error.tag ?? "*") BAD \(error.message)")
+            step.line("\(error.tag ?? "*") BAD \(error.message.responseLineSafe)")
             badCommands += 1
             if badCommands > Self.maxBadCommands {
                 step.line("* BYE Too many invalid commands")
@@ -431,7 +431,7 @@ actor IMAPSession {
             }
             step.line("\(tag) OK [\(readOnly ? "READ-ONLY" : "READ-WRITE")] \(readOnly ? "EXAMINE" : "SELECT") completed")
         } catch {
-            step.line("\(tag) NO [SERVERBUG] \(error)")
+            step.line("\(tag) NO [SERVERBUG] \(String(describing: error).responseLineSafe)")
         }
         return step
     }

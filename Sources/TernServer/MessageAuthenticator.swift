@@ -62,15 +62,22 @@ struct MessageAuthenticator: Sendable {
         let identity = checked?.identity ?? .mailfrom
         let spfResult = checked?.result
         // DMARC uses the MAIL FROM result, or the HELO result when MAIL FROM was empty (RFC 7489 §4.1).
+        // RFC 7489 §6.6.1: a From field with several domains is evaluated for each (the strictest failure decides);
+        // no usable single From field is refused below when DMARC is enforced.
+        let fromDomains = DMARCVerifier.fromDomains(of: message)
         let dmarc = await DMARCVerifier(resolver: resolver).evaluate(
-            fromDomain: DMARCVerifier.fromDomain(of: message), spf: spfResult, dkim: dkim, sample: Int.random(in: 0..<100))
+            fromDomains: fromDomains, spf: spfResult, dkim: dkim, sample: Int.random(in: 0..<100))
         let report = AuthenticationResults.Report(
             authservID: hostname, spf: spfResult, spfIdentity: identity, mailFrom: mailFrom, helo: helo, clientIP: clientIP,
             dkim: dkim, dmarc: dmarc, heloSPF: heloResult)
         var header = AuthenticationResults.header(report)
         if let received = AuthenticationResults.receivedSPF(report) { header += received }
         var disposition = Disposition.deliver
-        if dmarc.verdict == .fail, config.emailAuth.enforcesDMARC(for: recipientDomains) {
+        if fromDomains == nil, config.emailAuth.enforcesDMARC(for: recipientDomains) {
+            // RFC 5322 §3.6: exactly one From field; without it DMARC cannot be applied, so the message could
+            // otherwise bypass any p=reject (RFC 7489 §6.6.1).
+            disposition = .reject(SMTPReply(550, "5.7.1", "Message must have exactly one From field with an address"))
+        } else if dmarc.verdict == .fail, config.emailAuth.enforcesDMARC(for: recipientDomains) {
             switch dmarc.disposition {
             case .reject:
                 disposition = .reject(SMTPReply(550, "5.7.1", "Email rejected per DMARC policy for \(dmarc.fromDomain)"))

@@ -8,8 +8,15 @@ import TernMetrics
 
 /// `[metrics] listen`: Prometheus text exposition format (version 0.0.4) at `GET /metrics` over
 /// plain HTTP/1.1 (no TLS, no authentication: bind it to loopback or a monitoring network).
-/// Other paths get `404`, other methods `405`.
+/// Other paths get `404`, other methods `405`. At most `maxConnections` connections are open at once (more are
+/// closed at accept), and a connection that has not completed a request within `requestTimeout` (after it opened
+/// or after the previous response) is closed, so half-sent requests cannot pin file descriptors.
 public enum MetricsEndpoint {
+    /// Concurrent metrics connections; a scraper needs one.
+    static let maxConnections = 64
+    /// Time allowed for a complete request (head and body), and for an idle keep-alive connection.
+    static let requestTimeout = TimeAmount.seconds(10)
+
     /// The registry every Tern metric is kept in once `bootstrap()` ran.
     static let registry = PrometheusCollectorRegistry()
 
@@ -51,11 +58,18 @@ public enum MetricsEndpoint {
     /// Binds the endpoint. `beforeScrape` runs before each response (it refreshes the queue gauges).
     /// Throws the bind error.
     static func start(address: ListenAddress, group: EventLoopGroup, beforeScrape: @escaping @Sendable () async -> Void) async throws -> Channel {
-        try await ServerBootstrap(group: group)
+        let limiter = ConnectionLimiter(maxTotal: maxConnections, maxPerIP: maxConnections)
+        return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 16)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                guard limiter.acquire("") else {
+                    // Over the cap: closed at once, before any byte is read.
+                    channel.close(promise: nil)
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                }
+                channel.closeFuture.whenComplete { _ in limiter.release("") }
+                return channel.eventLoop.makeCompletedFuture {
                     let ops = channel.pipeline.syncOperations
                     try ops.configureHTTPServerPipeline(withErrorHandling: true)
                     try ops.addHandler(MetricsHTTPHandler(beforeScrape: beforeScrape))
@@ -65,21 +79,52 @@ public enum MetricsEndpoint {
     }
 }
 
-/// Answers one HTTP/1.1 request at a time on a metrics connection.
+/// Answers one HTTP/1.1 request at a time on a metrics connection; closes it when no complete request arrives
+/// within `MetricsEndpoint.requestTimeout` and after a malformed request (the `400` of NIO's error handler).
 final class MetricsHTTPHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let beforeScrape: @Sendable () async -> Void
     private var head: HTTPRequestHead?
+    private var requestTimer: Scheduled<Void>?
 
     init(beforeScrape: @escaping @Sendable () async -> Void) { self.beforeScrape = beforeScrape }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { armTimer(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        armTimer(context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        requestTimer?.cancel()
+        requestTimer = nil
+        context.fireChannelInactive()
+    }
+
+    /// NIO's `HTTPServerProtocolErrorHandler` answered `400` with `Connection: close`; close as promised.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    /// (Re)starts the deadline for the next complete request.
+    private func armTimer(_ context: ChannelHandlerContext) {
+        requestTimer?.cancel()
+        let channel = context.channel
+        requestTimer = context.eventLoop.scheduleTask(in: MetricsEndpoint.requestTimeout) { channel.close(promise: nil) }
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let h): head = h
         case .body: break
         case .end:
+            requestTimer?.cancel()
+            requestTimer = nil
             guard let head else { return }
             self.head = nil
             let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
@@ -108,6 +153,10 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
         if !body.isEmpty { context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil) }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         let channel = context.channel
-        if !keepAlive { done.whenComplete { _ in channel.close(promise: nil) } }
+        if keepAlive {
+            armTimer(context)
+        } else {
+            done.whenComplete { _ in channel.close(promise: nil) }
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Accounts
 import Logging
+import MailCore
 import MailStore
 import NIOCore
 import NIOSSL
@@ -285,7 +286,7 @@ final class POP3ServerHandler: ChannelInboundHandler {
     private func write(_ context: ChannelHandlerContext, _ lines: [String], close: Bool = false) {
         timer.finish()
         var out: [UInt8] = []
-        for l in lines { out += Array(l.utf8) + [13, 10] }
+        for l in lines { out += Array(l.responseLineSafe.utf8) + [13, 10] }
         let future = context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: out)))
         if close { closeAfterWrite(future, context.channel) }
     }

@@ -518,7 +518,8 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
                 spool.discard()
                 throw StorageQuota.Exceeded()
             }
-            return try await store.deliver(spool, to: targets, outbound: queued, internalDate: Int64(Date().timeIntervalSince1970))
+            // Checked again atomically with the inserts (parallel deliveries).
+            return try await store.deliver(spool, to: targets, outbound: queued, internalDate: Int64(Date().timeIntervalSince1970), quota: quota)
         }
         promise.futureResult.assumeIsolated().whenComplete { result in
             self.busy = false

@@ -30,4 +30,15 @@ final class AuthenticationResultsTests: XCTestCase {
         XCTAssertEqual(cleaned.fields.map(\.name), ["Authentication-Results", "From"])
         XCTAssertEqual(AuthenticationResults.authservID(of: " (c) other.example; spf=pass"), "other.example")
     }
+
+    /// A quoted authserv-id or one with a trailing root dot still names us (RFC 8601 §2.2, §5).
+    func testForgedQuotedAndRootedAuthservIDsAreRemoved() {
+        let message = RawMessage(Array(("Authentication-Results: \"mx.example.org\"; dmarc=pass\r\n"
+            + "Authentication-Results: mx.example.org.; dkim=pass\r\nAuthentication-Results: \"MX.Example.ORG.\" 1; spf=pass\r\n"
+            + "Authentication-Results: \"other.example\"; spf=pass\r\nFrom: a@b.test\r\n\r\nx\r\n").utf8))
+        let (cleaned, removed) = AuthenticationResults.removingForged(message, authservID: "mx.example.org")
+        XCTAssertEqual(removed, 3)
+        XCTAssertEqual(cleaned.fields.map(\.name), ["Authentication-Results", "From"])
+        XCTAssertEqual(AuthenticationResults.authservID(of: " \"a\\\"b\"; x"), "a\"b")
+    }
 }

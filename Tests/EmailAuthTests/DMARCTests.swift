@@ -74,4 +74,34 @@ final class DMARCTests: XCTestCase {
         XCTAssertNil(DMARCVerifier.fromDomain(of: RawMessage(Array("From: a@x.com, b@y.com\r\n\r\n".utf8))))
         XCTAssertNil(DMARCVerifier.fromDomain(of: RawMessage(Array("From: a@x.com\r\nFrom: b@y.com\r\n\r\n".utf8))))
     }
+
+    /// RFC 7489 §6.6.1: several From fields, none, an empty one → nil (refused when enforced); one field with
+    /// several domains → every distinct domain.
+    func testFromDomains() {
+        func domains(_ head: String) -> [String]? { DMARCVerifier.fromDomains(of: RawMessage(Array((head + "\r\n").utf8))) }
+        XCTAssertEqual(domains("From: A <a@Example.COM>\r\n"), ["example.com"])
+        XCTAssertEqual(domains("From: a@x.com, b@Y.com., c@x.com\r\n"), ["x.com", "y.com"])
+        XCTAssertNil(domains("From: a@x.com\r\nFrom: b@y.com\r\n"))
+        XCTAssertNil(domains("From: \r\n"))
+        XCTAssertNil(domains("Subject: no from\r\n"))
+        XCTAssertNil(domains("From: a@x.com, undisclosed\r\n"))
+    }
+
+    /// A From field listing a p=reject domain after a harmless one is still rejected: the strictest failure decides.
+    func testSeveralFromDomainsStrictestFailureWins() async {
+        let dns = MockResolver()
+        dns.setTXT("_dmarc.paypal.com", ["v=DMARC1; p=reject"])
+        dns.setTXT("_dmarc.soft.com", ["v=DMARC1; p=quarantine"])
+        let v = DMARCVerifier(resolver: dns, suffixes: psl)
+        let spf = SPFResult(verdict: .pass, reason: "", domain: "attacker.com")
+        var r = await v.evaluate(fromDomains: ["attacker.com", "soft.com", "paypal.com"], spf: spf, dkim: [], sample: 0)
+        XCTAssertEqual(r.verdict, .fail)
+        XCTAssertEqual(r.disposition, .reject)
+        XCTAssertEqual(r.fromDomain, "paypal.com")
+        r = await v.evaluate(fromDomains: ["attacker.com", "soft.com"], spf: spf, dkim: [], sample: 0)
+        XCTAssertEqual(r.disposition, .quarantine)
+        XCTAssertEqual(r.fromDomain, "soft.com")
+        r = await v.evaluate(fromDomains: nil, spf: spf, dkim: [], sample: 0)
+        XCTAssertEqual(r.verdict, .permerror)
+    }
 }

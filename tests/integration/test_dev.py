@@ -79,7 +79,7 @@ def test_dev_mode_twice(tmp_path):
             c.ehlo()
             c.expect_cmd("MAIL FROM:<someone@remote.test>", ["250 2.1.0 Ok"])
             c.expect_cmd("RCPT TO:<demo@example.test>", ["250 2.1.5 Ok"])
-            c.send_data(b"Subject: dev\r\n\r\nhello dev\r\n")
+            c.send_data(b"From: someone@remote.test\r\nSubject: dev\r\n\r\nhello dev\r\n")   # exactly one From (DMARC on)
         m = imaplib.IMAP4(HOST, 2143, timeout=10)
         m.starttls(ssl_context=insecure_context())
         m.login("demo@example.test", password)
@@ -109,7 +109,7 @@ def test_dev_mode_twice(tmp_path):
         m = re.match(rb"Authentication-Results: mail\.example\.test;\r\n(?:\t[^\r\n]*\r\n)+"
                      rb"Received-SPF: [^\r\n]*\r\n(?:\t[^\r\n]*\r\n)+", rest)
         assert m, rest[:600]
-        assert rest[m.end():] == b"Subject: dev\r\n\r\nhello dev\r\n"
+        assert rest[m.end():] == b"From: someone@remote.test\r\nSubject: dev\r\n\r\nhello dev\r\n"
         im.logout()
     finally:
         assert stop(p) == 0

@@ -132,6 +132,72 @@ def test_forged_from_of_reject_domain_refused_at_data(make):
     assert "reject: DATA from [127.0.0.1]: 550 5.7.1" in mx.log()
 
 
+@pytest.mark.parametrize("head", [
+    b"From: <x@plain.test>\r\nFrom: PayPal <service@paypal.test>\r\n",      # two From fields, harmless first
+    b"From: PayPal <service@paypal.test>\r\nFrom: <x@plain.test>\r\n",      # two From fields, harmless last
+    b"From: \r\n",                                                          # empty From
+    b"",                                                                     # no From
+])
+def test_no_single_from_field_refused_when_dmarc_enforced(make, head):
+    """RFC 7489 §6.6.1 / RFC 5322 §3.6: without exactly one From field DMARC cannot apply, so such a message must
+    not slip past p=reject: it is refused with 550 5.7.1 when DMARC is enforced."""
+    mx = make(sections={**AUTH_ON, "dns": {"local_data": FOREIGN}}, roles=("smtp", "imap"), mynetworks=None, users=(),
+              hostname=MX_HOST, domains=["remote.test"])
+    mx.add_user("carol@remote.test")
+    c = connect(mx.ports["smtp"])
+    try:
+        c.expect("220 ")
+        c.ehlo("mail.plain.test")
+        assert c.cmd("MAIL FROM:<x@paypal.test>") == ["250 2.1.0 Ok"]
+        assert c.cmd("RCPT TO:<carol@remote.test>") == ["250 2.1.5 Ok"]
+        assert c.cmd("DATA")[0].startswith("354")
+        c.send(head + b"To: carol@remote.test\r\nSubject: verify your account\r\n\r\nclick here\r\n.\r\n")
+        assert c.reply() == ["550 5.7.1 Message must have exactly one From field with an address"]
+    finally:
+        c.close()
+    assert mx.count("carol@remote.test") == 0
+
+
+def test_from_with_several_domains_strictest_policy_applies(make):
+    """One From field listing a harmless domain and a p=reject domain: DMARC is evaluated for each (§6.6.1)."""
+    mx = make(sections={**AUTH_ON, "dns": {"local_data": FOREIGN}}, roles=("smtp", "imap"), mynetworks=None, users=(),
+              hostname=MX_HOST, domains=["remote.test"])
+    mx.add_user("carol@remote.test")
+    c = connect(mx.ports["smtp"])
+    try:
+        c.expect("220 ")
+        c.ehlo("mail.plain.test")
+        assert c.cmd("MAIL FROM:<x@paypal.test>") == ["250 2.1.0 Ok"]
+        assert c.cmd("RCPT TO:<carol@remote.test>") == ["250 2.1.5 Ok"]
+        assert c.cmd("DATA")[0].startswith("354")
+        c.send(b"From: x@plain.test, PayPal <service@paypal.test>\r\nTo: carol@remote.test\r\nSubject: s\r\n\r\nx\r\n.\r\n")
+        assert c.reply() == ["550 5.7.1 Email rejected per DMARC policy for paypal.test"]
+    finally:
+        c.close()
+    # The same with quarantine + none domains goes to Junk, and the header names the failing domain.
+    mx.deliver("carol@remote.test", b"From: a@plain.test, b@shady.test\r\nSubject: q\r\n\r\nbody\r\n",
+               sender="a@shady.test", helo="shady.test")
+    wait_count(mx, "carol@remote.test", mailbox="Junk")
+    ar = auth_results(mx.fetch_all("carol@remote.test", mailbox="Junk")[0])
+    assert "dmarc=fail (p=quarantine dis=quarantine)" in ar and "header.from=shady.test" in ar, ar
+
+
+def test_quoted_or_rooted_forged_results_are_removed(make):
+    mx = make(sections={**AUTH_ON, "dns": {"local_data": FOREIGN}}, roles=("smtp", "imap"), mynetworks=None, users=(),
+              hostname=MX_HOST, domains=["remote.test"])
+    mx.add_user("carol@remote.test")
+    data = (f'Authentication-Results: "{MX_HOST}"; dkim=pass header.d=plain.test; dmarc=pass\r\n'
+            f"Authentication-Results: {MX_HOST}.; dmarc=pass\r\n"
+            f'Authentication-Results: "{MX_HOST.upper()}."; spf=pass\r\n'
+            "From: <a@plain.test>\r\nTo: carol@remote.test\r\nSubject: q\r\n\r\nbody\r\n").encode()
+    mx.deliver("carol@remote.test", data, sender="a@plain.test", helo="plain.test")
+    wait_count(mx, "carol@remote.test")
+    head = header_block(mx.fetch_all("carol@remote.test")[0])
+    assert head.count("Authentication-Results:") == 1, head
+    assert head.count(f"Authentication-Results: {MX_HOST};") == 1, head
+    assert "removed_forged_ar=3" in mx.log()
+
+
 def test_quarantine_goes_to_junk_and_forged_results_are_removed(make):
     mx = make(sections={**AUTH_ON, "dns": {"local_data": FOREIGN}}, roles=("smtp", "imap"), mynetworks=None, users=(),
               hostname=MX_HOST, domains=["remote.test"])

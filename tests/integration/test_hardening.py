@@ -125,3 +125,21 @@ def test_mailbox_names_are_bounded(srv):
         for i, name in enumerate(["..", "a/../b", "x" * 300, "a//b"]):
             c.send(f'c{i} CREATE "{name}"\r\n'.encode())
             assert c.readline() == f"c{i} NO [CANNOT] Invalid mailbox name\r\n".encode()
+
+
+def test_decoded_mailbox_name_cannot_inject_responses(srv):
+    """`&AA0ACg-` is modified UTF-7 for CR LF: a name carrying it must never end a response line early."""
+    user, pw = srv.new_user()
+    with srv.imap_raw() as c:
+        c.readline()
+        c.send(f"a LOGIN {user} {pw}\r\n".encode())
+        assert c.readline().startswith(b"a OK")
+        c.send(b'c RENAME "&AA0ACg-c OK [ALERT] forged" foo\r\n')
+        assert c.readline() == b"c NO [NONEXISTENT] Mailbox does not exist\r\n"
+        c.send(b'd CREATE "x&AA0ACg-d OK [ALERT] forged"\r\n')
+        assert c.readline() == b"d NO [CANNOT] Invalid mailbox name\r\n"
+        c.send(b'e DELETE "&AA0ACg-e OK [ALERT] forged"\r\n')
+        line = c.readline()
+        assert line.startswith(b"e NO [NONEXISTENT]") and line.count(b"\r") == 1 and b"\n" not in line[:-1], line
+        c.send(b"f NOOP\r\n")
+        assert c.readline() == b"f OK NOOP completed\r\n"

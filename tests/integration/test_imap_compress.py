@@ -170,3 +170,34 @@ def test_compress_with_imaplib(server):
     assert typ == "OK" and data[0].startswith(b"[APPENDUID ")
     assert m.search(None, "SUBJECT", "squeeze") == ("OK", [b"1 2 3 4 5 6"])
     m.logout()
+
+
+def test_deflate_bomb_is_refused_without_stalling_others(make_server):
+    """~5 KB of deflate inflating to 6 MiB (one endless command line) with a 1 MiB literal limit: the server
+    answers other connections meanwhile and ends this one with * BYE once the inflated backlog passes the
+    command-line limit plus the literal limit."""
+    s = make_server(sections={"imap": {"literal_size_limit": 1024 * 1024}})
+    addr, pw = s.new_user()
+    c = Deflated(s.ports["imap"])
+    assert c.line().startswith(b"* OK ")
+    c.command("a1", f'LOGIN "{addr}" "{pw}"'.encode())
+    _, ok = c.command("a2", b"COMPRESS DEFLATE")
+    assert ok.startswith(b"a2 OK")
+    c.c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    c.d = zlib.decompressobj(-15)
+    bomb = c.c.compress(b"x" * (6 * 1024 * 1024)) + c.c.flush(zlib.Z_SYNC_FLUSH)
+    assert len(bomb) < 10000
+    c.sock.sendall(bomb)
+    other = s.imap(addr, pw)
+    try:
+        assert other.noop()[0] == "OK"
+    finally:
+        other.logout()
+    lines = []
+    try:
+        while True:
+            lines.append(c.line())
+    except (AssertionError, OSError):
+        pass
+    assert b"* BYE Compressed input inflates beyond the command and literal limits\r\n" in lines, lines
+    assert any(l.endswith(b"BAD Command line too long\r\n") for l in lines), lines

@@ -146,3 +146,67 @@ def test_smtp_full_mailbox_452(quota_server):
         c.expect_cmd("MAIL FROM:<a@remote.test>", ["250 2.1.0 Ok"])
         c.expect_cmd(f"RCPT TO:<{addr}>", [f"452 4.2.2 <{addr}>: Recipient address rejected: Mailbox full"])
     assert "reject: RCPT" in s.log()
+
+
+def test_parallel_appends_and_deliveries_cannot_pass_the_quota(make_server):
+    """20 APPENDs (and then 20 SMTP deliveries) of 20 KiB at once against a 100 KiB quota: the check is atomic
+    with the insert, so at most 5 fit and usage never exceeds the limit."""
+    import imaplib
+    import threading
+
+    s = make_server(sections={"limits": {"quota_storage": "100K"}}, users=())
+    addr, pw = s.new_user()
+    msg = message(20 * 1024)
+    conns = [s.imap(addr, pw) for _ in range(20)]
+    barrier = threading.Barrier(len(conns))
+    results: list[str] = []
+
+    def append(m):
+        barrier.wait()
+        try:
+            typ, data = m.append("INBOX", None, None, msg)
+            results.append(typ)
+        except imaplib.IMAP4.error as e:
+            results.append("NO" if "OVERQUOTA" in str(e) else str(e))
+
+    threads = [threading.Thread(target=append, args=(m,)) for m in conns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for m in conns:
+        m.logout()
+    assert len(results) == 20 and set(results) <= {"OK", "NO"}, results
+    assert results.count("OK") == 5, results
+    m = s.imap(addr, pw)
+    try:
+        typ, data = m.getquotaroot("INBOX")
+        assert b'"" (STORAGE 100 100)' in data[1][0], data
+    finally:
+        m.logout()
+
+    other, _ = s.new_user()
+    replies: list[str] = []
+    msg = message(19 * 1024)   # plus our Received: field: 5 fit in 100 KiB, 6 do not
+
+    def deliver():
+        with s.smtp() as c:
+            c.expect("220 ")
+            c.ehlo()
+            c.expect_cmd("MAIL FROM:<a@remote.test>", ["250 2.1.0 Ok"])
+            c.expect_cmd(f"RCPT TO:<{other}>", ["250 2.1.5 Ok"])
+            assert c.cmd("DATA")[0].startswith("354")
+            barrier2.wait()
+            c.send(dot_stuff(msg) + b".\r\n")
+            replies.append(c.reply()[0])
+
+    barrier2 = threading.Barrier(20)
+    threads = [threading.Thread(target=deliver) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    ok = [r for r in replies if r.startswith("250 ")]
+    assert len(replies) == 20 and len(ok) == 5, replies
+    assert all(r == "452 4.2.2 Mailbox full: quota exceeded" for r in replies if not r.startswith("250 ")), replies
+    assert s.count(other) == 5

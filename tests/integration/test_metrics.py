@@ -130,6 +130,61 @@ def test_counters_move_as_mail_flows(srv):
     assert value(after, "tern_connections_open", protocol="smtp") == 0
 
 
+def wait_closed(sock: socket.socket, seconds: float) -> float:
+    """Seconds until the server closed `sock` (what it sends is read and discarded)."""
+    start = time.monotonic()
+    sock.settimeout(0.5)
+    while time.monotonic() - start < seconds:
+        try:
+            if sock.recv(65536) == b"":
+                return time.monotonic() - start
+        except socket.timeout:
+            continue
+        except OSError:
+            return time.monotonic() - start
+    raise AssertionError(f"metrics connection still open after {seconds} s")
+
+
+def test_half_sent_request_is_closed_after_timeout(srv):
+    with socket.create_connection((HOST, srv.metrics_port), timeout=5) as s:
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")      # the blank line never comes
+        took = wait_closed(s, 20)
+        assert 8 <= took <= 15, took
+
+
+def test_malformed_request_gets_400_and_close(srv):
+    with socket.create_connection((HOST, srv.metrics_port), timeout=5) as s:
+        s.sendall(b"\x00\x01 garbage\r\n\r\n")
+        data = b""
+        s.settimeout(5)
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        assert data.startswith(b"HTTP/1.1 400 Bad Request\r\n"), data
+
+
+def test_connection_cap_closes_extra_connections_and_smtp_still_accepts(srv):
+    held = []
+    try:
+        for _ in range(64):
+            c = socket.create_connection((HOST, srv.metrics_port), timeout=5)
+            c.sendall(b"GET /metrics HTTP/1.1\r\n")
+            held.append(c)
+        time.sleep(0.3)
+        extra = socket.create_connection((HOST, srv.metrics_port), timeout=5)
+        assert wait_closed(extra, 3) < 3
+        extra.close()
+        with socket.create_connection((HOST, srv.ports["smtp"]), timeout=5) as smtp:
+            assert smtp.recv(512).startswith(b"220 ")
+    finally:
+        for c in held:
+            c.close()
+    time.sleep(0.5)
+    assert value(scrape(srv.metrics_port), "tern_queue_messages") >= 0
+
+
 def test_metrics_off_by_default(make_server):
     s = make_server(roles=("smtp",))
     assert "listening metrics" not in s.log()
