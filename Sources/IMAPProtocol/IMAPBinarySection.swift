@@ -38,6 +38,13 @@ extension IMAPMessageRenderer {
     /// children of a multipart; a number after a `message/rfc822` part indexes into the
     /// encapsulated message; part 1 of a non-multipart message is its body. Nil if absent.
     public static func part(_ message: ParsedMessage, path: [Int]) -> MIMEPart? {
+        walk(message, path: path)?.node
+    }
+
+    /// Follows a section path (RFC 9051 §6.4.5): the part it names (nil for the empty path) and
+    /// the message that part belongs to (the top message, or the innermost `message/rfc822` crossed).
+    /// Nil when a number does not exist.
+    static func walk(_ message: ParsedMessage, path: [Int]) -> (node: MIMEPart?, context: ParsedMessage)? {
         var context = message
         var node: MIMEPart?
         for number in path {
@@ -60,7 +67,7 @@ extension IMAPMessageRenderer {
                 node = root
             }
         }
-        return node
+        return (node, context)
     }
 }
 

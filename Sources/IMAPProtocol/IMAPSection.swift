@@ -19,28 +19,7 @@ extension IMAPMessageRenderer {
     /// ```
     public static func section(_ message: ParsedMessage, _ section: IMAPSection) -> [UInt8]? {
         let bytes = message.bytes
-        var context = message
-        var node: MIMEPart?
-        for number in section.part {
-            guard number >= 1 else { return nil }
-            if let current = node {
-                if current.isMultipart {
-                    guard number <= current.children.count else { return nil }
-                    node = current.children[number - 1]
-                    continue
-                }
-                guard current.isMessage, let inner = current.encapsulated else { return nil }
-                context = inner
-            }
-            let root = context.root
-            if root.isMultipart {
-                guard number <= root.children.count else { return nil }
-                node = root.children[number - 1]
-            } else {
-                guard number == 1 else { return nil }
-                node = root
-            }
-        }
+        guard let (node, context) = walk(message, path: section.part) else { return nil }
 
         guard let text = section.text else {
             return Array(bytes[node?.bodyRange ?? context.range])

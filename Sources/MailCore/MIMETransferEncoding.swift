@@ -19,6 +19,13 @@ public enum MIMETransferEncoding {
 
     /// Base64 (RFC 2045 §6.8): non-alphabet octets (line breaks, spaces) are skipped.
     public static func base64(_ text: ArraySlice<UInt8>) -> [UInt8] {
+        base64(text, skippingNonAlphabet: true) ?? []
+    }
+
+    /// The one base64 decoder of MailCore (RFC 4648 §4 alphabet), stopping at the first `=`.
+    /// With `skippingNonAlphabet` other octets are ignored (RFC 2045 body); without, they make the
+    /// input invalid and the result is nil (RFC 2047 "B" encoded-word).
+    static func base64(_ text: ArraySlice<UInt8>, skippingNonAlphabet: Bool) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(text.count * 3 / 4)
         var acc: UInt32 = 0
@@ -32,7 +39,9 @@ public enum MIMETransferEncoding {
             case UInt8(ascii: "+"): v = 62
             case UInt8(ascii: "/"): v = 63
             case UInt8(ascii: "="): return out
-            default: continue
+            default:
+                if skippingNonAlphabet { continue }
+                return nil
             }
             acc = (acc << 6) | v
             bits += 6
