@@ -232,17 +232,7 @@ public enum IMAPCommandParser {
         try r.expectSpace()
         let mailbox = try r.readMailbox()
         try r.expectSpace()
-        try r.expect(UInt8(ascii: "("), "'(' to start the status items")
-        var items: [IMAPStatusItem] = []
-        repeat {
-            let name = try r.readAtom("a status item").uppercased()
-            guard let item = IMAPStatusItem(rawValue: name) else {
-                throw IMAPTokenReader.error("unknown status item \(name)")
-            }
-            items.append(item)
-        } while r.consume(IMAPTokenReader.sp)
-        try r.expect(UInt8(ascii: ")"), "')' to end the status items")
-        return .status(mailbox: mailbox, items: items)
+        return .status(mailbox: mailbox, items: try IMAPListParser.parseStatusItems(&r))
     }
 
     /// `append = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP literal`

@@ -25,6 +25,15 @@ struct Import: AsyncParsableCommand {
         return (store, account, config.dataDirectory)
     }
 
+    /// Opens the account's store, runs `work` with an importer for it and prints its reports;
+    /// a `MigrationError` becomes the command's error message.
+    static func run(_ options: ConfigOption, address: String, verb: String,
+                    _ work: (MailImporter) async throws -> [FolderReport]) async throws {
+        let (store, account, dataDirectory) = try await open(options, address: address)
+        let importer = MailImporter(store: store, accountID: account.id, dataDirectory: dataDirectory, progress: progressPrinter())
+        do { printReports(try await work(importer), verb: verb) } catch let e as MigrationError { throw CLIError(e.description) }
+    }
+
     /// Progress on a terminal (one rewritten line), nothing otherwise.
     static func progressPrinter() -> @Sendable (ImportProgress) -> Void {
         guard isatty(STDERR_FILENO) == 1 else { return { _ in } }
@@ -57,11 +66,7 @@ struct Import: AsyncParsableCommand {
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
-            let (store, account, dataDirectory) = try await Import.open(options, address: address)
-            let importer = MailImporter(store: store, accountID: account.id, dataDirectory: dataDirectory, progress: Import.progressPrinter())
-            do {
-                Import.printReports(try await importer.importMaildir(root: path), verb: "imported")
-            } catch let e as MigrationError { throw CLIError(e.description) }
+            try await Import.run(options, address: address, verb: "imported") { try await $0.importMaildir(root: path) }
         }
     }
 
@@ -75,11 +80,7 @@ struct Import: AsyncParsableCommand {
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
-            let (store, account, dataDirectory) = try await Import.open(options, address: address)
-            let importer = MailImporter(store: store, accountID: account.id, dataDirectory: dataDirectory, progress: Import.progressPrinter())
-            do {
-                Import.printReports([try await importer.importMbox(path: file, folder: folder)], verb: "imported")
-            } catch let e as MigrationError { throw CLIError(e.description) }
+            try await Import.run(options, address: address, verb: "imported") { [try await $0.importMbox(path: file, folder: folder)] }
         }
     }
 }
@@ -99,11 +100,7 @@ struct Export: AsyncParsableCommand {
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
-            let (store, account, dataDirectory) = try await Import.open(options, address: address)
-            let importer = MailImporter(store: store, accountID: account.id, dataDirectory: dataDirectory, progress: Import.progressPrinter())
-            do {
-                Import.printReports(try await importer.exportMaildir(root: path), verb: "exported")
-            } catch let e as MigrationError { throw CLIError(e.description) }
+            try await Import.run(options, address: address, verb: "exported") { try await $0.exportMaildir(root: path) }
         }
     }
 }
