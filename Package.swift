@@ -40,10 +40,12 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
-        .target(name: "MailStore", dependencies: [
-            "MailCore",
+        .target(name: "MailStore", dependencies: ["MailCore"]),
+        .target(name: "MailStoreSQLite", dependencies: [
+            "MailStore",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        .target(name: "MailStoreTesting", dependencies: ["MailStore"]),
         .target(name: "Accounts", dependencies: [
             "MailStore", "SASL", "CXCrypt", "MailCore",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -58,9 +60,9 @@ let package = Package(
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Migration", dependencies: ["MailCore", "IMAPProtocol", "MailStore", "Policy"]),
+        .target(name: "Migration", dependencies: ["MailCore", "IMAPProtocol", "MailStore", "Delivery", "Policy"]),
         .target(name: "TernServer", dependencies: [
-            "MailCore", "SMTPProtocol", "IMAPProtocol", "POP3Protocol", "SASL", "MailStore", "Accounts", "Policy", "Delivery", "DNS", "TernMetrics", "EmailAuth",
+            "MailCore", "SMTPProtocol", "IMAPProtocol", "POP3Protocol", "SASL", "MailStore", "MailStoreSQLite", "Accounts", "Policy", "Delivery", "DNS", "TernMetrics", "EmailAuth",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -76,7 +78,7 @@ let package = Package(
             .product(name: "CompressNIO", package: "compress-nio"),
         ]),
         .executableTarget(name: "tern", dependencies: [
-            "TernServer", "Accounts", "MailStore", "MailCore", "Policy", "Migration", "EmailAuth", "DNS",
+            "TernServer", "Accounts", "MailStore", "MailCore", "Policy", "Migration", "EmailAuth", "DNS", "Delivery",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -89,12 +91,12 @@ let package = Package(
         .testTarget(name: "IMAPProtocolTests", dependencies: ["IMAPProtocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "SASLTests", dependencies: ["SASL"]),
         .testTarget(name: "POP3ProtocolTests", dependencies: ["POP3Protocol"]),
-        .testTarget(name: "MigrationTests", dependencies: ["Migration", "MailStore"]),
-        .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "MailStore"]),
+        .testTarget(name: "MigrationTests", dependencies: ["Migration", "MailStore", "MailStoreSQLite"]),
+        .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailStoreSQLite", "MailStoreTesting", "MailCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "MailStore", "MailStoreSQLite"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS"]),
         .testTarget(name: "DeliveryTests", dependencies: [
-            "Delivery", "DNS", "MailStore", "MailCore", "SMTPProtocol",
+            "Delivery", "DNS", "MailStore", "MailStoreSQLite", "MailStoreTesting", "MailCore", "SMTPProtocol",
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -36,29 +36,33 @@ extension OutboundQueue {
         }
     }
 
-    /// Delivers a notification: locally with trace fields and `Return-Path: <>`, or queued with a null sender.
+    /// Delivers a notification through `LocalDelivery` (aliases and `+tag` apply to a local
+    /// recipient, who gets trace fields and `Return-Path: <>`), or queues it with a null sender.
     func send(_ dsn: [UInt8], to recipient: EmailAddress, about id: String, time t: Int64) async {
         do {
-            let spool = try store.makeSpoolFile()
-            if settings.localDomains.contains(recipient.asciiDomain) {
+            let sink = try store.makeMessageSink()
+            let isLocal = delivery.router.isLocal(recipient)
+            if isLocal {
                 // A local copy gets the trace fields of a final delivery, with the null reverse-path.
-                try spool.write(Array("Return-Path: <>\r\nReceived: by \(settings.hostname) (Tern)\r\n\tid \(spool.id); \(RFC5322DateFormatter.format(t))\r\n".utf8))
+                try sink.write(Array("Return-Path: <>\r\nReceived: by \(settings.hostname) (Tern)\r\n\tid \(sink.id); \(RFC5322DateFormatter.format(t))\r\n".utf8))
             }
-            try spool.write((settings.signer?(dsn) ?? []) + dsn)
-            if settings.localDomains.contains(recipient.asciiDomain) {
-                guard let account = try await store.account(address: recipient.lookupKey) else {
-                    spool.discard()
-                    logger.warning("\(id): <\(recipient)> is local but has no account; notification dropped")
-                    return
-                }
-                _ = try await store.deliver(spool, to: [DeliveryTarget(accountID: account.id)], outbound: nil, internalDate: t)
-                logger.info("\(spool.id): sender non-delivery notification for \(id) delivered to <\(recipient)>")
-            } else {
-                _ = try await store.deliver(spool, to: [], outbound: OutboundEnvelope(reversePath: "<>", recipients: [recipient.description], authenticatedUser: nil),
-                                            internalDate: t)
-                logger.info("\(spool.id): sender non-delivery notification for \(id) queued for <\(recipient)>")
-                wake()
+            try sink.write((settings.signer?(dsn) ?? []) + dsn)
+            var context = DeliveryContext(source: .dsn, reversePath: "<>", internalDate: t)
+            context.allOrNothing = false
+            let report = try await delivery.deliver(sink, to: [recipient],
+                                                    outbound: OutboundEnvelope(reversePath: "<>", recipients: [], authenticatedUser: nil),
+                                                    context: context)
+            switch report.outcomes.first {
+            case .stored(let copies)?:
+                logger.info("\(sink.id): sender non-delivery notification for \(id) delivered to <\(recipient)> (\(copies.count) cop\(copies.count == 1 ? "y" : "ies"))")
+            case .queued?:
+                logger.info("\(sink.id): sender non-delivery notification for \(id) queued for <\(recipient)>")
+            case .rejected(let reply)?, .deferred(let reply)?:
+                logger.warning("\(id): notification to <\(recipient)> dropped: \(reply)")
+            case nil:
+                break
             }
+            if !report.queued.isEmpty { wake() }
         } catch {
             logger.error("\(id): cannot create the delivery status notification: \(error)")
         }

@@ -33,6 +33,12 @@ public struct OutboundSettings: Sendable {
     public var postmasterCopy: String?
     /// Signs our notifications (DSNs) with DKIM: given the message, returns header fields to prepend (empty = none).
     public var signer: (@Sendable ([UInt8]) -> [UInt8])?
+    /// This worker's id as owner of queue leases (`[store] node_id`); workers sharing a store need different ids.
+    public var nodeID = "tern"
+    /// Seconds a leased entry stays reserved without renewal (`[outbound] queue_lease_time`); a delivery
+    /// in progress renews its lease every third of this, so another worker takes an entry over only
+    /// when its worker died or stalled this long.
+    public var leaseDuration: Int64 = 300
 
     public init(hostname: String, localDomains: [String]) {
         self.hostname = hostname
@@ -46,6 +52,8 @@ public struct OutboundSettings: Sendable {
 /// with an RFC 3464 DSN. Survives restarts: the queue lives in the store.
 public actor OutboundQueue {
     let store: any MailStore
+    /// Where notifications for local senders are delivered (the one local delivery path).
+    private(set) var delivery: LocalDelivery
     let resolver: any DNSResolver
     /// Replaced by `update(settings:)` at a reload; a delivery in progress may see either.
     private(set) var settings: OutboundSettings
@@ -56,9 +64,10 @@ public actor OutboundQueue {
     private var waitingPerDestination: [String: [CheckedContinuation<Void, Never>]] = [:]
     let now: @Sendable () -> Int64
 
-    public init(store: any MailStore, resolver: any DNSResolver, settings: OutboundSettings, group: EventLoopGroup, logger: Logger,
-                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+    public init(store: any MailStore, delivery: LocalDelivery, resolver: any DNSResolver, settings: OutboundSettings, group: EventLoopGroup,
+                logger: Logger, now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
         self.store = store
+        self.delivery = delivery
         self.resolver = resolver
         self.settings = settings
         self.group = group
@@ -68,7 +77,7 @@ public actor OutboundQueue {
 
     /// Runs until the task is cancelled: polls the queue each second or sooner after `wake()`.
     public func run() async {
-        do { try await store.releaseQueueLeases() } catch { logger.error("queue: cannot release old leases: \(error)") }
+        do { try await store.releaseQueueLeases(owner: settings.nodeID) } catch { logger.error("queue: cannot release old leases: \(error)") }
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         wakeContinuation = continuation
         await withTaskGroup(of: Void.self) { group in
@@ -92,8 +101,10 @@ public actor OutboundQueue {
     }
 
     /// New settings (reload: `[outbound]`, `hostname`, `domains`); the next attempts use them.
-    public func update(settings: OutboundSettings) {
+    /// Replaces the settings and the local delivery path (a reload); deliveries in progress may see either.
+    public func update(settings: OutboundSettings, delivery: LocalDelivery? = nil) {
         self.settings = settings
+        if let delivery { self.delivery = delivery }
     }
 
     /// Asks the engine to look at the queue now (after a submission).
@@ -129,7 +140,7 @@ public actor OutboundQueue {
         let t = now()
         let entries: [QueueEntry]
         do {
-            entries = try await store.leaseDueQueueEntries(now: t, leaseUntil: t + 900, limit: 200)
+            entries = try await store.leaseDueQueueEntries(owner: settings.nodeID, now: t, leaseUntil: t + settings.leaseDuration, limit: 200)
         } catch {
             if !Task.isCancelled { logger.error("cannot read the queue: \(error)") }
             return
@@ -154,10 +165,39 @@ public actor OutboundQueue {
     }
 
     func process(_ entry: QueueEntry) async {
+        guard let lease = entry.lease else { return }
+        // Keep the lease while this delivery runs (a slow MX can take longer than one lease period).
+        let renewal = Task { [store, logger, leaseDuration = settings.leaseDuration, now] in
+            let period = max(1, leaseDuration / 3)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(period))
+                if Task.isCancelled { break }
+                do {
+                    try await store.renewQueueLease(id: entry.id, lease: lease, until: now() + leaseDuration)
+                } catch {
+                    logger.warning("\(entry.id): cannot renew the queue lease: \(error)")
+                    if (error as? MailStoreError)?.kind == .leaseLost { break }
+                }
+            }
+        }
+        defer { renewal.cancel() }
+        await process(entry, lease: lease)
+    }
+
+    private func process(_ entry: QueueEntry, lease: QueueLease) async {
         let started = now()
-        guard let stored = try? store.messageBytes(fileID: entry.fileID) else {
+        let stored: [UInt8]
+        do {
+            stored = try await store.messageBytes(fileID: entry.fileID)
+        } catch let error as MailStoreError where error.kind == .notFound {
             logger.error("\(entry.id): message file missing; dropping the entry")
-            _ = try? await store.recordQueueAttempt(id: entry.id, delivered: [], failed: entry.pendingRecipients, nextAttempt: started, lastError: "message file missing")
+            _ = try? await store.recordQueueAttempt(id: entry.id, lease: lease, delivered: [], failed: entry.pendingRecipients, nextAttempt: started,
+                                                    lastError: "message file missing")
+            return
+        } catch {
+            logger.error("\(entry.id): cannot read the message, will retry: \(error)")
+            _ = try? await store.recordQueueAttempt(id: entry.id, lease: lease, delivered: [], failed: [],
+                                                    nextAttempt: started + settings.schedule.minimalBackoff, lastError: "message unreadable")
             return
         }
         // RFC 5321 §4.4: only the final delivery adds Return-Path; drop the one stored for local copies.
@@ -183,7 +223,7 @@ public actor OutboundQueue {
                     let outcome = await self.deliver(entry: entry, message: message, domain: domain, recipients: recipients)
                     await self.release(destination)
                     do {
-                        try await self.store.markQueueRecipients(id: entry.id, delivered: outcome.delivered, failed: outcome.failed.map(\.recipient))
+                        try await self.store.markQueueRecipients(id: entry.id, lease: lease, delivered: outcome.delivered, failed: outcome.failed.map(\.recipient))
                     } catch {
                         self.logger.error("\(entry.id): cannot record results: \(error)")
                     }
@@ -218,8 +258,12 @@ public actor OutboundQueue {
             }
         }
         do {
-            try await store.recordQueueAttempt(id: entry.id, delivered: delivered, failed: failed.map(\.recipient),
+            try await store.recordQueueAttempt(id: entry.id, lease: lease, delivered: delivered, failed: failed.map(\.recipient),
                                                nextAttempt: next, lastError: lastError)
+        } catch let error as MailStoreError where error.kind == .leaseLost {
+            // Another worker took the entry over (this one stalled past its lease): it owns the outcome now.
+            logger.error("\(entry.id): lease lost during delivery; results left to the worker that took over")
+            return
         } catch {
             logger.error("\(entry.id): cannot record the delivery attempt: \(error)")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Delivery
 import IMAPProtocol
 import MailStore
 
@@ -33,7 +34,9 @@ public struct ImportProgress: Sendable {
 /// `batchBytes` octets) is in memory. Resumable: an interrupted import run again skips what is
 /// already stored (see `ImportMode`).
 public struct MailImporter: Sendable {
-    let store: SQLiteMailStore
+    let store: any MailStore
+    /// Imported mail enters mailboxes through the one local delivery path.
+    let delivery: LocalDelivery
     let accountID: Int64
     let stateDirectory: String
     let progress: @Sendable (ImportProgress) -> Void
@@ -44,9 +47,10 @@ public struct MailImporter: Sendable {
 
     /// Creates an importer for the account `accountID` of `store`; what each run stored is recorded
     /// under `dataDirectory/import-state/` so reruns skip it.
-    public init(store: SQLiteMailStore, accountID: Int64, dataDirectory: String,
+    public init(store: any MailStore, accountID: Int64, dataDirectory: String,
                 progress: @escaping @Sendable (ImportProgress) -> Void = { _ in }) {
         self.store = store
+        delivery = LocalDelivery(store: store, router: Router(domains: [], recipientDelimiter: "", accounts: store, aliases: store))
         self.accountID = accountID
         self.stateDirectory = dataDirectory + "/import-state"
         self.progress = progress
@@ -183,7 +187,7 @@ public struct MailImporter: Sendable {
         guard !batch.isEmpty else { return 0 }
         let keep = mode != .appended
         if keep { try state.record(batch.map { ($0.key, $0.message.uid) }) }
-        let added = try await store.importMessages(mailboxID: mailboxID, batch.map(\.message), keepUIDs: keep)
+        let added = try await delivery.importMessages(mailboxID: mailboxID, batch.map(\.message), keepUIDs: keep)
         if !keep { try state.record(batch.map { ($0.key, 0) }) }
         return added
     }
@@ -301,7 +305,7 @@ public struct MailImporter: Sendable {
             for message in snapshot.messages {
                 let base = "\(message.internalDate).T\(message.uid).tern,S=\(message.size)"
                 let path = dir + "/cur/" + base + ":" + MaildirFlags.info(for: message.flags, keywords: keywords)
-                let bytes = try store.messageBytes(fileID: message.fileID)
+                let bytes = try await store.messageBytes(fileID: message.fileID)
                 guard fm.createFile(atPath: path, contents: Data(bytes)) else { throw MigrationError("cannot write \(path)") }
                 try fm.setAttributes([.modificationDate: Date(timeIntervalSince1970: TimeInterval(message.internalDate))], ofItemAtPath: path)
                 uids[base] = message.uid

@@ -69,7 +69,22 @@ public enum ConfigLoader {
         config.logFile = reader.string(root, "log_file", section: nil)
         if config.logFile?.isEmpty == true { reader.problem("log_file", nil, "must be a file path (leave it out to log to stderr)") }
         reader.allow(root, ["hostname", "domains", "data_dir", "log_level", "log_file", "mynetworks", "tls", "listen", "smtp", "imap", "pop3", "limits",
-                            "auth", "outbound", "dns", "metrics", "dkim", "inbound"], section: nil)
+                            "auth", "outbound", "dns", "metrics", "dkim", "inbound", "store"], section: nil)
+        if let store = reader.table(root, "store") {
+            reader.allow(store, ["backend", "node_id"], section: "store")
+            if let text = reader.string(store, "backend", section: "store") {
+                if let backend = StoreSettings.Backend(rawValue: text) { config.store.backend = backend } else {
+                    reader.problem("backend", "store", "\"\(text)\" is not a storage backend (one of: \(StoreSettings.Backend.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+            }
+            if let id = reader.string(store, "node_id", section: "store") {
+                if id.isEmpty || id.count > 64 || id.contains(where: { $0.isWhitespace || $0.isNewline }) {
+                    reader.problem("node_id", "store", "must be 1 to 64 characters without spaces")
+                } else {
+                    config.store.nodeID = id
+                }
+            }
+        }
         if let metrics = reader.table(root, "metrics") {
             reader.allow(metrics, ["listen"], section: "metrics")
             if let text = reader.string(metrics, "listen", section: "metrics") {
@@ -185,7 +200,7 @@ public enum ConfigLoader {
             reader.allow(outbound, ["tls_security_level", "tls_mandatory_ciphers", "tls_ca_file", "relayhost", "port", "minimal_backoff_time",
                                     "maximal_backoff_time", "maximal_queue_lifetime", "delay_warning_time", "connect_timeout",
                                     "command_timeout", "parallelism", "policy", "relayhost_username", "relayhost_password_file", "destination_concurrency_limit",
-                                    "bounce_notice_recipient"], section: "outbound")
+                                    "bounce_notice_recipient", "queue_lease_time"], section: "outbound")
             reader.int(outbound, "destination_concurrency_limit", "outbound", min: 1, into: &config.outbound.destinationConcurrency)
             if let copy = reader.string(outbound, "bounce_notice_recipient", section: "outbound") {
                 if EmailAddress(parsing: copy) != nil { config.outbound.postmasterCopy = copy } else {
@@ -222,6 +237,9 @@ public enum ConfigLoader {
                                                      maximalLifetime: Int64(values[2]), delayWarning: Int64(values[3]))
             config.outbound.timeouts = SMTPClientTimeouts(connect: Int64(values[4]), command: Int64(values[5]))
             reader.int(outbound, "parallelism", "outbound", min: 1, into: &config.outbound.parallelism)
+            var leaseTime = Int(config.outbound.queueLeaseTime)
+            reader.int(outbound, "queue_lease_time", "outbound", min: 3, into: &leaseTime)
+            config.outbound.queueLeaseTime = Int64(leaseTime)
             if let policies = outbound["policy"]?.table {
                 for domain in policies.keys {
                     guard let table = policies[domain]?.table else {

@@ -14,13 +14,13 @@ extension IMAPSession {
     ///
     /// With no match MIN, MAX and ALL are left out (COUNT 0 is still given); `UID` follows the
     /// tag correlator for UID SEARCH.
-    func extendedSearch(tag: String, key: IMAPSearchKey, options: [IMAPSearchReturnOption], byUID: Bool) -> IMAPStep {
+    func extendedSearch(tag: String, key: IMAPSearchKey, options: [IMAPSearchReturnOption], byUID: Bool) async -> IMAPStep {
         var step = IMAPStep()
         guard let sel = selected else { return notInState(tag) }
         let maxUID = sel.messages.last?.uid ?? 0
         var hits: [UInt32] = []
         for (i, record) in sel.messages.enumerated() {
-            let candidate = SearchCandidate(record: record, sequenceNumber: UInt32(i + 1), store: store)
+            let candidate = await SearchCandidate.load(record: record, sequenceNumber: UInt32(i + 1), key: key, store: store)
             if IMAPSearchEvaluator.matches(key, candidate, maxSequence: UInt32(sel.messages.count), maxUID: maxUID) {
                 hits.append(byUID ? record.uid : UInt32(i + 1))
             }

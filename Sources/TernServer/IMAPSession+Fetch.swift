@@ -45,7 +45,7 @@ extension IMAPSession {
             let record = sel.messages[index]
             var parsed: ParsedMessage?
             if needsContent {
-                guard !sel.expungedLater.contains(record.uid), let bytes = try? store.messageBytes(fileID: record.fileID) else {
+                guard !sel.expungedLater.contains(record.uid), let bytes = try? await store.messageBytes(fileID: record.fileID) else {
                     missing = true // expunged by another session: never substitute other content
                     continue
                 }
@@ -135,13 +135,20 @@ extension IMAPSession {
 final class SearchCandidate: IMAPSearchable {
     let record: MessageRecord
     let sequenceNumber: UInt32
-    let store: any MailStore
+    /// The message octets, read beforehand (asynchronously) when the search key needs them.
+    let bytes: [UInt8]?
     private var parsedMessage: ParsedMessage??
 
-    init(record: MessageRecord, sequenceNumber: UInt32, store: any MailStore) {
+    init(record: MessageRecord, sequenceNumber: UInt32, bytes: [UInt8]?) {
         self.record = record
         self.sequenceNumber = sequenceNumber
-        self.store = store
+        self.bytes = bytes
+    }
+
+    /// A candidate for `key`: the message octets are read from `store` only when the key needs them.
+    static func load(record: MessageRecord, sequenceNumber: UInt32, key: IMAPSearchKey, store: any MailStore) async -> SearchCandidate {
+        let bytes = key.needsContent ? try? await store.messageBytes(fileID: record.fileID) : nil
+        return SearchCandidate(record: record, sequenceNumber: sequenceNumber, bytes: bytes)
     }
 
     var uid: UInt32 { record.uid }
@@ -155,7 +162,7 @@ final class SearchCandidate: IMAPSearchable {
 
     var message: ParsedMessage? {
         if let cached = parsedMessage { return cached }
-        let loaded = (try? store.messageBytes(fileID: record.fileID)).map(ParsedMessage.init)
+        let loaded = bytes.map(ParsedMessage.init)
         parsedMessage = .some(loaded)
         return loaded
     }

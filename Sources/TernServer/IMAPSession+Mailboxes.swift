@@ -106,14 +106,9 @@ extension IMAPSession {
         } catch is StorageQuota.Exceeded {
             step.line("\(tag) NO [OVERQUOTA] Quota exceeded (mailbox full)")
         } catch let error as MailStoreError {
-            switch error.kind {
-            case .notFound: step.line("\(tag) NO [NONEXISTENT] \(error.message.responseLineSafe)")
-            case .alreadyExists: step.line("\(tag) NO [ALREADYEXISTS] \(error.message.responseLineSafe)")
-            case .notAllowed: step.line("\(tag) NO [CANNOT] \(error.message.responseLineSafe)")
-            case .io: step.line("\(tag) NO [SERVERBUG] \(error.message.responseLineSafe)")
-            }
+            step.line(storageErrorLine(tag, error))
         } catch {
-            step.line("\(tag) NO [SERVERBUG] \(String(describing: error).responseLineSafe)")
+            step.line("\(tag) NO [SERVERBUG] \(internalErrorText(error))")
         }
         return step
     }

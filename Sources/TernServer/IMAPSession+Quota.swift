@@ -49,7 +49,7 @@ extension IMAPSession {
                 step.line("\(tag) NO [NOPERM] Quotas are set by the administrator (tern user quota)")
             }
         } catch {
-            step.line("\(tag) NO [SERVERBUG] \(String(describing: error).responseLineSafe)")
+            step.line("\(tag) NO [SERVERBUG] \(internalErrorText(error))")
         }
         return step
     }

@@ -38,7 +38,7 @@ extension IMAPSession {
                 var highestModSeq: Int64 = 0
                 if key.usesModSeq { step.output += enableCondStoreImplicitly() }
                 for (i, record) in sel.messages.enumerated() {
-                    let candidate = SearchCandidate(record: record, sequenceNumber: UInt32(i + 1), store: store)
+                    let candidate = await SearchCandidate.load(record: record, sequenceNumber: UInt32(i + 1), key: key, store: store)
                     if IMAPSearchEvaluator.matches(key, candidate, maxSequence: UInt32(sel.messages.count), maxUID: maxUID) {
                         hits.append(uid ? record.uid : UInt32(i + 1))
                         highestModSeq = max(highestModSeq, record.modSeq)
@@ -86,7 +86,7 @@ extension IMAPSession {
         } catch is StorageQuota.Exceeded {
             step.line("\(tag) NO [OVERQUOTA] Quota exceeded (mailbox full)")
         } catch {
-            step.line("\(tag) NO [SERVERBUG] \(String(describing: error).responseLineSafe)")
+            step.line("\(tag) NO [SERVERBUG] \(internalErrorText(error))")
         }
         return step
     }

@@ -254,7 +254,7 @@ actor IMAPSession {
             return await quotaCommand(command, account: account)
         case .extendedSearch(let key, let options, let uid):
             guard state == .selected else { return notInState(tag) }
-            return extendedSearch(tag: tag, key: key, options: options, byUID: uid)
+            return await extendedSearch(tag: tag, key: key, options: options, byUID: uid)
         case .compress(let mechanism):
             guard state != .notAuthenticated else { return notInState(tag) }
             return compress(tag: tag, mechanism: mechanism)
@@ -431,7 +431,7 @@ actor IMAPSession {
             }
             step.line("\(tag) OK [\(readOnly ? "READ-ONLY" : "READ-WRITE")] \(readOnly ? "EXAMINE" : "SELECT") completed")
         } catch {
-            step.line("\(tag) NO [SERVERBUG] \(String(describing: error).responseLineSafe)")
+            step.line("\(tag) NO [SERVERBUG] \(internalErrorText(error))")
         }
         return step
     }

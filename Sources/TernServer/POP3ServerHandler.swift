@@ -177,16 +177,31 @@ final class POP3ServerHandler: ChannelInboundHandler {
             }
             sasl(context, &e, e.start(initialResponse: initial == "=" ? "" : initial))
         case .sendMessage(let index, let topLines):
-            guard let snapshot, index < snapshot.messages.count,
-                  let bytes = try? shared.directory.store.messageBytes(fileID: snapshot.messages[index].fileID) else {
+            guard let snapshot, index < snapshot.messages.count else {
                 write(context, ["-ERR no such message (it was removed)"])
                 return
             }
-            var out = Array("+OK \(bytes.count) octets\r\n".utf8)
-            out += Self.stuffed(topLines.map { Self.top(bytes, lines: $0) } ?? bytes)
-            out += Array(".\r\n".utf8)
-            timer.finish()
-            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: out)), promise: nil)
+            // Read off the event loop (BlobStore is asynchronous); the next command waits for the answer.
+            let store = shared.directory.store
+            let fileID = snapshot.messages[index].fileID
+            busy = true
+            let promise = context.eventLoop.makePromise(of: [UInt8].self)
+            promise.completeWithTask { try await store.messageBytes(fileID: fileID) }
+            promise.futureResult.assumeIsolated().whenComplete { result in
+                self.busy = false
+                guard !self.closed else { return }
+                guard case .success(let bytes) = result else {
+                    self.write(context, ["-ERR no such message (it was removed)"])
+                    self.process(context)
+                    return
+                }
+                var out = Array("+OK \(bytes.count) octets\r\n".utf8)
+                out += Self.stuffed(topLines.map { Self.top(bytes, lines: $0) } ?? bytes)
+                out += Array(".\r\n".utf8)
+                self.timer.finish()
+                context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(bytes: out)), promise: nil)
+                self.process(context)
+            }
         case .quit(let text, let deleted):
             guard let snapshot, !deleted.isEmpty else {
                 write(context, [text], close: true)

@@ -1,4 +1,5 @@
 import Accounts
+import Delivery
 import Foundation
 import Logging
 import SASL
@@ -17,7 +18,9 @@ struct SMTPContext: Sendable {
     let role: ListenerRole
     let store: any MailStore
     let directory: AccountDirectory
-    let router: RecipientRouter
+    let restrictions: RecipientRestrictions
+    /// The one local delivery path.
+    let delivery: LocalDelivery
     let throttle: LoginThrottle
     let sslContext: NIOSSLContext?
     let limiter: ConnectionLimiter
@@ -38,7 +41,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private enum Mode {
         case command
-        case data(SMTPDataReader, SpoolFile)
+        case data(SMTPDataReader, any MessageSink)
         /// An AUTH exchange waits for the client's next line (RFC 4954 §4).
         case auth(SASLServerExchange)
         case closed
@@ -52,8 +55,8 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var clientAddress = "unknown"
     private var acquired = false
     private var tlsVersion: String?
-    private var accounts: [Int64] = []
-    private var remoteRecipients: [String] = []
+    /// Accepted recipients of the transaction with what each resolved to (for `LocalDelivery`).
+    private var resolved: [(EmailAddress, Router.Resolution?)] = []
     private var spoolFailed = false
     private var dataStarted = Date()
     /// Octets of our own trace header at the top of the spool file.
@@ -253,7 +256,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func perform(_ context: ChannelHandlerContext, _ action: SMTPServerSession.Action) {
         switch action {
         case .reply(let reply):
-            if session.transaction == nil { accounts = []; remoteRecipients = [] } // RSET, HELO/EHLO, STARTTLS end the transaction
+            if session.transaction == nil { resolved = [] } // RSET, HELO/EHLO, STARTTLS end the transaction
             queue(reply)
         case .close(let reply):
             send(context, reply, close: true)
@@ -273,19 +276,18 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         case .checkRecipient(let address):
             busy = true
-            let router = shared.router
+            let restrictions = shared.restrictions
             let sender = session.transaction?.reversePath ?? .null
             let client = clientAddress
             let user = session.authenticatedUser
-            let promise = context.eventLoop.makePromise(of: RecipientRouter.Verdict.self)
-            promise.completeWithTask { await router.decide(address, sender: sender, clientAddress: client, authenticatedUser: user) }
+            let promise = context.eventLoop.makePromise(of: RecipientRestrictions.Verdict.self)
+            promise.completeWithTask { await restrictions.decide(address, sender: sender, clientAddress: client, authenticatedUser: user) }
             promise.futureResult.assumeIsolated().whenSuccess { verdict in
                 self.busy = false
                 if case .closed = self.mode { return }
                 let reply = self.session.recipientDecided(address, reply: verdict.reply)
                 if reply.isPositive {
-                    self.accounts += verdict.localAccounts
-                    self.remoteRecipients += verdict.remote
+                    self.resolved.append((address, verdict.resolution))
                 } else {
                     self.shared.logger.info("reject: RCPT from [\(self.clientAddress)]: \(reply); from=\(sender) to=<\(address)>\(user.map { " sasl_username=\($0)" } ?? "")")
                 }
@@ -363,9 +365,9 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func startData(_ context: ChannelHandlerContext, _ reply: SMTPReply) {
         guard let transaction = session.transaction else { return }
-        let spool: SpoolFile
+        let spool: any MessageSink
         do {
-            spool = try shared.store.makeSpoolFile()
+            spool = try shared.store.makeMessageSink()
             let trace = TraceHeaders(
                 heloName: session.heloName ?? "unknown", clientAddress: clientAddress, hostname: shared.config.hostname,
                 protocolName: session.protocolName, tlsVersion: tlsVersion, queueID: spool.id,
@@ -379,8 +381,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             shared.logger.error("cannot create spool file: \(error)")
             queue(SMTPReply(451, "4.3.0", "Error: queue file write error"))
             session.dataFinished()
-            accounts = []
-            remoteRecipients = []
+            resolved = []
             return
         }
         let s = shared.config.smtp
@@ -414,7 +415,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         finishData(context, reader, spool)
     }
 
-    private func finishData(_ context: ChannelHandlerContext, _ reader: SMTPDataReader, _ spool: SpoolFile) {
+    private func finishData(_ context: ChannelHandlerContext, _ reader: SMTPDataReader, _ spool: any MessageSink) {
         guard let transaction = session.transaction else { spool.discard(); return }
         timer.start(command: "data_end") // end of data → the final reply, commit and fsync included
         let refusal: SMTPReply?
@@ -491,61 +492,62 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// Commits the spooled message: local copies (INBOX, or Junk for DMARC quarantine) and queue entries in one
-    /// transaction, then `250`.
-    private func commit(_ context: ChannelHandlerContext, _ spool: SpoolFile, _ transaction: SMTPTransaction, junk: Bool) {
-        let targets = Array(Set(accounts)).sorted().map { DeliveryTarget(accountID: $0, mailbox: junk ? "Junk" : "INBOX") }
-        var seen = Set<String>()
-        let remote = remoteRecipients.filter { seen.insert($0.lowercased()).inserted }
-        var outbound = remote.isEmpty ? nil : OutboundEnvelope(reversePath: transaction.reversePath.description, recipients: remote,
-                                                               authenticatedUser: session.authenticatedUser)
-        if outbound != nil {
-            outbound?.dsnReturn = transaction.dsn.ret
-            outbound?.dsnEnvelopeID = transaction.dsn.envid
-            for (address, notify) in transaction.dsn.notify { outbound?.notify[address.description] = notify }
-            for (address, orcpt) in transaction.dsn.orcpt { outbound?.originalRecipients[address.description] = orcpt }
-        }
-        let store = shared.store
+    /// Hands the spooled message to `LocalDelivery`: local copies (the implicit keep goes to the
+    /// `\Junk` mailbox for DMARC quarantine) and the queue entry for remote recipients commit in one
+    /// transaction, then `250`. SMTP has one reply for the whole message, so delivery is all or
+    /// nothing: a recipient over quota defers the message (`452 4.2.2`).
+    private func commit(_ context: ChannelHandlerContext, _ spool: any MessageSink, _ transaction: SMTPTransaction, junk: Bool) {
+        var outbound = OutboundEnvelope(reversePath: transaction.reversePath.description, recipients: [],
+                                        authenticatedUser: session.authenticatedUser)
+        outbound.dsnReturn = transaction.dsn.ret
+        outbound.dsnEnvelopeID = transaction.dsn.envid
+        for (address, notify) in transaction.dsn.notify { outbound.notify[address.description] = notify }
+        for (address, orcpt) in transaction.dsn.orcpt { outbound.originalRecipients[address.description] = orcpt }
+        let delivery = shared.delivery
         let size = spool.size
+        let id = spool.id
         let started = dataStarted
         let user = session.authenticatedUser
-        let promise = context.eventLoop.makePromise(of: [UInt32].self)
-        let queued = outbound
-        let quota = shared.router.quota
-        promise.completeWithTask {
-            // RFC 9208 §4.3 / RFC 3463 4.2.2: a local recipient this message would put over quota.
-            if try await quota.firstFull(targets.map(\.accountID), adding: Int64(size), store: store) != nil {
-                spool.discard()
-                throw StorageQuota.Exceeded()
-            }
-            // Checked again atomically with the inserts (parallel deliveries).
-            return try await store.deliver(spool, to: targets, outbound: queued, internalDate: Int64(Date().timeIntervalSince1970), quota: quota)
+        let recipients = resolved
+        var deliveryContext = DeliveryContext(source: .smtp, reversePath: transaction.reversePath.description,
+                                              internalDate: Int64(Date().timeIntervalSince1970))
+        deliveryContext.quarantine = junk
+        let promise = context.eventLoop.makePromise(of: DeliveryReport.self)
+        promise.completeWithTask { [deliveryContext, outbound] in
+            try await delivery.deliver(spool, resolved: recipients, outbound: outbound, context: deliveryContext)
         }
         promise.futureResult.assumeIsolated().whenComplete { result in
             self.busy = false
             switch result {
-            case .success:
+            case .success(let report) where report.outcomes.allSatisfy(\.isAccepted):
                 self.messages += 1
                 let delay = String(format: "%.3f", Date().timeIntervalSince(started))
-                self.shared.logger.info("\(spool.id): from=\(transaction.reversePath), size=\(size), nrcpt=\(transaction.recipients.count)\(user.map { ", sasl_username=\($0)" } ?? "")")
-                let queued = Set(remote.map { $0.lowercased() })
+                self.shared.logger.info("\(id): from=\(transaction.reversePath), size=\(size), nrcpt=\(recipients.count)\(user.map { ", sasl_username=\($0)" } ?? "")")
                 TernMetrics.messageReceived(self.timer.proto)
-                TernMetrics.recipients(delivered: transaction.recipients.filter { !queued.contains($0.description.lowercased()) }.count, transport: .local)
-                for r in transaction.recipients {
-                    if queued.contains(r.description.lowercased()) {
-                        self.shared.logger.info("\(spool.id): to=<\(r)>, relay=none, delay=\(delay), status=queued (waiting for outbound delivery)")
+                var local = 0
+                for ((address, _), outcome) in zip(recipients, report.outcomes) {
+                    if case .stored(let copies) = outcome, !copies.isEmpty {
+                        local += 1
+                        let boxes = Set(copies.map(\.mailbox)).sorted().joined(separator: ", ")
+                        self.shared.logger.info("\(id): to=<\(address)>, relay=local, delay=\(delay), status=sent (delivered to \(boxes))")
                     } else {
-                        self.shared.logger.info("\(spool.id): to=<\(r)>, relay=local, delay=\(delay), status=sent (delivered to \(junk ? "Junk" : "INBOX"))")
+                        self.shared.logger.info("\(id): to=<\(address)>, relay=none, delay=\(delay), status=queued (waiting for outbound delivery)")
                     }
                 }
-                if outbound != nil { self.shared.wakeOutbound() }
-                self.endData(context, SMTPReply(250, "2.0.0", "Ok: queued as \(spool.id)"))
-            case .failure(let error) where error is StorageQuota.Exceeded:
-                let reply = SMTPReply(452, "4.2.2", "Mailbox full: quota exceeded")
-                self.shared.logger.info("\(spool.id): reject: DATA from [\(self.clientAddress)]: \(reply); from=\(transaction.reversePath)")
+                TernMetrics.recipients(delivered: local, transport: .local)
+                if !report.queued.isEmpty { self.shared.wakeOutbound() }
+                self.endData(context, SMTPReply(250, "2.0.0", "Ok: queued as \(id)"))
+            case .success(let report):
+                let reply = report.outcomes.lazy.compactMap { outcome -> SMTPReply? in
+                    switch outcome {
+                    case .deferred(let r), .rejected(let r): r
+                    default: nil
+                    }
+                }.first ?? SMTPReply(451, "4.3.0", "Error: queue file write error")
+                self.shared.logger.info("\(id): reject: DATA from [\(self.clientAddress)]: \(reply); from=\(transaction.reversePath)")
                 self.endData(context, reply)
             case .failure(let error):
-                self.shared.logger.error("\(spool.id): local delivery failed: \(error)")
+                self.shared.logger.error("\(id): local delivery failed: \(error)")
                 self.endData(context, SMTPReply(451, "4.3.0", "Error: queue file write error"))
             }
             self.process(context)
@@ -554,8 +556,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func endData(_ context: ChannelHandlerContext, _ reply: SMTPReply) {
         session.dataFinished()
-        accounts = []
-        remoteRecipients = []
+        resolved = []
         if case .closed = mode { return }
         queue(reply)
         flush(context)

@@ -1,4 +1,5 @@
 import Accounts
+import Delivery
 import Foundation
 import Logging
 import MailStore
@@ -14,7 +15,10 @@ struct ServingSnapshot: Sendable {
     let tls: TLSSetup.Files
     let ssl: NIOSSLContext
     let directory: AccountDirectory
-    let router: RecipientRouter
+    /// RCPT decisions (relay and sender restrictions, resolution, quota).
+    let restrictions: RecipientRestrictions
+    /// The one local delivery path (ARCHITECTURE.md "Deliver locally").
+    let delivery: LocalDelivery
 
     /// Builds the services for `config` on `store`.
     init(config: TernConfig, tls: TLSSetup.Files, ssl: NIOSSLContext, store: any MailStore) {
@@ -22,11 +26,13 @@ struct ServingSnapshot: Sendable {
         self.tls = tls
         self.ssl = ssl
         directory = AccountDirectory(store: store, domains: config.domains, usernameFormat: config.usernameFormat)
-        router = RecipientRouter(directory: directory, relayRestrictions: config.smtp.relayRestrictions,
-                                 senderRestrictions: config.smtp.senderRestrictions, mynetworks: config.mynetworks,
-                                 senderMaps: config.smtp.senderLoginMaps.map(SenderMapSource.init),
-                                 recipientDelimiter: config.smtp.recipientDelimiter,
-                                 quota: StorageQuota(defaultLimit: config.limits.quotaStorage))
+        let router = Router(domains: directory.domains, recipientDelimiter: config.smtp.recipientDelimiter, accounts: store, aliases: store)
+        let quota = StorageQuota(defaultLimit: config.limits.quotaStorage)
+        restrictions = RecipientRestrictions(router: router, relayRestrictions: config.smtp.relayRestrictions,
+                                             senderRestrictions: config.smtp.senderRestrictions, mynetworks: config.mynetworks,
+                                             senderMaps: config.smtp.senderLoginMaps.map(SenderMapSource.init),
+                                             quota: quota, store: store)
+        delivery = LocalDelivery(store: store, router: router, quota: quota)
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Accounts
 import Delivery
 import MailStore
@@ -136,6 +137,9 @@ public struct OutboundConfig: Sendable {
     public var parallelism = 10
     /// `destination_concurrency_limit`: connections to one domain at once.
     public var destinationConcurrency = 5
+    /// `queue_lease_time`: seconds a queue entry stays reserved for the worker delivering it without
+    /// renewal (renewed every third of it); after a crash another node takes the entry over after this.
+    public var queueLeaseTime: Int64 = 300
     /// `bounce_notice_recipient`: gets a copy of every failure notice.
     public var postmasterCopy: String?
     /// `[dns] forward`: forwarders as `ip@port`; empty = recursion from the root.
@@ -181,6 +185,31 @@ public struct EmailAuthSettings: Sendable, Equatable {
     }
 }
 
+/// `[store]`: where accounts, mailboxes, messages and the queue live (ARCHITECTURE.md "Storage").
+public struct StoreSettings: Sendable, Equatable {
+    /// The storage backends `[store] backend` accepts.
+    public enum Backend: String, Sendable, Equatable, CaseIterable {
+        /// SQLite (WAL) in `data_dir/tern.sqlite` plus message files in `data_dir/messages/` (the default).
+        case sqlite
+    }
+    /// `[store] backend`.
+    public var backend = Backend.sqlite
+    /// `[store] node_id`: this node's name as owner of outbound-queue leases; nodes (or processes)
+    /// sharing one store need different ids. Default: the machine's host name.
+    public var nodeID = StoreSettings.defaultNodeID()
+
+    /// The machine's host name (`gethostname`), or `tern` when it has none.
+    public static func defaultNodeID() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "tern" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "tern" : name
+    }
+
+    /// The defaults.
+    public init() {}
+}
+
 /// The whole configuration (`tern.toml`). Every key has a default except `hostname` and `domains`.
 public struct TernConfig: Sendable {
     public var hostname: String
@@ -194,6 +223,8 @@ public struct TernConfig: Sendable {
     public var limits = ConnectionSettings()
     public var outbound = OutboundConfig()
     public var emailAuth = EmailAuthSettings()
+    /// `[store]`: the storage backend and this node's id.
+    public var store = StoreSettings()
     /// `[pop3] timeout`: seconds of silence before the session ends (RFC 1939 §3: at least 10 minutes).
     public var pop3Timeout = 600
     /// `[auth] loopback_plaintext`: allow plaintext LOGIN/AUTH on loopback connections (default true).

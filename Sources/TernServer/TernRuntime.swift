@@ -18,11 +18,8 @@ import TernMetrics
 public enum TernRuntime {
     /// Opens the store and TLS material and validates them; used by `serve` and `check`.
     /// Throws `ConfigError` (naming the key or file) or a store error.
-    public static func prepare(_ config: TernConfig) throws -> (store: SQLiteMailStore, tls: TLSSetup.Files, ssl: NIOSSLContext) {
-        let store: SQLiteMailStore
-        do { store = try SQLiteMailStore(dataDirectory: config.dataDirectory) } catch {
-            throw ConfigError("data_dir: cannot open the store in \(config.dataDirectory): \(error)")
-        }
+    public static func prepare(_ config: TernConfig) throws -> (store: any MailStore, tls: TLSSetup.Files, ssl: NIOSSLContext) {
+        let store = try MailStoreFactory.open(config)
         let files = try TLSSetup.prepare(config)
         let ssl = try TLSSetup.serverContext(files)
         if let maps = config.smtp.senderLoginMaps {
@@ -50,7 +47,7 @@ public enum TernRuntime {
             throw ConfigError("[dns]: the resolver cannot start: \(error)")
         }
         let authenticator = try makeAuthenticator(config, resolver: resolver, logger: logger)
-        let queue = OutboundQueue(store: store, resolver: resolver,
+        let queue = OutboundQueue(store: store, delivery: state.current.delivery, resolver: resolver,
                                   settings: outboundSettings(config, domains: directory.domains, keyring: authenticator.keyring),
                                   group: group, logger: Logger(label: "queue"))
         let shared = SharedServices(
@@ -94,7 +91,7 @@ public enum TernRuntime {
         let pickupTask = Task {
             while !Task.isCancelled {
                 let now = state.current
-                let pickup = MaildropPickup(maildrop: Maildrop(dataDirectory: config.dataDirectory), store: store, router: now.router,
+                let pickup = MaildropPickup(maildrop: Maildrop(dataDirectory: config.dataDirectory), store: store, delivery: now.delivery,
                                             queue: queue, hostname: now.config.hostname, logger: Logger(label: "pickup"))
                 await pickup.scan()
                 try? await Task.sleep(nanoseconds: 1_000_000_000)
@@ -109,7 +106,8 @@ public enum TernRuntime {
                 let outcome = ConfigReload.reload(path: configPath, state: state, limiter: shared.limiter, logger: logger)
                 if outcome.ok {
                     let now = state.current
-                    await queue.update(settings: outboundSettings(now.config, domains: now.directory.domains, keyring: authenticator.keyring))
+                    await queue.update(settings: outboundSettings(now.config, domains: now.directory.domains, keyring: authenticator.keyring),
+                                       delivery: now.delivery)
                 }
                 if outcome.ok { logger.notice("\(outcome.message)") } else { logger.error("\(outcome.message)") }
                 let status = "\(getpid()).\(generation) \(outcome.ok ? "ok" : "failed") \(outcome.message)\n"
@@ -158,6 +156,8 @@ public enum TernRuntime {
         settings.timeouts = config.outbound.timeouts
         settings.parallelism = config.outbound.parallelism
         settings.destinationConcurrency = config.outbound.destinationConcurrency
+        settings.nodeID = config.store.nodeID
+        settings.leaseDuration = config.outbound.queueLeaseTime
         settings.postmasterCopy = config.outbound.postmasterCopy
         return settings
     }
@@ -228,7 +228,7 @@ public enum TernRuntime {
                     switch role {
                     case .smtp, .submission, .submissions:
                         let smtp = SMTPContext(config: config, role: role, store: shared.store, directory: now.directory,
-                                               router: now.router, throttle: shared.throttle, sslContext: ssl, limiter: shared.limiter,
+                                               restrictions: now.restrictions, delivery: now.delivery, throttle: shared.throttle, sslContext: ssl, limiter: shared.limiter,
                                                logger: logger, wakeOutbound: shared.wakeOutbound, sessions: shared.sessions,
                                                authenticator: shared.authenticator)
                         try ops.addHandler(SMTPServerHandler(context: smtp))

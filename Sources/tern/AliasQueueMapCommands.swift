@@ -96,7 +96,7 @@ struct Queue: AsyncParsableCommand {
             var envelope = "queue id: \(e.id)\nsender: \(e.reversePath)\narrival: \(RFC5322DateFormatter.format(e.arrival))\nattempts: \(e.attempts)\n"
             for (r, status) in e.recipients { envelope += "recipient: <\(r)> \(status)\n" }
             if let error = e.lastError { envelope += "last error: \(error)\n" }
-            let bytes = try directory.store.messageBytes(fileID: e.fileID)
+            let bytes = try await directory.store.messageBytes(fileID: e.fileID)
             // One unbuffered stream, so the envelope always precedes the message.
             FileHandle.standardOutput.write(Data((envelope + "\n").utf8) + Data(bytes))
         }

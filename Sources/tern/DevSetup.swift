@@ -49,7 +49,7 @@ enum DevSetup {
     /// Creates the demo account on first run (random password kept in `tern-dev/demo-password`)
     /// and prints how to connect.
     static func ensureDemoAccount(_ config: TernConfig) async throws {
-        let store = try SQLiteMailStore(dataDirectory: config.dataDirectory)
+        let store = try MailStoreFactory.open(config)
         let accounts = AccountDirectory(store: store, domains: config.domains)
         let passwordFile = directory + "/demo-password"
         var password = (try? String(contentsOfFile: passwordFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""

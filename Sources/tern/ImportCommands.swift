@@ -13,10 +13,10 @@ struct Import: AsyncParsableCommand {
         subcommands: [ImportMaildir.self, ImportMbox.self])
 
     /// Opens the store of the configured data_dir and finds the account.
-    static func open(_ options: ConfigOption, address: String) async throws -> (SQLiteMailStore, AccountRecord, String) {
+    static func open(_ options: ConfigOption, address: String) async throws -> (any MailStore, AccountRecord, String) {
         let config = try options.load()
-        let store: SQLiteMailStore
-        do { store = try SQLiteMailStore(dataDirectory: config.dataDirectory) } catch {
+        let store: any MailStore
+        do { store = try MailStoreFactory.open(config) } catch {
             throw CLIError("cannot open the store in \(config.dataDirectory): \(error)")
         }
         guard let account = try await store.account(address: address) else {
@@ -148,8 +148,8 @@ struct ImportConfig: AsyncParsableCommand {
             throw CLIError("cannot write \(output)")
         }
         report = "wrote \(output)\n" + report
-        let store: SQLiteMailStore
-        do { store = try SQLiteMailStore(dataDirectory: dataDir) } catch { throw CLIError("cannot open the store in \(dataDir): \(error)") }
+        let store: any MailStore
+        do { store = try MailStoreFactory.open(StoreSettings(), dataDirectory: dataDir) } catch { throw CLIError("cannot open the store in \(dataDir): \(error)") }
         for (address, hash) in result.accounts {
             if try await store.account(address: address) != nil { report += "account \(address): exists, kept\n"; continue }
             _ = try await store.createAccount(address: address, passwordHash: hash)

@@ -57,7 +57,7 @@ struct Quickstart: AsyncParsableCommand {
         }
 
         // 2. Store, certificate, postmaster account.
-        let prepared: (store: SQLiteMailStore, tls: TLSSetup.Files)
+        let prepared: (store: any MailStore, tls: TLSSetup.Files)
         do {
             let p = try TernRuntime.prepare(config)
             prepared = (p.store, p.tls)

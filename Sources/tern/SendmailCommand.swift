@@ -1,3 +1,4 @@
+import Delivery
 import ArgumentParser
 import Foundation
 import MailCore

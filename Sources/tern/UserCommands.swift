@@ -13,8 +13,8 @@ struct User: AsyncParsableCommand {
 
     static func directory(_ options: ConfigOption) throws -> AccountDirectory {
         let config = try options.load()
-        let store: SQLiteMailStore
-        do { store = try SQLiteMailStore(dataDirectory: config.dataDirectory) } catch {
+        let store: any MailStore
+        do { store = try MailStoreFactory.open(config) } catch {
             throw CLIError("cannot open the store in \(config.dataDirectory): \(error)")
         }
         return AccountDirectory(store: store, domains: config.domains, usernameFormat: config.usernameFormat)

@@ -1,6 +1,7 @@
 import Accounts
 import Foundation
 import MailStore
+import MailStoreSQLite
 import SASL
 import XCTest
 

@@ -3,6 +3,7 @@ import Delivery
 import Foundation
 import Logging
 import MailStore
+import MailStoreSQLite
 import NIOPosix
 import Synchronization
 import XCTest
@@ -28,13 +29,14 @@ final class OutboundQueueTests: XCTestCase {
         settings.timeouts = SMTPClientTimeouts(connect: 2, command: 5)
         settings.signer = signer
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let queue = OutboundQueue(store: store, resolver: resolver, settings: settings, group: group,
+        let delivery = LocalDelivery(store: store, router: Router(domains: ["example.test"], recipientDelimiter: "+", accounts: store, aliases: store))
+        let queue = OutboundQueue(store: store, delivery: delivery, resolver: resolver, settings: settings, group: group,
                                   logger: Logger(label: "test"), now: { clock.now() })
         return (store, queue, group)
     }
 
     func enqueue(_ store: SQLiteMailStore, to recipients: [String], arrival: Int64) async throws {
-        let spool = try store.makeSpoolFile()
+        let spool = try store.makeMessageSink()
         try spool.write(Array("From: bob@example.test\r\nSubject: t\r\n\r\nbody\r\n".utf8))
         _ = try await store.deliver(spool, to: [], outbound: OutboundEnvelope(reversePath: "<bob@example.test>", recipients: recipients,
                                                                              authenticatedUser: "bob@example.test"), internalDate: arrival)
@@ -53,7 +55,7 @@ final class OutboundQueueTests: XCTestCase {
         let inbox = try await store.mailbox(accountID: 1, name: "INBOX")!
         let snapshot = try await store.snapshot(mailboxID: inbox.id)
         XCTAssertEqual(snapshot.messages.count, 1, "one report for both failures")
-        let report = String(decoding: try store.messageBytes(fileID: snapshot.messages[0].fileID), as: UTF8.self)
+        let report = String(decoding: try await store.messageBytes(fileID: snapshot.messages[0].fileID), as: UTF8.self)
         XCTAssertTrue(report.hasPrefix("Return-Path: <>\r\n"))
         XCTAssertTrue(report.contains("report-type=delivery-status"))
         XCTAssertTrue(report.contains("Status: 5.1.10"))
@@ -76,7 +78,7 @@ final class OutboundQueueTests: XCTestCase {
         await queue.runDue()
         let inbox = try await store.mailbox(accountID: 1, name: "INBOX")!
         let snapshot = try await store.snapshot(mailboxID: inbox.id)
-        let report = String(decoding: try store.messageBytes(fileID: snapshot.messages[0].fileID), as: UTF8.self)
+        let report = String(decoding: try await store.messageBytes(fileID: snapshot.messages[0].fileID), as: UTF8.self)
         XCTAssertEqual(seen.withLock { $0 }, 1)
         XCTAssertNotNil(report.range(of: #"\AReturn-Path: <>\r\nReceived: [^\r]*\r\n\t[^\r]*\r\nDKIM-Signature: v=1; test\r\n"#, options: .regularExpression), report)
         try await group.shutdownGracefully()
@@ -108,7 +110,7 @@ final class OutboundQueueTests: XCTestCase {
         XCTAssertTrue(left.isEmpty, "expired after maximal_queue_lifetime")
         let inbox = try await store.mailbox(accountID: 1, name: "INBOX")!
         let stored = try await store.snapshot(mailboxID: inbox.id).messages[0].fileID
-        let report = String(decoding: try store.messageBytes(fileID: stored), as: UTF8.self)
+        let report = String(decoding: try await store.messageBytes(fileID: stored), as: UTF8.self)
         XCTAssertTrue(report.contains("Status: 4.4.7"))
         try await group.shutdownGracefully()
     }
@@ -125,7 +127,7 @@ final class OutboundQueueTests: XCTestCase {
         XCTAssertTrue(left.isEmpty)
         let inbox = try await store.mailbox(accountID: 1, name: "INBOX")!
         let stored = try await store.snapshot(mailboxID: inbox.id).messages[0].fileID
-        let report = String(decoding: try store.messageBytes(fileID: stored), as: UTF8.self)
+        let report = String(decoding: try await store.messageBytes(fileID: stored), as: UTF8.self)
         XCTAssertTrue(report.contains("Status: 5.4.6"))
         try await group.shutdownGracefully()
     }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 @testable import MailStore
+@testable import MailStoreSQLite
 import XCTest
 
 /// MODSEQ bookkeeping (RFC 7162), the expunge record for VANISHED, storage quota queries (RFC 9208)

@@ -1,4 +1,5 @@
 import Foundation
+import MailStore
 
 /// The maildrop directory (`data_dir/maildrop/`): `tern sendmail` leaves messages here, durably,
 /// whether or not the server runs; the server picks them up (Postfix's maildrop + pickup).
@@ -31,17 +32,33 @@ public struct Maildrop: Sendable {
         var bytes = Array("X-Tern-Sender: \(item.sender)\n".utf8)
         for r in item.recipients { bytes += Array("X-Tern-Recipient: \(r)\n".utf8) }
         bytes += [10] + item.message
-        let files = MessageFiles(unchecked: directory)
-        let spool = try files.makeSpool(id: "tmp-" + id)
-        do {
-            try spool.write(bytes)
-            try files.commit(spool, to: directory + "/" + id)
-            try files.syncDirectory(directory)
-        } catch {
-            spool.discard()
-            throw error
-        }
+        try Self.writeDurably(bytes, temporary: directory + "/tmp-" + id, final: directory + "/" + id, directory: directory)
         return id
+    }
+
+    /// Writes `bytes` under `temporary` (created exclusively), fsyncs it, renames it to `final` and
+    /// fsyncs `directory`. On failure the temporary file is removed. Throws `MailStoreError(.io)`.
+    static func writeDurably(_ bytes: [UInt8], temporary: String, final: String, directory: String) throws {
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw MailStoreError(.io, "cannot create \(temporary): errno \(errno)") }
+        var ok = false
+        defer { if !ok { unlink(temporary) } }
+        do {
+            defer { close(fd) }
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+                if n < 0 { if errno == EINTR { continue }; throw MailStoreError(.io, "write to \(temporary) failed: errno \(errno)") }
+                offset += n
+            }
+            guard fsync(fd) == 0 else { throw MailStoreError(.io, "fsync of \(temporary) failed: errno \(errno)") }
+        }
+        guard rename(temporary, final) == 0 else { throw MailStoreError(.io, "rename to \(final) failed: errno \(errno)") }
+        ok = true
+        let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dir >= 0 else { throw MailStoreError(.io, "cannot open \(directory): errno \(errno)") }
+        defer { close(dir) }
+        guard fsync(dir) == 0 else { throw MailStoreError(.io, "fsync of \(directory) failed: errno \(errno)") }
     }
 
     /// Ids of complete dropped messages, oldest first.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MailStore
 
 /// Row mapping and small SQL helpers shared by `SQLiteMailStore` methods.
 extension SQLiteMailStore {

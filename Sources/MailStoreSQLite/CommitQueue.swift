@@ -1,14 +1,7 @@
 import Dispatch
 import GRDB
+import MailStore
 import Synchronization
-
-/// Runs blocking work (fsync, password hashing…) on a Dispatch thread, so the few threads of the
-/// Swift concurrency pool never wait on it.
-public func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { c in
-        DispatchQueue.global().async { c.resume(with: Result { try work() }) }
-    }
-}
 
 /// Group commit for deliveries (ARCHITECTURE.md "Commit"): message files are fsynced and renamed by
 /// their callers concurrently; this queue then shares one `messages/` directory fsync and one

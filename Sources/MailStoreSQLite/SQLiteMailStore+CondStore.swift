@@ -1,9 +1,10 @@
 import GRDB
+import MailStore
 
 /// CONDSTORE/QRESYNC (RFC 7162) and QUOTA (RFC 9208) storage of `SQLiteMailStore`.
 extension SQLiteMailStore {
     public func updateFlags(mailboxID: Int64, uids: [UInt32], operation: FlagOperation, flags: [String], unchangedSince: Int64?) async throws -> FlagUpdate {
-        let update: FlagUpdate = try await pool.write { db in
+        let update: FlagUpdate = try await write { db in
             var modseq: Int64?
             var out = FlagUpdate(records: [], changed: [], modified: [])
             for uid in uids {
@@ -36,14 +37,14 @@ extension SQLiteMailStore {
     }
 
     public func vanished(mailboxID: Int64, since modSeq: Int64) async throws -> [UInt32] {
-        try await pool.read { db in
+        try await read { db in
             try Int64.fetchAll(db.cachedStatement(sql: "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid"),
                                arguments: [mailboxID, modSeq]).map { UInt32(truncatingIfNeeded: $0) }
         }
     }
 
     public func changes(mailboxID: Int64, since modSeq: Int64) async throws -> MailboxChanges {
-        try await pool.read { db in
+        try await read { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [mailboxID]) else {
                 throw MailStoreError(.notFound, "mailbox no longer exists")
             }
@@ -59,7 +60,7 @@ extension SQLiteMailStore {
     }
 
     public func status(mailboxID: Int64) async throws -> MailboxStatus {
-        try await pool.read { db in
+        try await read { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [mailboxID]) else {
                 throw MailStoreError(.notFound, "mailbox no longer exists")
             }
@@ -78,7 +79,7 @@ extension SQLiteMailStore {
     }
 
     public func storageUsed(accountID: Int64) async throws -> Int64 {
-        try await pool.read { db in
+        try await read { db in
             try Int64.fetchOne(db.cachedStatement(sql: """
                 SELECT COALESCE(SUM(storage_used), 0) FROM mailboxes WHERE account_id = ?
                 """), arguments: [accountID]) ?? 0
@@ -86,13 +87,13 @@ extension SQLiteMailStore {
     }
 
     public func storageLimit(accountID: Int64) async throws -> Int64? {
-        try await pool.read { db in
+        try await read { db in
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT quota_storage FROM accounts WHERE id = ?"), arguments: [accountID])
         }
     }
 
     public func setStorageLimit(address: String, limit: Int64?) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.cachedStatement(sql: "UPDATE accounts SET quota_storage = ? WHERE address = ?").execute(arguments: [limit, address.lowercased()])
             if db.changesCount == 0 { throw MailStoreError(.notFound, "no account \(address)") }
         }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GRDB
+import MailStore
 import Synchronization
 
 /// The embedded `MailStore`: SQLite through GRDB (WAL, `synchronous=FULL`) plus immutable message
@@ -37,7 +38,7 @@ public final class SQLiteMailStore: MailStore {
 
     public func createAccount(address: String, passwordHash: String) async throws -> AccountRecord {
         let address = address.lowercased()
-        return try await pool.write { db in
+        return try await write { db in
             if try Row.fetchOne(db.cachedStatement(sql: "SELECT id FROM accounts WHERE address = ?"), arguments: [address]) != nil {
                 throw MailStoreError(.alreadyExists, "account \(address) already exists")
             }
@@ -53,28 +54,35 @@ public final class SQLiteMailStore: MailStore {
 
     public func account(address: String) async throws -> AccountRecord? {
         // One SELECT is atomic on its own: no snapshot transaction needed (hot path at RCPT and AUTH).
-        try await pool.unsafeRead { db in
+        try await unsafeRead { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT id, address, password_hash FROM accounts WHERE address = ?"), arguments: [address.lowercased()])
                 .map { AccountRecord(id: $0["id"], address: $0["address"], passwordHash: $0["password_hash"]) }
         }
     }
 
+    public func account(id: Int64) async throws -> AccountRecord? {
+        try await unsafeRead { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT id, address, password_hash FROM accounts WHERE id = ?"), arguments: [id])
+                .map { AccountRecord(id: $0["id"], address: $0["address"], passwordHash: $0["password_hash"]) }
+        }
+    }
+
     public func accounts() async throws -> [AccountRecord] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT id, address, password_hash FROM accounts ORDER BY address"))
                 .map { AccountRecord(id: $0["id"], address: $0["address"], passwordHash: $0["password_hash"]) }
         }
     }
 
     public func setPasswordHash(address: String, passwordHash: String) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.cachedStatement(sql: "UPDATE accounts SET password_hash = ? WHERE address = ?").execute(arguments: [passwordHash, address.lowercased()])
             if db.changesCount == 0 { throw MailStoreError(.notFound, "no account \(address)") }
         }
     }
 
     public func deleteAccount(address: String) async throws {
-        let orphans: [String] = try await pool.write { db in
+        let orphans: [String] = try await write { db in
             guard let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM accounts WHERE address = ?"), arguments: [address.lowercased()]) else {
                 throw MailStoreError(.notFound, "no account \(address)")
             }
@@ -89,27 +97,26 @@ public final class SQLiteMailStore: MailStore {
         orphans.forEach(files.remove)
     }
 
-    // MARK: Delivery
+    // MARK: Blobs and delivery
 
-    public func makeSpoolFile() throws -> SpoolFile {
+    public func makeMessageSink() throws -> any MessageSink {
         try files.makeSpool(id: MessageID.make())
     }
 
-    public func deliver(_ spool: SpoolFile, to targets: [DeliveryTarget], internalDate: Int64) async throws -> [UInt32] {
-        try await deliver(spool, to: targets, outbound: nil, internalDate: internalDate)
+    public func blobSize(fileID: String) async throws -> Int {
+        try await offCooperativePool { [files] in try files.size(id: fileID) }
     }
 
-    public func deliver(_ spool: SpoolFile, to targets: [DeliveryTarget], outbound: OutboundEnvelope?, internalDate: Int64) async throws -> [UInt32] {
-        try await deliver(spool, to: targets, outbound: outbound, internalDate: internalDate, quota: nil)
+    public func readBlob(fileID: String, offset: Int, length: Int) async throws -> [UInt8] {
+        try await offCooperativePool { [files] in try files.read(id: fileID, offset: offset, length: length) }
     }
 
-    public func deliver(_ spool: SpoolFile, to targets: [DeliveryTarget], outbound: OutboundEnvelope?, internalDate: Int64,
-                        quota: StorageQuota) async throws -> [UInt32] {
-        try await deliver(spool, to: targets, outbound: outbound, internalDate: internalDate, quota: Optional(quota))
-    }
-
-    private func deliver(_ spool: SpoolFile, to targets: [DeliveryTarget], outbound: OutboundEnvelope?, internalDate: Int64,
-                         quota: StorageQuota?) async throws -> [UInt32] {
+    public func commit(_ sink: any MessageSink, to targets: [DeliveryTarget], outbound: OutboundEnvelope?, internalDate: Int64,
+                       quota: StorageQuota?) async throws -> [UInt32] {
+        guard let spool = sink as? SpoolFile else {
+            sink.discard()
+            throw MailStoreError(.notAllowed, "message sink of another store")
+        }
         let size = spool.size
         do {
             try await CommitQueue.blocking { [files] in try files.commit(spool) }
@@ -119,30 +126,33 @@ public final class SQLiteMailStore: MailStore {
         }
         let copies: [DeliveredCopy]
         do {
-            copies = try await commits.submit { db in
-                if let quota {
-                    // Inside the delivery's savepoint: parallel deliveries cannot together pass the limit.
-                    var copiesPerAccount: [Int64: Int64] = [:]
-                    for target in targets { copiesPerAccount[target.accountID, default: 0] += 1 }
-                    for (accountID, count) in copiesPerAccount.sorted(by: { $0.key < $1.key }) {
-                        try Self.checkQuota(db, accountID: accountID, adding: Int64(size) * count, quota: quota)
+            copies = try await Self.mapped {
+                try await self.commits.submit { db in
+                    if let quota {
+                        // Inside the delivery's savepoint: parallel deliveries cannot together pass the limit.
+                        var copiesPerAccount: [Int64: Int64] = [:]
+                        for target in targets { copiesPerAccount[target.accountID, default: 0] += 1 }
+                        for (accountID, count) in copiesPerAccount.sorted(by: { $0.key < $1.key }) {
+                            try Self.checkQuota(db, accountID: accountID, adding: Int64(size) * count, quota: quota)
+                        }
                     }
+                    var copies: [DeliveredCopy] = []
+                    for target in targets {
+                        let mailbox = try Self.mailboxRow(db, accountID: target.accountID, name: target.mailbox)
+                            ?? Self.mailboxRow(db, accountID: target.accountID, name: "INBOX")
+                        guard let mailbox else { throw MailStoreError(.notFound, "account \(target.accountID) has no INBOX") }
+                        let uid = try Self.insertMessage(db, mailbox: mailbox, fileID: spool.id, size: size,
+                                                         internalDate: internalDate, flags: target.flags)
+                        copies.append(DeliveredCopy(mailboxID: mailbox.id, uid: uid))
+                    }
+                    if let outbound, !outbound.recipients.isEmpty {
+                        try Self.enqueue(db, id: spool.id, fileID: spool.id, size: size, envelope: outbound, arrival: internalDate)
+                    }
+                    return copies
                 }
-                var copies: [DeliveredCopy] = []
-                for target in targets {
-                    let mailbox = try Self.mailboxRow(db, accountID: target.accountID, name: target.mailbox)
-                        ?? Self.mailboxRow(db, accountID: target.accountID, name: "INBOX")
-                    guard let mailbox else { throw MailStoreError(.notFound, "account \(target.accountID) has no INBOX") }
-                    let uid = try Self.insertMessage(db, mailbox: mailbox, fileID: spool.id, size: size,
-                                                     internalDate: internalDate, flags: target.flags)
-                    copies.append(DeliveredCopy(mailboxID: mailbox.id, uid: uid))
-                }
-                if let outbound, !outbound.recipients.isEmpty {
-                    try Self.enqueue(db, id: spool.id, fileID: spool.id, size: size, envelope: outbound, arrival: internalDate)
-                }
-                return copies
             }
-        } catch let error as StorageQuota.Exceeded {
+        } catch {
+            // Nothing references the file: the batch's savepoint for this delivery was rolled back.
             files.remove(id: spool.id)
             throw error
         }
@@ -153,18 +163,25 @@ public final class SQLiteMailStore: MailStore {
     // MARK: Mailboxes
 
     public func mailboxes(accountID: Int64) async throws -> [MailboxRecord] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE account_id = ? ORDER BY name = 'INBOX' DESC, name"), arguments: [accountID])
                 .map(Self.mailboxRecord)
         }
     }
 
     public func mailbox(accountID: Int64, name: String) async throws -> MailboxRecord? {
-        try await pool.read { db in try Self.mailboxRow(db, accountID: accountID, name: name) }
+        try await read { db in try Self.mailboxRow(db, accountID: accountID, name: name) }
+    }
+
+    public func mailbox(accountID: Int64, specialUse: String) async throws -> MailboxRecord? {
+        try await read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE account_id = ? AND special_use = ? ORDER BY name LIMIT 1"),
+                             arguments: [accountID, specialUse]).map(Self.mailboxRecord)
+        }
     }
 
     public func createMailbox(accountID: Int64, name: String, specialUse: String?) async throws -> MailboxRecord {
-        try await pool.write { db in
+        try await write { db in
             if try Self.mailboxRow(db, accountID: accountID, name: name) != nil {
                 throw MailStoreError(.alreadyExists, "mailbox \(name) already exists")
             }
@@ -174,7 +191,7 @@ public final class SQLiteMailStore: MailStore {
 
     public func deleteMailbox(accountID: Int64, name: String) async throws {
         guard name != "INBOX" else { throw MailStoreError(.notAllowed, "INBOX cannot be deleted") }
-        let (orphans, id): ([String], Int64) = try await pool.write { db in
+        let (orphans, id): ([String], Int64) = try await write { db in
             guard let mailbox = try Self.mailboxRow(db, accountID: accountID, name: name) else {
                 throw MailStoreError(.notFound, "no mailbox \(name)")
             }
@@ -189,7 +206,7 @@ public final class SQLiteMailStore: MailStore {
     }
 
     public func renameMailbox(accountID: Int64, from: String, to: String) async throws {
-        try await pool.write { db in
+        try await write { db in
             guard let source = try Self.mailboxRow(db, accountID: accountID, name: from) else {
                 throw MailStoreError(.notFound, "no mailbox \(from)")
             }
@@ -222,7 +239,7 @@ public final class SQLiteMailStore: MailStore {
     }
 
     public func setSubscribed(accountID: Int64, name: String, subscribed: Bool) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.cachedStatement(sql: "UPDATE mailboxes SET subscribed = ? WHERE account_id = ? AND name = ?").execute(arguments: [subscribed, accountID, name])
             if db.changesCount == 0 { throw MailStoreError(.notFound, "no mailbox \(name)") }
         }
@@ -246,7 +263,7 @@ public final class SQLiteMailStore: MailStore {
     /// Reads the snapshot in one transaction: from `cached` plus the rows changed and expunged
     /// since its HIGHESTMODSEQ when it fits, else every message row.
     private func readSnapshot(mailboxID: Int64, cached: MailboxSnapshot?) async throws -> MailboxSnapshot {
-        try await pool.read { db in
+        try await read { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [mailboxID]) else {
                 throw MailStoreError(.notFound, "mailbox no longer exists")
             }
@@ -269,12 +286,8 @@ public final class SQLiteMailStore: MailStore {
         }
     }
 
-    public func messageBytes(fileID: String) throws -> [UInt8] {
-        try files.read(id: fileID)
-    }
-
     public func expunge(mailboxID: Int64, uids: [UInt32]) async throws -> [UInt32] {
-        let (removed, orphans): ([UInt32], [String]) = try await pool.write { db in
+        let (removed, orphans): ([UInt32], [String]) = try await write { db in
             let modseq = try Self.bumpModSeq(db, mailboxID: mailboxID)
             var removed: [UInt32] = []
             var fileIDs: [String] = []
@@ -292,20 +305,12 @@ public final class SQLiteMailStore: MailStore {
         return removed
     }
 
-    public func append(mailboxID: Int64, bytes: [UInt8], flags: [String], internalDate: Int64) async throws -> UInt32 {
-        try await append(mailboxID: mailboxID, bytes: bytes, flags: flags, internalDate: internalDate, quota: nil)
-    }
-
-    public func append(mailboxID: Int64, bytes: [UInt8], flags: [String], internalDate: Int64, quota: StorageQuota) async throws -> UInt32 {
-        try await append(mailboxID: mailboxID, bytes: bytes, flags: flags, internalDate: internalDate, quota: Optional(quota))
-    }
-
-    private func append(mailboxID: Int64, bytes: [UInt8], flags: [String], internalDate: Int64, quota: StorageQuota?) async throws -> UInt32 {
+    public func append(mailboxID: Int64, bytes: [UInt8], flags: [String], internalDate: Int64, quota: StorageQuota?) async throws -> UInt32 {
         let id = MessageID.make()
         try await CommitQueue.blocking { [files] in try files.writeMessage(id: id, bytes: bytes) }
         let uid: UInt32
         do {
-            uid = try await pool.write { db in
+            uid = try await write { db in
                 guard let mailbox = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [mailboxID]).map(Self.mailboxRecord) else {
                     throw MailStoreError(.notFound, "mailbox no longer exists")
                 }
@@ -332,16 +337,8 @@ public final class SQLiteMailStore: MailStore {
         if used + octets > limit { throw StorageQuota.Exceeded() }
     }
 
-    public func copy(mailboxID: Int64, uids: [UInt32], to target: Int64) async throws -> [(UInt32, UInt32)] {
-        try await copy(mailboxID: mailboxID, uids: uids, to: target, quota: nil)
-    }
-
-    public func copy(mailboxID: Int64, uids: [UInt32], to target: Int64, quota: StorageQuota) async throws -> [(UInt32, UInt32)] {
-        try await copy(mailboxID: mailboxID, uids: uids, to: target, quota: Optional(quota))
-    }
-
-    private func copy(mailboxID: Int64, uids: [UInt32], to target: Int64, quota: StorageQuota?) async throws -> [(UInt32, UInt32)] {
-        let pairs: [(UInt32, UInt32)] = try await pool.write { db in
+    public func copy(mailboxID: Int64, uids: [UInt32], to target: Int64, quota: StorageQuota?) async throws -> [(UInt32, UInt32)] {
+        let pairs: [(UInt32, UInt32)] = try await write { db in
             guard let mailbox = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [target]).map(Self.mailboxRecord) else {
                 throw MailStoreError(.notFound, "target mailbox no longer exists")
             }
@@ -362,6 +359,37 @@ public final class SQLiteMailStore: MailStore {
             return pairs
         }
         notify(target)
+        return pairs
+    }
+
+    public func move(mailboxID: Int64, uids: [UInt32], to target: Int64) async throws -> [(UInt32, UInt32)] {
+        // RFC 6851 §3.3: one transaction, so the message is never in both or neither mailbox.
+        let pairs: [(UInt32, UInt32)] = try await write { db in
+            guard let mailbox = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [target]).map(Self.mailboxRecord) else {
+                throw MailStoreError(.notFound, "target mailbox no longer exists")
+            }
+            var sources: [MessageRecord] = []
+            for uid in Set(uids).sorted() {
+                guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? AND uid = ?"),
+                                                 arguments: [mailboxID, uid]) else { continue }
+                sources.append(Self.messageRecord(row))
+            }
+            guard !sources.isEmpty else { return [] }
+            var pairs: [(UInt32, UInt32)] = []
+            for m in sources {
+                pairs.append((m.uid, try Self.insertMessage(db, mailbox: mailbox, fileID: m.fileID, size: m.size, internalDate: m.internalDate, flags: m.flags)))
+            }
+            let modseq = try Self.bumpModSeq(db, mailboxID: mailboxID)
+            for m in sources {
+                try db.cachedStatement(sql: "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?").execute(arguments: [mailboxID, m.uid])
+                try Self.recordExpunge(db, mailboxID: mailboxID, uid: m.uid, modSeq: modseq)
+            }
+            return pairs
+        }
+        if !pairs.isEmpty {
+            notify(target)
+            notify(mailboxID)
+        }
         return pairs
     }
 

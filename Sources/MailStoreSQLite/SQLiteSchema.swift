@@ -1,4 +1,5 @@
 import GRDB
+import MailStore
 
 /// Versioned schema of the embedded store (GRDB migrations). Append new migrations; never edit a
 /// released one: an upgrade must open every older `data_dir`.
@@ -112,6 +113,14 @@ enum SQLiteSchema {
                 UPDATE mailboxes SET highest_modseq = MAX(highest_modseq,
                     COALESCE((SELECT MAX(modseq) FROM messages WHERE messages.mailbox_id = mailboxes.id), 1));
                 ALTER TABLE accounts ADD COLUMN quota_storage INTEGER;
+                """)
+        }
+        migrator.registerMigration("v8-queue-lease-owner") { db in
+            // Owned, fenced leases (QueueStore): who holds the lease and a token that grows with each
+            // new lease, so a worker whose lease expired and was taken over cannot record outcomes.
+            try db.execute(sql: """
+                ALTER TABLE queue ADD COLUMN lease_owner TEXT;
+                ALTER TABLE queue ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0;
                 """)
         }
         return migrator

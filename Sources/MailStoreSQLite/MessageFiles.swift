@@ -1,3 +1,4 @@
+import MailStore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -7,7 +8,7 @@ import Darwin
 
 /// A message being received: an open file in `data_dir/spool/` that `MailStore.deliver` later
 /// fsyncs and moves into `data_dir/messages/`. Not thread-safe: one writer.
-public final class SpoolFile: @unchecked Sendable {
+public final class SpoolFile: MessageSink, @unchecked Sendable {
     /// Unique id; also the final message file name and the queue id in logs.
     public let id: String
     let path: String
@@ -145,6 +146,35 @@ struct MessageFiles: Sendable {
         guard fsync(fd) == 0 else { throw MailStoreError(.io, "directory fsync failed: errno \(errno)") }
     }
 
+    /// The size of a stored message file. Throws `.notFound` when it is missing.
+    func size(id: String) throws -> Int {
+        var st = stat()
+        guard stat(path(ofMessage: id), &st) == 0 else {
+            if errno == ENOENT { throw MailStoreError(.notFound, "message file \(id) missing") }
+            throw MailStoreError(.io, "stat of message file \(id) failed: errno \(errno)")
+        }
+        return Int(st.st_size)
+    }
+
+    /// Up to `length` octets of a stored message file from `offset` (fewer at its end).
+    func read(id: String, offset: Int, length: Int) throws -> [UInt8] {
+        let fd = open(path(ofMessage: id), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw MailStoreError(.notFound, "message file \(id) missing") }
+        defer { close(fd) }
+        guard length > 0, offset >= 0 else { return [] }
+        var out = [UInt8](repeating: 0, count: length)
+        var done = 0
+        try out.withUnsafeMutableBytes { raw in
+            while done < length {
+                let n = pread(fd, raw.baseAddress! + done, length - done, off_t(offset + done))
+                if n < 0 { if errno == EINTR { continue }; throw MailStoreError(.io, "read failed: errno \(errno)") }
+                if n == 0 { break }
+                done += n
+            }
+        }
+        return done == length ? out : Array(out[..<done])
+    }
+
     func read(id: String) throws -> [UInt8] {
         let fd = open(path(ofMessage: id), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw MailStoreError(.notFound, "message file \(id) missing") }
@@ -170,27 +200,3 @@ struct MessageFiles: Sendable {
     }
 }
 
-/// Unique ids for message files and queue ids, from the clock (microseconds) and a process-wide
-/// counter; files are created with O_EXCL, so a collision fails loudly instead of overwriting.
-public enum MessageID {
-    private static let state = LockedCounter()
-
-    /// A new id such as `66170A3F1C2D4A7B`: 13 hex digits of microseconds, 3 of a counter.
-    public static func make() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        let micros = UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec / 1000)
-        let counter = state.next() & 0xFFF
-        return String(micros, radix: 16, uppercase: true) + String(counter | 0x1000, radix: 16, uppercase: true).dropFirst()
-    }
-}
-
-final class LockedCounter: Sendable {
-    private let value = Mutex<UInt64>(0)
-    func next() -> UInt64 {
-        value.withLock { v in
-            v &+= 1
-            return v
-        }
-    }
-}

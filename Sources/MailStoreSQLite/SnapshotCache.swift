@@ -1,3 +1,4 @@
+import MailStore
 import Synchronization
 
 /// The last snapshot read of each recently selected large mailbox, so that the next SELECT (or

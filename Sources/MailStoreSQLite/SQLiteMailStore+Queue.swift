@@ -1,43 +1,11 @@
 import Foundation
 import GRDB
+import MailStore
 
-/// Aliases and the outbound queue of the embedded store.
+/// The outbound queue of the embedded store (`QueueStore`): entries, recipients and owned, fenced leases.
 extension SQLiteMailStore {
-    public func addAlias(source: String, target: String) async throws {
-        try await pool.write { db in
-            if try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM aliases WHERE source = ? AND target = ?"), arguments: [source, target]) != nil {
-                throw MailStoreError(.alreadyExists, "alias \(source) → \(target) already exists")
-            }
-            try db.cachedStatement(sql: "INSERT INTO aliases(source, target) VALUES (?, ?)").execute(arguments: [source.lowercased(), target.lowercased()])
-        }
-    }
-
-    public func deleteAlias(source: String, target: String?) async throws {
-        try await pool.write { db in
-            if let target {
-                try db.cachedStatement(sql: "DELETE FROM aliases WHERE source = ? AND target = ?").execute(arguments: [source, target])
-            } else {
-                try db.cachedStatement(sql: "DELETE FROM aliases WHERE source = ?").execute(arguments: [source])
-            }
-            if db.changesCount == 0 { throw MailStoreError(.notFound, "no alias \(source)\(target.map { " → \($0)" } ?? "")") }
-        }
-    }
-
-    public func aliases() async throws -> [AliasRecord] {
-        try await pool.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT source, target FROM aliases ORDER BY source, target"))
-                .map { AliasRecord(source: $0["source"], target: $0["target"]) }
-        }
-    }
-
-    public func aliasTargets(source: String) async throws -> [String] {
-        try await pool.unsafeRead { db in
-            try String.fetchAll(db.cachedStatement(sql: "SELECT target FROM aliases WHERE source = ? ORDER BY target"), arguments: [source])
-        }
-    }
-
     public func queuedMessages() async throws -> [QueueRecord] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM queue ORDER BY arrival, id")).map { row in
                 let id: String = row["id"]
                 let recipients = try Row.fetchAll(db.cachedStatement(sql: "SELECT recipient, status FROM queue_recipients WHERE queue_id = ? ORDER BY rowid"), arguments: [id])
@@ -63,13 +31,15 @@ extension SQLiteMailStore {
         }
     }
 
-    public func leaseDueQueueEntries(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [QueueEntry] {
-        try await pool.write { db in
+    public func leaseDueQueueEntries(owner: String, now: Int64, leaseUntil: Int64, limit: Int) async throws -> [QueueEntry] {
+        try await write { db in
             let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM queue WHERE next_attempt <= ? AND held = 0 AND lease_until <= ? ORDER BY next_attempt, arrival LIMIT ?"),
                                         arguments: [now, now, limit])
             return try rows.map { row in
                 let id: String = row["id"]
-                try db.cachedStatement(sql: "UPDATE queue SET lease_until = ? WHERE id = ?").execute(arguments: [leaseUntil, id])
+                let token = (row["lease_token"] as Int64) + 1
+                try db.cachedStatement(sql: "UPDATE queue SET lease_until = ?, lease_owner = ?, lease_token = ? WHERE id = ?")
+                    .execute(arguments: [leaseUntil, owner, token, id])
                 let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT recipient, notify, orcpt FROM queue_recipients WHERE queue_id = ? AND status = 'pending' ORDER BY rowid"),
                                             arguments: [id])
                 var entry = QueueEntry(id: id, fileID: row["file_id"], arrival: row["arrival"], size: row["size"], reversePath: row["sender"],
@@ -77,6 +47,7 @@ extension SQLiteMailStore {
                                        attempts: row["attempts"], delayWarned: row["delay_warned"])
                 entry.dsnReturn = row["dsn_ret"]
                 entry.dsnEnvelopeID = row["dsn_envid"]
+                entry.lease = QueueLease(owner: owner, token: token)
                 for r in rows {
                     let recipient: String = r["recipient"]
                     if let n: String = r["notify"] { entry.notify[recipient] = n }
@@ -87,15 +58,27 @@ extension SQLiteMailStore {
         }
     }
 
+    /// Throws `.leaseLost` unless the entry exists and is still leased under `lease`.
+    static func checkLease(_ db: Database, id: String, lease: QueueLease) throws {
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT lease_owner, lease_token FROM queue WHERE id = ?"), arguments: [id])
+        guard let row, row["lease_owner"] as String? == lease.owner, row["lease_token"] as Int64 == lease.token else {
+            throw MailStoreError(.leaseLost, "queue entry \(id): lease \(lease.owner)/\(lease.token) is no longer held")
+        }
+    }
+
+    public func renewQueueLease(id: String, lease: QueueLease, until: Int64) async throws {
+        try await write { db in
+            try Self.checkLease(db, id: id, lease: lease)
+            try db.cachedStatement(sql: "UPDATE queue SET lease_until = ? WHERE id = ?").execute(arguments: [until, id])
+        }
+    }
+
     @discardableResult
-    public func recordQueueAttempt(id: String, delivered: [String], failed: [String], nextAttempt: Int64, lastError: String?) async throws -> Int {
-        let (remaining, orphans): (Int, [String]) = try await pool.write { db in
-            for r in delivered {
-                try db.cachedStatement(sql: "UPDATE queue_recipients SET status = 'sent' WHERE queue_id = ? AND recipient = ?").execute(arguments: [id, r])
-            }
-            for r in failed {
-                try db.cachedStatement(sql: "UPDATE queue_recipients SET status = 'failed' WHERE queue_id = ? AND recipient = ?").execute(arguments: [id, r])
-            }
+    public func recordQueueAttempt(id: String, lease: QueueLease, delivered: [String], failed: [String], nextAttempt: Int64,
+                                   lastError: String?) async throws -> Int {
+        let (remaining, orphans): (Int, [String]) = try await write { db in
+            try Self.checkLease(db, id: id, lease: lease)
+            try Self.setRecipientStatus(db, id: id, delivered: delivered, failed: failed)
             let pending = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM queue_recipients WHERE queue_id = ? AND status = 'pending'"),
                                            arguments: [id]) ?? 0
             if pending == 0 {
@@ -104,7 +87,7 @@ extension SQLiteMailStore {
                 try db.cachedStatement(sql: "DELETE FROM queue WHERE id = ?").execute(arguments: [id])
                 return (0, try Self.unreferenced(db, fileID.map { [$0] } ?? []))
             }
-            try db.cachedStatement(sql: "UPDATE queue SET attempts = attempts + 1, next_attempt = ?, last_error = ?, lease_until = 0 WHERE id = ?")
+            try db.cachedStatement(sql: "UPDATE queue SET attempts = attempts + 1, next_attempt = ?, last_error = ?, lease_until = 0, lease_owner = NULL WHERE id = ?")
                 .execute(arguments: [nextAttempt, lastError, id])
             return (pending, [])
         }
@@ -112,19 +95,24 @@ extension SQLiteMailStore {
         return remaining
     }
 
-    public func markQueueRecipients(id: String, delivered: [String], failed: [String]) async throws {
-        try await pool.write { db in
-            for (list, status) in [(delivered, "sent"), (failed, "failed")] {
-                for r in list {
-                    try db.cachedStatement(sql: "UPDATE queue_recipients SET status = ? WHERE queue_id = ? AND recipient = ?").execute(arguments: [status, id, r])
-                }
+    public func markQueueRecipients(id: String, lease: QueueLease, delivered: [String], failed: [String]) async throws {
+        try await write { db in
+            try Self.checkLease(db, id: id, lease: lease)
+            try Self.setRecipientStatus(db, id: id, delivered: delivered, failed: failed)
+        }
+    }
+
+    static func setRecipientStatus(_ db: Database, id: String, delivered: [String], failed: [String]) throws {
+        for (list, status) in [(delivered, "sent"), (failed, "failed")] {
+            for r in list {
+                try db.cachedStatement(sql: "UPDATE queue_recipients SET status = ? WHERE queue_id = ? AND recipient = ?").execute(arguments: [status, id, r])
             }
         }
     }
 
     @discardableResult
     public func administerQueue(_ operation: QueueOperation, ids: [String]?, now: Int64) async throws -> Int {
-        let (count, orphans): (Int, [String]) = try await pool.write { db in
+        let (count, orphans): (Int, [String]) = try await write { db in
             let targets = try ids ?? String.fetchAll(db.cachedStatement(sql: "SELECT id FROM queue"))
             var count = 0
             var files: [String] = []
@@ -150,16 +138,18 @@ extension SQLiteMailStore {
     }
 
     public func markDelayWarned(id: String) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.cachedStatement(sql: "UPDATE queue SET delay_warned = 1 WHERE id = ?").execute(arguments: [id])
         }
     }
 
-    public func releaseQueueLeases() async throws {
-        try await pool.write { db in try db.execute(sql: "UPDATE queue SET lease_until = 0") }
+    public func releaseQueueLeases(owner: String) async throws {
+        try await write { db in
+            try db.cachedStatement(sql: "UPDATE queue SET lease_until = 0, lease_owner = NULL WHERE lease_owner = ?").execute(arguments: [owner])
+        }
     }
 
     public func nextQueueAttempt() async throws -> Int64? {
-        try await pool.read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(next_attempt) FROM queue")) }
+        try await read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(MAX(next_attempt, lease_until)) FROM queue WHERE held = 0")) }
     }
 }

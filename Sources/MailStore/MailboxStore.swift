@@ -1,0 +1,99 @@
+/// Mailboxes and the messages in them (RFC 9051 §2.3): IMAP identity (UIDVALIDITY, UIDNEXT,
+/// §2.3.1.1), flags, CONDSTORE/QRESYNC state (RFC 7162), quota-checked APPEND/COPY and an atomic
+/// MOVE (RFC 6851). Mailbox names use `/` as the hierarchy separator; `INBOX` is always spelled so.
+/// Errors are ``MailStoreError`` (or ``StorageQuota/Exceeded`` where documented).
+public protocol MailboxStore: Sendable {
+    /// Mailboxes of an account, INBOX first, then ordered by name.
+    func mailboxes(accountID: Int64) async throws -> [MailboxRecord]
+    /// One mailbox by exact name, or nil.
+    func mailbox(accountID: Int64, name: String) async throws -> MailboxRecord?
+    /// The account's mailbox with this RFC 6154 special-use attribute (`\Junk`, `\Sent`…), the
+    /// first by name when several carry it, or nil.
+    func mailbox(accountID: Int64, specialUse: String) async throws -> MailboxRecord?
+    /// Creates a mailbox with a fresh UIDVALIDITY that no earlier mailbox of that name had.
+    /// Throws `.alreadyExists`.
+    func createMailbox(accountID: Int64, name: String, specialUse: String?) async throws -> MailboxRecord
+    /// Deletes a mailbox and its messages. Throws `.notFound`, `.notAllowed` for INBOX.
+    func deleteMailbox(accountID: Int64, name: String) async throws
+    /// Renames a mailbox and its children (`from/…` become `to/…`; RFC 9051 §6.3.6); renaming INBOX
+    /// moves its messages into a new mailbox and leaves INBOX empty. Throws `.notFound`, `.alreadyExists`.
+    func renameMailbox(accountID: Int64, from: String, to: String) async throws
+    /// Sets the subscription flag (RFC 9051 §6.3.7). Throws `.notFound`.
+    func setSubscribed(accountID: Int64, name: String, subscribed: Bool) async throws
+
+    /// The mailbox's current record (UIDNEXT, HIGHESTMODSEQ…) and its messages ordered by UID, read
+    /// consistently. Throws `.notFound` when the mailbox is gone.
+    func snapshot(mailboxID: Int64) async throws -> MailboxSnapshot
+    /// Changes flags of the given UIDs in one transaction (RFC 9051 §6.4.6, RFC 7162 §3.1.3).
+    /// Messages whose flags actually change get one new MODSEQ (the mailbox's HIGHESTMODSEQ + 1);
+    /// unchanged ones keep theirs. With `unchangedSince`, a message whose MODSEQ is greater is left
+    /// alone and reported in `FlagUpdate.modified` (the `[MODIFIED]` set).
+    func updateFlags(mailboxID: Int64, uids: [UInt32], operation: FlagOperation, flags: [String], unchangedSince: Int64?) async throws -> FlagUpdate
+    /// Removes the given UIDs; returns the UIDs that were removed (ascending). The removal gets one
+    /// new MODSEQ, recorded with each UID for ``vanished(mailboxID:since:)`` (RFC 7162 §3.2.5).
+    func expunge(mailboxID: Int64, uids: [UInt32]) async throws -> [UInt32]
+    /// UIDs expunged from the mailbox with a MODSEQ greater than `modSeq`, ascending
+    /// (RFC 7162 §3.2.5 `VANISHED (EARLIER)`, §3.2.6).
+    func vanished(mailboxID: Int64, since modSeq: Int64) async throws -> [UInt32]
+    /// What changed in the mailbox after MODSEQ `modSeq`, read in one transaction (RFC 7162 §3.1,
+    /// §3.2.5): the mailbox record, every message whose MODSEQ is greater (new messages and flag
+    /// changes, ascending UID) and every UID expunged with a greater MODSEQ (ascending). Costs in
+    /// proportion to the changes, not to the mailbox. Throws `.notFound` when the mailbox is gone.
+    func changes(mailboxID: Int64, since modSeq: Int64) async throws -> MailboxChanges
+    /// The mailbox record and its message counts for STATUS (RFC 9051 §6.3.11, RFC 9208 §4.2),
+    /// computed without materialising the messages. Throws `.notFound` when the mailbox is gone.
+    func status(mailboxID: Int64) async throws -> MailboxStatus
+
+    /// Adds a message (APPEND, RFC 9051 §6.3.12) durably and returns its UID. With `quota`, the
+    /// account's limit is checked in the same write transaction as the insert, so parallel appends
+    /// cannot together exceed it (RFC 9208 §5.1): throws ``StorageQuota/Exceeded`` when the
+    /// message does not fit (nothing is stored). Throws `.notFound` when the mailbox is gone.
+    func append(mailboxID: Int64, bytes: [UInt8], flags: [String], internalDate: Int64, quota: StorageQuota?) async throws -> UInt32
+    /// Copies messages to another mailbox of the same account (RFC 9051 §6.4.7); returns
+    /// (source UID, new UID) pairs in ascending source order, skipping UIDs that do not exist.
+    /// With `quota`, checked in the same transaction (throws ``StorageQuota/Exceeded``, nothing copied).
+    func copy(mailboxID: Int64, uids: [UInt32], to target: Int64, quota: StorageQuota?) async throws -> [(UInt32, UInt32)]
+    /// Moves messages to another mailbox of the same account (RFC 6851) in one transaction: each
+    /// message is in exactly one of the two mailboxes at every moment, also across a crash. The
+    /// source expunge gets one MODSEQ as for ``expunge(mailboxID:uids:)``. Returns (source UID,
+    /// new UID) pairs. No quota check: a move does not add storage.
+    func move(mailboxID: Int64, uids: [UInt32], to target: Int64) async throws -> [(UInt32, UInt32)]
+
+    /// Finds or creates the mailbox `name` of an account for an import and decides how source UIDs
+    /// map onto it (``ImportMode``). A new or never-used mailbox takes `uidValidity` and `uidNext`.
+    func prepareImport(accountID: Int64, name: String, specialUse: String?, uidValidity: UInt32, uidNext: UInt32,
+                       subscribed: Bool) async throws -> (MailboxRecord, ImportMode)
+    /// Stores a batch of imported messages in one mailbox durably, in one transaction. With
+    /// `keepUIDs`, each message keeps its `uid` (a UID already present is skipped) and UIDNEXT moves
+    /// past the largest; otherwise UIDs are assigned as for APPEND. Returns the number added. On
+    /// error nothing of the batch is visible. A UID above 2^32−2 is refused with `.notAllowed`.
+    func importMessages(mailboxID: Int64, _ messages: [ImportedMessage], keepUIDs: Bool) async throws -> Int
+}
+
+extension MailboxStore {
+    /// ``updateFlags(mailboxID:uids:operation:flags:unchangedSince:)`` without a condition; returns
+    /// the records that exist after the change.
+    public func updateFlags(mailboxID: Int64, uids: [UInt32], operation: FlagOperation, flags: [String]) async throws -> [MessageRecord] {
+        try await updateFlags(mailboxID: mailboxID, uids: uids, operation: operation, flags: flags, unchangedSince: nil).records
+    }
+
+    /// APPEND without a quota check.
+    public func append(mailboxID: Int64, bytes: [UInt8], flags: [String], internalDate: Int64) async throws -> UInt32 {
+        try await append(mailboxID: mailboxID, bytes: bytes, flags: flags, internalDate: internalDate, quota: nil)
+    }
+
+    /// APPEND with the quota checked atomically.
+    public func append(mailboxID: Int64, bytes: [UInt8], flags: [String], internalDate: Int64, quota: StorageQuota) async throws -> UInt32 {
+        try await append(mailboxID: mailboxID, bytes: bytes, flags: flags, internalDate: internalDate, quota: Optional(quota))
+    }
+
+    /// COPY without a quota check.
+    public func copy(mailboxID: Int64, uids: [UInt32], to target: Int64) async throws -> [(UInt32, UInt32)] {
+        try await copy(mailboxID: mailboxID, uids: uids, to: target, quota: nil)
+    }
+
+    /// COPY with the quota checked atomically.
+    public func copy(mailboxID: Int64, uids: [UInt32], to target: Int64, quota: StorageQuota) async throws -> [(UInt32, UInt32)] {
+        try await copy(mailboxID: mailboxID, uids: uids, to: target, quota: Optional(quota))
+    }
+}

@@ -1,0 +1,3 @@
+import MailStore
+/// In-memory store and the conformance suite (placeholder until filled).
+public enum MailStoreTestingPlaceholder {}
