@@ -61,9 +61,24 @@ public struct Maildrop: Sendable {
         guard fsync(dir) == 0 else { throw MailStoreError(.io, "fsync of \(directory) failed: errno \(errno)") }
     }
 
-    /// Ids of complete dropped messages, oldest first.
+    /// Ids of complete dropped messages not yet claimed by a picker, oldest first.
     public func pending() -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasPrefix("tmp-") }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasPrefix("tmp-") && !$0.hasPrefix(".") }.sorted()
+    }
+
+    /// Claims a dropped message for `node` by renaming it (atomic: when several processes pick up
+    /// from one maildrop, exactly one gets each message). Returns the claimed name to `read` and
+    /// `remove`, nil when another picker took it first.
+    public func claim(_ id: String, node: String) -> String? {
+        let name = ".claimed.\(node).\(id)"
+        return rename(directory + "/" + id, directory + "/" + name) == 0 ? name : nil
+    }
+
+    /// Messages `node` claimed earlier but did not finish (it stopped or crashed meanwhile), oldest first.
+    public func claimed(node: String) -> [String] {
+        let prefix = ".claimed.\(node)."
+        return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasPrefix(prefix) }
+            .sorted { $0.dropFirst(prefix.count) < $1.dropFirst(prefix.count) }
     }
 
     /// Reads one dropped message; nil when the file is malformed (it is then left for the administrator).

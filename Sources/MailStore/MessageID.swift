@@ -9,7 +9,9 @@ import Darwin
 /// Unique ids for message blobs and queue ids, from the clock (microseconds) and a process-wide
 /// counter; backends create blobs exclusively, so a collision fails loudly instead of overwriting.
 public enum MessageID {
-    private static let state = Mutex<UInt64>(0)
+    /// Starts at a random value, so that processes sharing a data directory rarely produce the same id
+    /// in the same microsecond (backends still create blobs exclusively).
+    private static let state = Mutex<UInt64>(UInt64.random(in: 0...0xFFF))
 
     /// A new id such as `66170A3F1C2D4A7B`: 13 hex digits of microseconds, 3 of a counter.
     public static func make() -> String {

@@ -97,18 +97,25 @@ struct MessageFiles: Sendable {
                 throw MailStoreError(.io, "cannot create directory \(dir): errno \(errno)")
             }
         }
-        // Leftover spool files belong to transactions that never got a 250: remove them.
+        // Leftover spool files belong to transactions that never got a 250: remove those of
+        // processes that are gone. Names are `PID.ID`, so a CLI command or a second node opening the
+        // same data_dir never removes a file that a running process is still writing.
+        let me = getpid()
         if let dir = opendir(spoolDirectory) {
             while let entry = readdir(dir) {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-                if name != ".", name != ".." { unlink(spoolDirectory + "/" + name) }
+                guard name != ".", name != ".." else { continue }
+                if let owner = name.split(separator: ".").first.flatMap({ pid_t($0) }), owner != me, kill(owner, 0) == 0 || errno == EPERM {
+                    continue
+                }
+                unlink(spoolDirectory + "/" + name)
             }
             closedir(dir)
         }
     }
 
     func makeSpool(id: String) throws -> SpoolFile {
-        let path = spoolDirectory + "/" + id
+        let path = spoolDirectory + "/\(getpid()).\(id)"
         let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw MailStoreError(.io, "cannot create spool file \(path): errno \(errno)") }
         return SpoolFile(id: id, path: path, descriptor: fd)
@@ -121,9 +128,11 @@ struct MessageFiles: Sendable {
         defer { spool.closeDescriptor() }
         guard fsync(spool.descriptor) == 0 else { throw MailStoreError(.io, "fsync failed: errno \(errno)") }
         spool.closeDescriptor()
-        guard rename(spool.path, destination ?? path(ofMessage: spool.id)) == 0 else {
-            throw MailStoreError(.io, "rename into messages/ failed: errno \(errno)")
+        // link + unlink rather than rename: an existing file of the same name is never replaced.
+        guard link(spool.path, destination ?? path(ofMessage: spool.id)) == 0 else {
+            throw MailStoreError(.io, "moving into messages/ failed: errno \(errno)")
         }
+        unlink(spool.path)
     }
 
     /// Writes a complete message file durably (APPEND): temp name, fsync, rename, directory fsync.

@@ -81,7 +81,7 @@ public enum ConfigLoader {
                 if id.isEmpty || id.count > 64 || id.contains(where: { $0.isWhitespace || $0.isNewline }) {
                     reader.problem("node_id", "store", "must be 1 to 64 characters without spaces")
                 } else {
-                    config.store.nodeID = id
+                    config.store.explicitNodeID = id
                 }
             }
         }

@@ -68,13 +68,13 @@ extension IMAPSession {
                     step.line("\(tag) \(refusal)")
                     return step
                 }
-                // MOVE frees what it adds; COPY is checked again atomically with the inserts.
-                let pairs = isMove ? try await store.copy(mailboxID: sel.mailbox.id, uids: uids, to: target.id)
+                // MOVE is one store transaction (RFC 6851: never in both or neither mailbox) and frees
+                // what it adds; COPY is checked again atomically with the inserts.
+                let pairs = isMove ? try await store.move(mailboxID: sel.mailbox.id, uids: uids, to: target.id)
                     : try await store.copy(mailboxID: sel.mailbox.id, uids: uids, to: target.id, quota: storeLimits.quota)
                 let code = pairs.isEmpty ? "" : "[COPYUID \(target.uidValidity) \(Self.compact(pairs.map(\.0))) \(Self.compact(pairs.map(\.1)))] "
                 if isMove {
                     step.line("* OK \(code)Moved")
-                    _ = try await store.expunge(mailboxID: sel.mailbox.id, uids: pairs.map(\.0))
                     step.output += await pendingUpdates(allowExpunge: true, force: true)
                     step.line("\(tag) OK \(uid ? "UID MOVE" : "MOVE") completed")
                 } else {

@@ -15,11 +15,15 @@ struct MaildropPickup: Sendable {
     let delivery: LocalDelivery
     let queue: OutboundQueue
     let hostname: String
+    /// This node's id (`[store] node_id`): messages are claimed under it.
+    let node: String
     let logger: Logger
 
-    /// Processes every waiting message once.
+    /// Processes every waiting message once: first those this node claimed before and did not
+    /// finish, then new ones, each claimed first so that another node never delivers it too.
     func scan() async {
-        for id in maildrop.pending() {
+        let mine = maildrop.claimed(node: node) + maildrop.pending().compactMap { maildrop.claim($0, node: node) }
+        for id in mine {
             guard let item = maildrop.read(id) else {
                 logger.error("maildrop: \(id) is malformed; left in \(maildrop.directory)")
                 continue

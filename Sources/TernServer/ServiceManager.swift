@@ -37,17 +37,23 @@ public enum ServiceManager {
         return UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1000
     }
 
-    /// `data_dir/tern.pid`.
-    public static func pidFile(dataDirectory: String) -> String { dataDirectory + "/tern.pid" }
+    /// `data_dir/tern.pid`, or `data_dir/tern-NODE.pid` for a node with an explicit `[store] node_id`
+    /// (several nodes may then share one data_dir, each with its own pid file).
+    public static func pidFile(dataDirectory: String, node: String? = nil) -> String {
+        dataDirectory + (node.map { "/tern-\($0).pid" } ?? "/tern.pid")
+    }
 
-    /// `data_dir/reload-status`: `PID.GENERATION ok|failed MESSAGE`, rewritten after every reload.
-    public static func reloadStatusFile(dataDirectory: String) -> String { dataDirectory + "/reload-status" }
+    /// `data_dir/reload-status` (`reload-status-NODE` for an explicit node id):
+    /// `PID.GENERATION ok|failed MESSAGE`, rewritten after every reload.
+    public static func reloadStatusFile(dataDirectory: String, node: String? = nil) -> String {
+        dataDirectory + (node.map { "/reload-status-\($0)" } ?? "/reload-status")
+    }
 
     /// The pid of the `tern serve` running with `dataDirectory`: the pid file names a live process
     /// whose command line (Linux `/proc/PID/cmdline`) is a `tern … serve`. A stale file (after a
     /// crash, its pid reused by another program) gives nil, so nothing else is ever signalled.
-    public static func runningServer(dataDirectory: String) -> pid_t? {
-        guard let pid = readPid(pidFile(dataDirectory: dataDirectory)), pid > 0, pid != getpid() else { return nil }
+    public static func runningServer(dataDirectory: String, node: String? = nil) -> pid_t? {
+        guard let pid = readPid(pidFile(dataDirectory: dataDirectory, node: node)), pid > 0, pid != getpid() else { return nil }
         guard kill(pid, 0) == 0 || errno == EPERM else { return nil }
         if let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") {
             let words = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
@@ -58,9 +64,9 @@ public enum ServiceManager {
 
     /// Writes this process's pid. Throws `ConfigError` when another `tern serve` is running with
     /// the same data_dir (`runningServer`).
-    public static func writePidFile(dataDirectory: String) throws {
-        let path = pidFile(dataDirectory: dataDirectory)
-        if let other = runningServer(dataDirectory: dataDirectory) {
+    public static func writePidFile(dataDirectory: String, node: String? = nil) throws {
+        let path = pidFile(dataDirectory: dataDirectory, node: node)
+        if let other = runningServer(dataDirectory: dataDirectory, node: node) {
             throw ConfigError("data_dir: another tern serve (pid \(other)) is running with \(dataDirectory) (\(path)); stop it first")
         }
         let text = "\(getpid())\n"
@@ -71,8 +77,8 @@ public enum ServiceManager {
     }
 
     /// Removes the pid file if it still names this process.
-    public static func removePidFile(dataDirectory: String) {
-        let path = pidFile(dataDirectory: dataDirectory)
+    public static func removePidFile(dataDirectory: String, node: String? = nil) {
+        let path = pidFile(dataDirectory: dataDirectory, node: node)
         if readPid(path) == getpid() { unlink(path) }
     }
 

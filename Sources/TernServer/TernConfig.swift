@@ -194,9 +194,11 @@ public struct StoreSettings: Sendable, Equatable {
     }
     /// `[store] backend`.
     public var backend = Backend.sqlite
-    /// `[store] node_id`: this node's name as owner of outbound-queue leases; nodes (or processes)
-    /// sharing one store need different ids. Default: the machine's host name.
-    public var nodeID = StoreSettings.defaultNodeID()
+    /// `[store] node_id` as configured, nil when absent.
+    public var explicitNodeID: String?
+    /// This node's name as owner of outbound-queue leases: `[store] node_id`, default the machine's
+    /// host name. Nodes (or processes) sharing one store need different ids.
+    public var nodeID: String { explicitNodeID ?? StoreSettings.defaultNodeID() }
 
     /// The machine's host name (`gethostname`), or `tern` when it has none.
     public static func defaultNodeID() -> String {

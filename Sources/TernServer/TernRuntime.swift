@@ -57,7 +57,7 @@ public enum TernRuntime {
         var channels: [Channel] = []
         var current = ""
         do {
-            try ServiceManager.writePidFile(dataDirectory: config.dataDirectory)
+            try ServiceManager.writePidFile(dataDirectory: config.dataDirectory, node: config.store.explicitNodeID)
             if let address = config.metricsListen {
                 current = "metrics on \(address)"
                 let channel = try await MetricsEndpoint.start(address: address, group: group) {
@@ -80,19 +80,19 @@ public enum TernRuntime {
             for c in channels { try? await c.close() }
             try? await group.shutdownGracefully()
             if let error = error as? ConfigError { throw error }
-            ServiceManager.removePidFile(dataDirectory: config.dataDirectory)
+            ServiceManager.removePidFile(dataDirectory: config.dataDirectory, node: config.store.explicitNodeID)
             let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
             let key = current.hasPrefix("metrics") ? "[metrics] listen" : "[listen] \(current.split(separator: " ").first ?? "")"
             throw ConfigError("cannot listen \(current) (\(key)): \(reason)")
         }
-        defer { ServiceManager.removePidFile(dataDirectory: config.dataDirectory) }
+        defer { ServiceManager.removePidFile(dataDirectory: config.dataDirectory, node: config.store.explicitNodeID) }
         if config.listen.values.allSatisfy(\.isEmpty) { logger.warning("no listeners configured in [listen]") }
         let queueTask = Task { await queue.run() }
         let pickupTask = Task {
             while !Task.isCancelled {
                 let now = state.current
                 let pickup = MaildropPickup(maildrop: Maildrop(dataDirectory: config.dataDirectory), store: store, delivery: now.delivery,
-                                            queue: queue, hostname: now.config.hostname, logger: Logger(label: "pickup"))
+                                            queue: queue, hostname: now.config.hostname, node: config.store.nodeID, logger: Logger(label: "pickup"))
                 await pickup.scan()
                 try? await Task.sleep(nanoseconds: 1_000_000_000)
             }
@@ -111,7 +111,7 @@ public enum TernRuntime {
                 }
                 if outcome.ok { logger.notice("\(outcome.message)") } else { logger.error("\(outcome.message)") }
                 let status = "\(getpid()).\(generation) \(outcome.ok ? "ok" : "failed") \(outcome.message)\n"
-                let path = ServiceManager.reloadStatusFile(dataDirectory: config.dataDirectory)
+                let path = ServiceManager.reloadStatusFile(dataDirectory: config.dataDirectory, node: config.store.explicitNodeID)
                 if !FileManager.default.createFile(atPath: path, contents: Data(status.utf8), attributes: [.posixPermissions: 0o644]) {
                     logger.warning("cannot write \(path)")
                 }
