@@ -10,7 +10,7 @@ final class IMAPBodyStructureTests: XCTestCase {
 
     private func structure(_ text: String, extensible: Bool = true) -> String {
         let message = ParsedMessage(Self.crlf(text))
-        return String(decoding: IMAPMessageRenderer.bodyStructure(message, extensible: extensible), as: UTF8.self)
+        return String(decoding: IMAPResponseEncoder().encode(IMAPMessageRenderer.bodyStructure(message, extensible: extensible)), as: UTF8.self)
     }
 
     /// Nested multipart/alternative in multipart/mixed with an attachment and a message/rfc822.
