@@ -134,7 +134,7 @@ final class IMAPResponseEncoderTests: XCTestCase {
     private static let fetchFixtures: [([IMAPFetchItem], String, UInt)] = [
         ([.uid(4), .flags(["\\Seen", "$Junk"]), .modSeq(12)], "UID 4 FLAGS (\\Seen $Junk) MODSEQ (12)", #line),
         ([.flags([])], "FLAGS ()", #line),
-        ([.internalDate(1_796_392_800), .rfc822Size(44827)], "INTERNALDATE \"29-Nov-2026 14:00:00 +0000\" RFC822.SIZE 44827", #line),
+        ([.internalDate(1_795_960_800), .rfc822Size(44827)], "INTERNALDATE \"29-Nov-2026 14:00:00 +0000\" RFC822.SIZE 44827", #line),
         ([.internalDate(0)], "INTERNALDATE \"01-Jan-1970 00:00:00 +0000\"", #line),
         ([.rfc822(Array("hi".utf8))], "RFC822 {2}\r\nhi", #line),
         ([.rfc822Header(Array("A: b\r\n\r\n".utf8))], "RFC822.HEADER {8}\r\nA: b\r\n\r\n", #line),
