@@ -73,7 +73,7 @@ extension IMAPResponseEncoder {
         }
     }
 
-    /// A fixed token (flag, capability, attribute, tag): octets that cannot be in an atom are dropped,
+    /// A fixed token (flag, capability, attribute): octets that cannot be in an atom are dropped,
     /// except `\` (flags and attributes start with it) and the wildcards (`\*` in PERMANENTFLAGS).
     func atom(_ value: String, _ out: inout [UInt8]) {
         out += value.utf8.filter(Self.isTokenChar)

@@ -3,8 +3,9 @@ import MailCore
 /// The one writer of IMAP response octets ([RFC 9051 §7](https://datatracker.ietf.org/doc/html/rfc9051#section-7),
 /// formal syntax §9). Every string in a response goes through it, and it decides the form:
 ///
-/// - fixed tokens (flags, capabilities, attributes, tags) are atoms; octets that cannot be in an
-///   atom (controls, space, `(`, `)`, `{`, `"`, `]`, 8-bit) are dropped;
+/// - fixed tokens (flags, capabilities, attributes) are atoms; octets that cannot be in an
+///   atom (controls, space, `(`, `)`, `{`, `"`, `]`, 8-bit) are dropped; tags keep their
+///   `ASTRING-CHAR`s (`]` included) and an empty tag is `*`;
 /// - strings are quoted when safe — at most 1,024 octets, no CR, LF, NUL or other control,
 ///   8-bit only once UTF8=ACCEPT is enabled ([RFC 6855 §3](https://datatracker.ietf.org/doc/html/rfc6855#section-3)),
 ///   `"` and `\` escaped — and a literal `{n}` otherwise;
@@ -46,7 +47,9 @@ public struct IMAPResponseEncoder: Sendable {
     public func encode(_ response: IMAPResponse, into out: inout [UInt8]) {
         switch response {
         case .tagged(let tag, let status):
-            atom(tag.isEmpty ? "*" : tag, &out)
+            // RFC 9051 §9 `tag = 1*<any ASTRING-CHAR except "+">`: echoed as the parser read it.
+            let octets = tag.utf8.filter { Self.isAStringChar($0) && $0 != UInt8(ascii: "+") }
+            if octets.isEmpty { out.append(UInt8(ascii: "*")) } else { out += octets }
             space(&out)
             statusResponse(status, &out)
         case .untagged(let data):

@@ -304,6 +304,8 @@ final class IMAPResponseEncoderTests: XCTestCase {
         XCTAssertEqual(Self.encode(.continuation(.text("{12+}"))), "+ (12+)\r\n")
         XCTAssertEqual(Self.encode(.bad("a", "set {1,2}")), "a BAD set {1,2}\r\n")
         XCTAssertEqual(Self.encode(.tagged(tag: "a b\r\n", IMAPStatusResponse(.ok, nil, "x"))), "ab OK x\r\n")
+        XCTAssertEqual(Self.encode(.tagged(tag: "a]1", IMAPStatusResponse(.ok, nil, "x"))), "a]1 OK x\r\n", "] is a tag character")
+        XCTAssertEqual(Self.encode(.tagged(tag: "", IMAPStatusResponse(.bad, nil, "x"))), "* BAD x\r\n")
     }
 
     /// LIST round trip: the mailbox name the encoder writes reads back as the same name with the
