@@ -70,12 +70,3 @@ extension IMAPMessageRenderer {
         return (node, context)
     }
 }
-
-extension IMAPStringEncoding {
-    /// `literal8 = "~{" number64 "}" CRLF *OCTET` (RFC 3516 §4.1) when `value` holds a NUL, a
-    /// plain literal otherwise (RFC 3516 §4.2: servers use literal8 only when needed).
-    public static func binaryLiteral(_ value: [UInt8]) -> [UInt8] {
-        guard value.contains(0) else { return literal(value) }
-        return Array("~{\(value.count)}\r\n".utf8) + value
-    }
-}

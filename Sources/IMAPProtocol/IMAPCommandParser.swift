@@ -5,10 +5,10 @@ public struct IMAPParseError: Error, Equatable, Sendable {
     public var tag: String?
     /// Human-readable text for `tag BAD <message>`.
     public var message: String
-    /// A response code (without brackets) that makes the server answer `tag NO [code] message`
-    /// instead of BAD, e.g. `BADCHARSET (UTF-8 US-ASCII)` (RFC 9051 §6.4.4: the command was well
-    /// formed but names something the server cannot do). nil for a syntax error.
-    public var noCode: String?
+    /// A response code that makes the server answer `tag NO [code] message` instead of BAD, e.g.
+    /// `BADCHARSET (UTF-8 US-ASCII)` (RFC 9051 §6.4.4: the command was well formed but names
+    /// something the server cannot do). nil for a syntax error.
+    public var noCode: IMAPResponseCode?
 
     /// Creates a parse error.
     public init(tag: String?, message: String) {

@@ -12,7 +12,7 @@ enum IMAPSearchKeyParser {
             let charset = try r.readAstringText("a charset").uppercased()
             guard charset == "UTF-8" || charset == "US-ASCII" else {
                 var error = IMAPTokenReader.error("Unsupported charset \(charset)")
-                error.noCode = "BADCHARSET (UTF-8 US-ASCII)"
+                error.noCode = .badCharset(["UTF-8", "US-ASCII"])
                 throw error
             }
             try r.expectSpace()

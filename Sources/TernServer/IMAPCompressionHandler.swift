@@ -1,4 +1,5 @@
 import CompressNIO
+import IMAPProtocol
 import NIOCore
 
 /// COMPRESS=DEFLATE ([RFC 4978](https://datatracker.ietf.org/doc/html/rfc4978)): a duplex handler
@@ -114,7 +115,8 @@ final class IMAPCompressionHandler: ChannelDuplexHandler {
     private func refuse(_ context: ChannelHandlerContext) {
         stopped = true
         pending = nil
-        var bye = context.channel.allocator.buffer(string: "* BYE Compressed input inflates beyond the command and literal limits\r\n")
+        let response = IMAPResponse.status(.bye, "Compressed input inflates beyond the command and literal limits")
+        var bye = context.channel.allocator.buffer(bytes: IMAPResponseEncoder().encode(response))
         if let packed = try? bye.compressStream(with: compressor, flush: .sync, allocator: context.channel.allocator) {
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(packed)).whenComplete { _ in channel.close(promise: nil) }

@@ -56,7 +56,7 @@ final class IMAPServerHandler: ChannelInboundHandler {
         clientAddress = remote?.ipAddress ?? "unknown"
         guard shared.limiter.acquire(clientAddress) else {
             shared.logger.warning("connection limit reached, refusing [\(clientAddress)]")
-            write(context, Array("* BYE Too many connections\r\n".utf8), thenClose: true)
+            write(context, [.status(.bye, "Too many connections")], thenClose: true)
             closed = true
             return
         }
@@ -75,13 +75,13 @@ final class IMAPServerHandler: ChannelInboundHandler {
         self.session = session
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let loop = context.eventLoop
-        let promise = context.eventLoop.makePromise(of: String.self)
+        let promise = context.eventLoop.makePromise(of: IMAPResponse.self)
         promise.completeWithTask {
             await session.setIdleWakeup { loop.execute { bound.value.0.idleWake(context: bound.value.1) } }
             return await session.greeting
         }
         promise.futureResult.assumeIsolated().whenSuccess { greeting in
-            self.write(context, Array((greeting + "\r\n").utf8))
+            self.write(context, [greeting])
             self.busy = false
             self.process(context)
         }
@@ -95,7 +95,7 @@ final class IMAPServerHandler: ChannelInboundHandler {
     }
 
     private func sayGoodbye(_ context: ChannelHandlerContext) {
-        write(context, Array("* BYE Server shutting down\r\n".utf8), thenClose: true)
+        write(context, [.status(.bye, "Server shutting down")], thenClose: true)
         closed = true
     }
 
@@ -127,7 +127,7 @@ final class IMAPServerHandler: ChannelInboundHandler {
     private func timedOut(_ context: ChannelHandlerContext) {
         guard !closed else { return }
         shared.logger.info("timeout after \(shared.config.imap.timeout)s from [\(clientAddress)]")
-        write(context, Array("* BYE Autologout; idle for too long\r\n".utf8), thenClose: true)
+        write(context, [.status(.bye, "Autologout; idle for too long")], thenClose: true)
         closed = true
         stall.cancel()
     }
@@ -159,7 +159,7 @@ final class IMAPServerHandler: ChannelInboundHandler {
         while !busy, !closed, let event = framer.next() {
             switch event {
             case .continuationNeeded:
-                write(context, Array("+ Ready for literal data\r\n".utf8))
+                write(context, [.continuation(.text("Ready for literal data"))])
             case .lineTooLong(let tag):
                 if authInProgress, let session {
                     // A SASL response line that is too long ends the exchange with a tagged BAD.
@@ -174,9 +174,10 @@ final class IMAPServerHandler: ChannelInboundHandler {
                     }
                     return
                 }
-                write(context, Array("\(tag ?? "*") BAD Command line too long\r\n".utf8))
+                write(context, [.bad(tag, "Command line too long")])
             case .literalTooBig(let tag, let size):
-                write(context, Array("\(tag ?? "*") NO [TOOBIG] Literal of \(size) octets exceeds the limit of \(shared.config.imapStoreLimits.appendLimit)\r\n".utf8))
+                let text = "Literal of \(size) octets exceeds the limit of \(shared.config.imapStoreLimits.appendLimit)"
+                write(context, [tag.map { .no($0, .tooBig, text) } ?? .status(.no, .tooBig, text)])
             case .command(let bytes):
                 guard let session else { return }
                 busy = true
@@ -247,6 +248,12 @@ final class IMAPServerHandler: ChannelInboundHandler {
             if !output.isEmpty { self.write(context, output) }
             self.process(context)
         }
+    }
+
+    /// Writes responses the shell itself produces (greeting, BYE, literal continuation, framing
+    /// errors). None carries a string whose form depends on UTF8=ACCEPT, so the default encoder fits.
+    private func write(_ context: ChannelHandlerContext, _ responses: [IMAPResponse], thenClose: Bool = false) {
+        write(context, IMAPResponseEncoder().encode(responses), thenClose: thenClose)
     }
 
     private func write(_ context: ChannelHandlerContext, _ bytes: [UInt8], thenClose: Bool = false) {

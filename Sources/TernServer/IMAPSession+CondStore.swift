@@ -27,13 +27,11 @@ extension IMAPSession {
 
     /// Marks CONDSTORE enabled by a CONDSTORE-enabling command (RFC 7162 §3.1.8). When that
     /// happens with a mailbox selected, the client learns the mailbox's HIGHESTMODSEQ now (§3.1.2.1).
-    func enableCondStoreImplicitly() -> [UInt8] {
+    func enableCondStoreImplicitly() -> [IMAPResponse] {
         guard !condStoreEnabled else { return [] }
         condStoreEnabled = true
         guard let sel = selected else { return [] }
-        var step = IMAPStep()
-        step.line("* OK [HIGHESTMODSEQ \(sel.mailbox.highestModSeq)] Highest")
-        return step.output
+        return [.status(.ok, .highestModSeq(UInt64(clamping: sel.mailbox.highestModSeq)), "Highest")]
     }
 
     /// Why SELECT/EXAMINE parameters are refused, nil when they are fine (RFC 7162 §3.2.5: QRESYNC
@@ -47,25 +45,25 @@ extension IMAPSession {
     /// The SELECT/EXAMINE lines after UIDNEXT: `[HIGHESTMODSEQ]` (RFC 7162 §3.1.2.1; every mailbox
     /// keeps MODSEQs, so never `[NOMODSEQ]`) and, for `(QRESYNC (...))` with a matching UIDVALIDITY,
     /// the changed messages as FETCH and the expunged ones as `VANISHED (EARLIER)` (§3.2.5.2).
-    func resynchronize(_ snapshot: MailboxSnapshot, modifiers: IMAPCommandModifiers) async -> [UInt8] {
+    func resynchronize(_ snapshot: MailboxSnapshot, modifiers: IMAPCommandModifiers) async -> [IMAPResponse] {
         if modifiers.condStore || modifiers.qresync != nil { condStoreEnabled = true }
-        var step = IMAPStep()
-        step.line("* OK [HIGHESTMODSEQ \(snapshot.mailbox.highestModSeq)] Highest")
-        guard let q = modifiers.qresync, q.uidValidity == snapshot.mailbox.uidValidity else { return step.output }
+        var responses: [IMAPResponse] = [.status(.ok, .highestModSeq(UInt64(clamping: snapshot.mailbox.highestModSeq)), "Highest")]
+        guard let q = modifiers.qresync, q.uidValidity == snapshot.mailbox.uidValidity else { return responses }
         let since = Int64(clamping: q.modSeq)
         let maxUID = snapshot.mailbox.uidNext &- 1
         for (index, record) in snapshot.messages.enumerated() where record.modSeq > since {
-            step.line("* \(index + 1) FETCH (UID \(record.uid) FLAGS (\(record.flags.joined(separator: " "))) MODSEQ (\(record.modSeq)))")
+            responses.append(.untagged(.fetch(UInt32(index + 1), [.uid(record.uid), .flags(record.flags), .modSeq(UInt64(clamping: record.modSeq))])))
         }
         let gone = ((try? await store.vanished(mailboxID: snapshot.mailbox.id, since: since)) ?? [])
             .filter { q.knownUIDs?.contains($0, star: maxUID) ?? true }
-        if !gone.isEmpty { step.line("* VANISHED (EARLIER) \(Self.compact(gone))") }
-        return step.output
+        if !gone.isEmpty { responses.append(.untagged(.vanished(gone, earlier: true))) }
+        return responses
     }
 
-    /// ` MODSEQ (n)` for an unsolicited FETCH once CONDSTORE is enabled (RFC 7162 §3.1.3), else "".
-    func modSeqItem(_ record: MessageRecord) -> String {
-        condStoreEnabled ? " MODSEQ (\(record.modSeq))" : ""
+    /// `FLAGS (...)` plus `MODSEQ (n)` once CONDSTORE is enabled (RFC 7162 §3.1.3): the items of an
+    /// unsolicited FETCH, after `leading` (e.g. the UID).
+    func flagItems(_ record: MessageRecord, after leading: [IMAPFetchItem] = []) -> [IMAPFetchItem] {
+        leading + [.flags(record.flags)] + (condStoreEnabled ? [.modSeq(UInt64(clamping: record.modSeq))] : [])
     }
 
     /// Checks the FETCH modifiers (RFC 7162 §3.1.4, §3.2.6); a refusal text for `BAD`, or nil.
@@ -80,14 +78,12 @@ extension IMAPSession {
 
     /// `* VANISHED (EARLIER) uids` for `UID FETCH set (...) (CHANGEDSINCE n VANISHED)`: the UIDs of
     /// `set` expunged after MODSEQ n (RFC 7162 §3.2.6), or nothing.
-    func vanishedEarlier(_ set: IMAPSequenceSet, modifiers: IMAPCommandModifiers, in sel: Selected) async throws -> [UInt8] {
+    func vanishedEarlier(_ set: IMAPSequenceSet, modifiers: IMAPCommandModifiers, in sel: Selected) async throws -> [IMAPResponse] {
         guard modifiers.vanished, let since = modifiers.changedSince else { return [] }
         let maxUID = sel.mailbox.uidNext &- 1
         let gone = try await store.vanished(mailboxID: sel.mailbox.id, since: Int64(clamping: since))
             .filter { set.contains($0, star: maxUID) }
-        var step = IMAPStep()
-        if !gone.isEmpty { step.line("* VANISHED (EARLIER) \(Self.compact(gone))") }
-        return step.output
+        return gone.isEmpty ? [] : [.untagged(.vanished(gone, earlier: true))]
     }
 
     /// STORE / UID STORE with RFC 7162 §3.1.3 `UNCHANGEDSINCE`: messages whose MODSEQ is greater are
@@ -96,7 +92,7 @@ extension IMAPSession {
     /// new MODSEQ of changed messages.
     func store(_ step: inout IMAPStep, tag: String, set: IMAPSequenceSet, operation: IMAPStoreOperation, byUID: Bool,
                modifiers: IMAPCommandModifiers, selection sel: Selected) async throws {
-        if modifiers.unchangedSince != nil { step.output += enableCondStoreImplicitly() }
+        if modifiers.unchangedSince != nil { step.responses += enableCondStoreImplicitly() }
         let targets = resolve(set, byUID: byUID, in: sel.messages)
         let mode: FlagOperation = operation.mode == .add ? .add : (operation.mode == .remove ? .remove : .replace)
         let update = try await store.updateFlags(mailboxID: sel.mailbox.id, uids: targets.map { sel.messages[$0].uid }, operation: mode,
@@ -114,18 +110,18 @@ extension IMAPSession {
             guard let record = byUIDRecord[uid] else { continue }
             sel.messages[index].flags = record.flags
             sel.messages[index].modSeq = record.modSeq
-            let uidItem = byUID ? "UID \(record.uid) " : ""
+            let uidItem: [IMAPFetchItem] = byUID ? [.uid(record.uid)] : []
             if !operation.silent {
-                step.line("* \(index + 1) FETCH (\(uidItem)FLAGS (\(record.flags.joined(separator: " ")))\(modSeqItem(record)))")
+                step.append(.untagged(.fetch(UInt32(index + 1), flagItems(record, after: uidItem))))
             } else if condStoreEnabled, changed.contains(uid) {
-                step.line("* \(index + 1) FETCH (\(uidItem)MODSEQ (\(record.modSeq)))")
+                step.append(.untagged(.fetch(UInt32(index + 1), uidItem + [.modSeq(UInt64(clamping: record.modSeq))])))
             }
         }
         let name = byUID ? "UID STORE" : "STORE"
         if modifiedNumbers.isEmpty {
-            step.line("\(tag) OK \(name) completed")
+            step.append(.ok(tag, "\(name) completed"))
         } else {
-            step.line("\(tag) OK [MODIFIED \(Self.compact(modifiedNumbers))] Conditional \(name) failed")
+            step.append(.ok(tag, .modified(modifiedNumbers), "Conditional \(name) failed"))
         }
     }
 }

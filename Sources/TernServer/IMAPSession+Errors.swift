@@ -1,3 +1,4 @@
+import IMAPProtocol
 import MailStore
 
 extension IMAPSession {
@@ -10,15 +11,23 @@ extension IMAPSession {
         return "Internal error (log id \(id))"
     }
 
-    /// The tagged `NO` for a storage error: the kinds that describe the request keep their text;
-    /// `transient` becomes `[UNAVAILABLE]` and the rest `[SERVERBUG]`, both with a log id only.
-    func storageErrorLine(_ tag: String, _ error: MailStoreError) -> String {
+    /// `tag NO [SERVERBUG] Internal error (log id …)` for an unexpected error (a transient storage
+    /// error gets `[UNAVAILABLE]`: the client may try again).
+    func internalErrorResponse(_ tag: String, _ error: any Error) -> IMAPResponse {
+        if let error = error as? MailStoreError { return storageErrorResponse(tag, error) }
+        return .no(tag, .serverBug, internalErrorText(error))
+    }
+
+    /// The tagged `NO` for a storage error: the kinds that describe the request keep their text
+    /// (`[NONEXISTENT]`, `[ALREADYEXISTS]`, `[CANNOT]`); `transient` becomes `[UNAVAILABLE]` and the
+    /// rest `[SERVERBUG]`, both with a log id only.
+    func storageErrorResponse(_ tag: String, _ error: MailStoreError) -> IMAPResponse {
         switch error.kind {
-        case .notFound: "\(tag) NO [NONEXISTENT] \(error.message.responseLineSafe)"
-        case .alreadyExists: "\(tag) NO [ALREADYEXISTS] \(error.message.responseLineSafe)"
-        case .notAllowed: "\(tag) NO [CANNOT] \(error.message.responseLineSafe)"
-        case .transient: "\(tag) NO [UNAVAILABLE] \(internalErrorText(error))"
-        case .io, .leaseLost: "\(tag) NO [SERVERBUG] \(internalErrorText(error))"
+        case .notFound: .no(tag, .nonExistent, error.message)
+        case .alreadyExists: .no(tag, .alreadyExists, error.message)
+        case .notAllowed: .no(tag, .cannot, error.message)
+        case .transient: .no(tag, .unavailable, internalErrorText(error))
+        case .io, .leaseLost: .no(tag, .serverBug, internalErrorText(error))
         }
     }
 }

@@ -25,15 +25,15 @@ extension IMAPSession {
                 hits.append(byUID ? record.uid : UInt32(i + 1))
             }
         }
-        var line = "* ESEARCH (TAG \"\(tag)\")" + (byUID ? " UID" : "")
+        var result = IMAPESearchResponse(tag: tag, uid: byUID)
         if let first = hits.min(), let last = hits.max() {
-            if options.contains(.min) { line += " MIN \(first)" }
-            if options.contains(.max) { line += " MAX \(last)" }
-            if options.contains(.all) { line += " ALL \(Self.compact(hits))" }
+            if options.contains(.min) { result.min = first }
+            if options.contains(.max) { result.max = last }
+            if options.contains(.all) { result.all = hits }
         }
-        if options.contains(.count) { line += " COUNT \(hits.count)" }
-        step.line(line)
-        step.line("\(tag) OK \(byUID ? "UID SEARCH" : "SEARCH") completed")
+        if options.contains(.count) { result.count = hits.count }
+        step.append(.untagged(.esearch(result)))
+        step.append(.ok(tag, "\(byUID ? "UID SEARCH" : "SEARCH") completed"))
         return step
     }
 
@@ -42,12 +42,12 @@ extension IMAPSession {
     func compress(tag: String, mechanism: String) -> IMAPStep {
         var step = IMAPStep()
         if compressionActive {
-            step.line("\(tag) NO [COMPRESSIONACTIVE] DEFLATE is already active")
+            step.append(.no(tag, .compressionActive, "DEFLATE is already active"))
         } else if mechanism != "DEFLATE" {
-            step.line("\(tag) BAD Unknown compression algorithm \(mechanism)")
+            step.append(.bad(tag, "Unknown compression algorithm \(mechanism)"))
         } else {
             compressionActive = true
-            step.line("\(tag) OK DEFLATE active")
+            step.append(.ok(tag, "DEFLATE active"))
             step.action = .startCompression
         }
         return step
@@ -59,30 +59,23 @@ extension IMAPSession {
     ///     C: a1 FETCH 1 (BINARY.PEEK[1]<0.4> BINARY.SIZE[1])
     ///     S: * 1 FETCH (BINARY[1]<0> {4}
     ///     S: abcd BINARY.SIZE[1] 26)
-    func renderItem(_ attribute: IMAPFetchAttribute, record: MessageRecord, message: ParsedMessage?) -> [UInt8]? {
+    func renderItem(_ attribute: IMAPFetchAttribute, record: MessageRecord, message: ParsedMessage?) -> IMAPFetchItem? {
         switch attribute {
         case .binarySection(let part, let partial, _):
             guard let message else { return nil }
-            var name = "BINARY[\(part.map(String.init).joined(separator: "."))]"
             switch IMAPMessageRenderer.binary(message, part: part) {
             case .unknownEncoding: return nil
-            case .missing: return Array((name + " NIL").utf8)
-            case .octets(var content):
-                if let partial {
-                    let start = min(Int(partial.first), content.count)
-                    let end = min(start + Int(partial.count), content.count)
-                    content = Array(content[start..<end])
-                    name += "<\(partial.first)>"
-                }
-                return Array((name + " ").utf8) + IMAPStringEncoding.binaryLiteral(content)
+            case .missing: return .binary(part: part, origin: nil, nil)
+            case .octets(let content):
+                guard let partial else { return .binary(part: part, origin: nil, content) }
+                return .binary(part: part, origin: partial.first, Self.slice(content, partial))
             }
         case .binarySize(let part):
             guard let message else { return nil }
-            let name = "BINARY.SIZE[\(part.map(String.init).joined(separator: "."))]"
             switch IMAPMessageRenderer.binary(message, part: part) {
             case .unknownEncoding: return nil
-            case .missing: return Array((name + " 0").utf8)
-            case .octets(let content): return Array((name + " \(content.count)").utf8)
+            case .missing: return .binarySize(part: part, 0)
+            case .octets(let content): return .binarySize(part: part, content.count)
             }
         default:
             return render(attribute, record: record, message: message)

@@ -10,7 +10,7 @@ extension IMAPSession {
         var attributes = attributes
         // RFC 7162 §3.1.4: CHANGEDSINCE implies MODSEQ; both enable CONDSTORE (§3.1.8).
         if modifiers.changedSince != nil, !attributes.contains(.modSeq) { attributes.append(.modSeq) }
-        if attributes.contains(.modSeq) { step.output += enableCondStoreImplicitly() }
+        if attributes.contains(.modSeq) { step.responses += enableCondStoreImplicitly() }
         if byUID, !attributes.contains(.uid) { attributes.insert(.uid, at: 0) }
         let setsSeen = !sel.readOnly && attributes.contains { a in
             switch a {
@@ -27,7 +27,7 @@ extension IMAPSession {
         }
         var indexes = resolve(set, byUID: byUID, in: sel.messages)
         if let since = modifiers.changedSince { indexes = indexes.filter { UInt64(sel.messages[$0].modSeq) > since } }
-        step.output += try await vanishedEarlier(set, modifiers: modifiers, in: sel)
+        step.responses += try await vanishedEarlier(set, modifiers: modifiers, in: sel)
         var newlySeen = Set<Int>()
         if setsSeen {
             let unseen = indexes.filter { !sel.messages[$0].flags.contains("\\Seen") }.map { sel.messages[$0].uid }
@@ -51,7 +51,7 @@ extension IMAPSession {
                 }
                 parsed = ParsedMessage(bytes)
             }
-            var items: [[UInt8]] = []
+            var items: [IMAPFetchItem] = []
             for attribute in attributes {
                 guard let item = renderItem(attribute, record: record, message: parsed) else { unknownEncoding = true; break }
                 items.append(item)
@@ -61,73 +61,47 @@ extension IMAPSession {
                 items.append(render(.flags, record: record, message: parsed)) // RFC 3501 §6.4.5: report the implicit \Seen
                 if condStoreEnabled, !attributes.contains(.modSeq) { items.append(render(.modSeq, record: record, message: parsed)) }
             }
-            var line = Array("* \(index + 1) FETCH (".utf8)
-            for (i, item) in items.enumerated() {
-                if i > 0 { line.append(UInt8(ascii: " ")) }
-                line += item
-            }
-            line += Array(")\r\n".utf8)
-            step.output += line
+            step.append(.untagged(.fetch(UInt32(index + 1), items)))
         }
         if unknownEncoding {
-            step.line("\(tag) NO [UNKNOWN-CTE] A part has a Content-Transfer-Encoding the server cannot decode")
+            step.append(.no(tag, .unknownCTE, "A part has a Content-Transfer-Encoding the server cannot decode"))
         } else if missing {
-            step.line("\(tag) NO [EXPUNGEISSUED] Some messages were expunged and cannot be fetched")
+            step.append(.no(tag, .expungeIssued, "Some messages were expunged and cannot be fetched"))
         } else {
-            step.line("\(tag) OK \(byUID ? "UID FETCH" : "FETCH") completed")
+            step.append(.ok(tag, "\(byUID ? "UID FETCH" : "FETCH") completed"))
         }
     }
 
-    func render(_ attribute: IMAPFetchAttribute, record: MessageRecord, message: ParsedMessage?) -> [UInt8] {
+    /// One FETCH item of a message; `message` is nil only for items that need no content.
+    func render(_ attribute: IMAPFetchAttribute, record: MessageRecord, message: ParsedMessage?) -> IMAPFetchItem {
         switch attribute {
-        case .flags: return Array("FLAGS (\(record.flags.joined(separator: " ")))".utf8)
-        case .uid: return Array("UID \(record.uid)".utf8)
-        case .internalDate: return Array("INTERNALDATE \"\(Self.internalDate(record.internalDate))\"".utf8)
-        case .rfc822Size: return Array("RFC822.SIZE \(record.size)".utf8)
-        case .modSeq: return Array("MODSEQ (\(record.modSeq))".utf8)
-        case .envelope: return Array("ENVELOPE ".utf8) + IMAPMessageRenderer.envelope(message!)
-        case .bodyStructure: return Array("BODYSTRUCTURE ".utf8) + IMAPMessageRenderer.bodyStructure(message!, extensible: true)
-        case .body: return Array("BODY ".utf8) + IMAPMessageRenderer.bodyStructure(message!, extensible: false)
-        case .rfc822: return Array("RFC822 ".utf8) + IMAPStringEncoding.literal(message!.bytes)
-        case .rfc822Header:
-            return Array("RFC822.HEADER ".utf8) + IMAPStringEncoding.literal(IMAPMessageRenderer.section(message!, IMAPSection(text: .header)) ?? [])
-        case .rfc822Text:
-            return Array("RFC822.TEXT ".utf8) + IMAPStringEncoding.literal(IMAPMessageRenderer.section(message!, IMAPSection(text: .text)) ?? [])
+        case .flags: return .flags(record.flags)
+        case .uid: return .uid(record.uid)
+        case .internalDate: return .internalDate(record.internalDate)
+        case .rfc822Size: return .rfc822Size(record.size)
+        case .modSeq: return .modSeq(UInt64(clamping: record.modSeq))
+        case .envelope: return .envelope(IMAPMessageRenderer.envelope(message!))
+        case .bodyStructure: return .bodyStructure(IMAPMessageRenderer.bodyStructure(message!, extensible: true))
+        case .body: return .body(IMAPMessageRenderer.bodyStructure(message!, extensible: false))
+        case .rfc822: return .rfc822(message!.bytes)
+        case .rfc822Header: return .rfc822Header(IMAPMessageRenderer.section(message!, IMAPSection(text: .header)) ?? [])
+        case .rfc822Text: return .rfc822Text(IMAPMessageRenderer.section(message!, IMAPSection(text: .text)) ?? [])
         case .bodySection(let section, let partial, _):
-            var content = IMAPMessageRenderer.section(message!, section) ?? []
-            var name = "BODY[\(Self.sectionName(section))]"
-            if let partial {
-                let start = min(Int(partial.first), content.count)
-                let end = min(start + Int(partial.count), content.count)
-                content = Array(content[start..<end])
-                name += "<\(partial.first)>"
-            }
-            return Array((name + " ").utf8) + IMAPStringEncoding.literal(content)
-        case .binarySection, .binarySize:
-            return renderItem(attribute, record: record, message: message) ?? Array("NIL".utf8)
+            let content = IMAPMessageRenderer.section(message!, section) ?? []
+            guard let partial else { return .bodySection(section, origin: nil, content) }
+            return .bodySection(section, origin: partial.first, Self.slice(content, partial))
+        case .binarySection(let part, _, _):
+            return renderItem(attribute, record: record, message: message) ?? .binary(part: part, origin: nil, nil)
+        case .binarySize(let part):
+            return renderItem(attribute, record: record, message: message) ?? .binarySize(part: part, 0)
         }
     }
 
-    /// The section spec as echoed in the response (RFC 9051 §7.5.2 `section`).
-    static func sectionName(_ section: IMAPSection) -> String {
-        var parts = section.part.map(String.init)
-        switch section.text {
-        case nil: break
-        case .header: parts.append("HEADER")
-        case .text: parts.append("TEXT")
-        case .mime: parts.append("MIME")
-        case .headerFields(let f): parts.append("HEADER.FIELDS (\(f.map { $0.uppercased() }.joined(separator: " ")))")
-        case .headerFieldsNot(let f): parts.append("HEADER.FIELDS.NOT (\(f.map { $0.uppercased() }.joined(separator: " ")))")
-        }
-        return parts.joined(separator: ".")
-    }
-
-    /// `date-time` (RFC 9051 §9), e.g. `29-Nov-2026 14:00:00 +0000`.
-    static func internalDate(_ seconds: Int64) -> String {
-        let c = CivilDate(secondsSince1970: seconds)
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(two(c.day))-\(months[c.month - 1])-\(c.year) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) +0000"
+    /// The octets a `<first.count>` partial selects (RFC 9051 §6.4.5), empty past the end.
+    static func slice(_ content: [UInt8], _ partial: IMAPPartial) -> [UInt8] {
+        let start = min(Int(partial.first), content.count)
+        let end = min(start + Int(partial.count), content.count)
+        return Array(content[start..<end])
     }
 }
 

@@ -34,7 +34,7 @@ extension IMAPSession {
         let patterns = request.patterns.filter { !$0.isEmpty }
         if patterns.isEmpty {
             // RFC 9051 §6.3.9: an empty pattern asks for the hierarchy delimiter.
-            step.line("* LIST (\\Noselect) \"/\" \"\"")
+            step.append(.untagged(.list(IMAPListResponse(attributes: ["\\Noselect"], mailbox: ""))))
             return
         }
         let fullPatterns = patterns.map { pattern in
@@ -69,31 +69,16 @@ extension IMAPSession {
             attributes.append(hasChildren ? "\\HasChildren" : "\\HasNoChildren")
             if let use = box.specialUse { attributes.append(use) }
             if showSubscribed, box.subscribed { attributes.append("\\Subscribed") }
-            var line = "* LIST (\(attributes.joined(separator: " "))) \"/\" \(mailboxName(box.name))"
-            if !childInfo.isEmpty {
-                line += " (\"CHILDINFO\" (\(childInfo.map { "\"\($0)\"" }.joined(separator: " "))))"
-            }
-            step.line(line)
+            step.append(.untagged(.list(IMAPListResponse(attributes: attributes, mailbox: box.name,
+                                                         extendedItems: childInfo.isEmpty ? [] : [.childInfo(childInfo)]))))
             if let items = options.status, chosen {
                 // RFC 5819: the STATUS response follows its LIST response; STATUS runs as a
                 // command so it reports exactly what STATUS would.
                 let status = await mailboxCommand(IMAPCommand(tag: tag, kind: .status(mailbox: box.name, items: items)), account: account)
-                for statusLine in Self.lines(status.output) where statusLine.starts(with: Array("* ".utf8)) {
-                    step.output += statusLine
+                for response in status.responses {
+                    if case .untagged = response { step.append(response) }
                 }
             }
         }
-    }
-
-    /// Splits response octets into CRLF-terminated lines (literals are not expected here).
-    static func lines(_ output: [UInt8]) -> [[UInt8]] {
-        var result: [[UInt8]] = []
-        var start = 0
-        for i in output.indices where output[i] == 10 {
-            result.append(Array(output[start...i]))
-            start = i + 1
-        }
-        if start < output.count { result.append(Array(output[start...])) }
-        return result
     }
 }

@@ -14,11 +14,11 @@ extension IMAPSession {
             case .create(let name, let uses):
                 let clean = name.hasSuffix("/") ? String(name.dropLast()) : name
                 guard Self.validName(clean), clean.uppercased() != "INBOX" else {
-                    step.line("\(tag) NO [CANNOT] Invalid mailbox name")
+                    step.append(.no(tag, .cannot, "Invalid mailbox name"))
                     return step
                 }
                 guard let specialUse = Self.createSpecialUse(uses) else {
-                    step.line("\(tag) NO [USEATTR] Unsupported special-use attribute (one of \(Self.specialUses.joined(separator: " ")))")
+                    step.append(.no(tag, .useAttr, "Unsupported special-use attribute (one of \(Self.specialUses.joined(separator: " ")))"))
                     return step
                 }
                 // RFC 9051 §6.3.4: create missing superior names too.
@@ -28,87 +28,89 @@ extension IMAPSession {
                     if try await store.mailbox(accountID: account.id, name: partial) == nil {
                         _ = try await store.createMailbox(accountID: account.id, name: partial, specialUse: i == parts.count ? specialUse.first : nil)
                     } else if i == parts.count {
-                        step.line("\(tag) NO [ALREADYEXISTS] Mailbox already exists")
+                        step.append(.no(tag, .alreadyExists, "Mailbox already exists"))
                         return step
                     }
                 }
-                step.line("\(tag) OK CREATE completed")
+                step.append(.ok(tag, "CREATE completed"))
             case .delete(let name):
                 if selected?.mailbox.name == name { releaseSelection(); state = .authenticated }
                 try await store.deleteMailbox(accountID: account.id, name: name)
-                step.line("\(tag) OK DELETE completed")
+                step.append(.ok(tag, "DELETE completed"))
             case .rename(let from, let to):
                 guard from.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
-                    step.line("\(tag) NO [NONEXISTENT] Mailbox does not exist")
+                    step.append(.no(tag, .nonExistent, "Mailbox does not exist"))
                     return step
                 }
                 guard Self.validName(to), to.uppercased() != "INBOX" else {
-                    step.line("\(tag) NO [CANNOT] Invalid mailbox name")
+                    step.append(.no(tag, .cannot, "Invalid mailbox name"))
                     return step
                 }
                 try await store.renameMailbox(accountID: account.id, from: from, to: to)
-                step.line("\(tag) OK RENAME completed")
+                step.append(.ok(tag, "RENAME completed"))
             case .subscribe(let name), .unsubscribe(let name):
                 let on: Bool
                 if case .subscribe = command.kind { on = true } else { on = false }
                 try await store.setSubscribed(accountID: account.id, name: name, subscribed: on)
-                step.line("\(tag) OK \(on ? "SUBSCRIBE" : "UNSUBSCRIBE") completed")
+                step.append(.ok(tag, "\(on ? "SUBSCRIBE" : "UNSUBSCRIBE") completed"))
             case .list(let request):
                 try await listExtended(&step, account: account, request: request, tag: tag)
-                step.line("\(tag) OK LIST completed")
+                step.append(.ok(tag, "LIST completed"))
             case .lsub(let reference, let pattern):
                 try await list(&step, account: account, reference: reference, pattern: pattern, lsub: true)
-                step.line("\(tag) OK LSUB completed")
+                step.append(.ok(tag, "LSUB completed"))
             case .status(let name, let items):
                 guard let mailbox = try await store.mailbox(accountID: account.id, name: name) else {
-                    step.line("\(tag) NO [NONEXISTENT] Mailbox does not exist")
+                    step.append(.no(tag, .nonExistent, "Mailbox does not exist"))
                     return step
                 }
                 let status = try await store.status(mailboxID: mailbox.id)
-                let values: [String] = items.map { item in
+                let values: [IMAPStatusItemValue] = items.map { item in
+                    let value: UInt64
                     switch item {
-                    case .messages: return "MESSAGES \(status.messages)"
-                    case .uidNext: return "UIDNEXT \(status.mailbox.uidNext)"
-                    case .uidValidity: return "UIDVALIDITY \(status.mailbox.uidValidity)"
-                    case .unseen: return "UNSEEN \(status.unseen)"
-                    case .deleted: return "DELETED \(status.deleted)"
-                    case .size: return "SIZE \(status.size)"
-                    case .recent: return "RECENT 0"
-                    case .highestModSeq: return "HIGHESTMODSEQ \(status.mailbox.highestModSeq)"
-                    case .appendLimit: return "APPENDLIMIT \(storeLimits.appendLimit)"
-                    case .deletedStorage: return "DELETED-STORAGE \(StorageQuota.Usage.kibibytes(status.deletedSize))"
+                    case .messages: value = UInt64(clamping: status.messages)
+                    case .uidNext: value = UInt64(status.mailbox.uidNext)
+                    case .uidValidity: value = UInt64(status.mailbox.uidValidity)
+                    case .unseen: value = UInt64(clamping: status.unseen)
+                    case .deleted: value = UInt64(clamping: status.deleted)
+                    case .size: value = UInt64(clamping: status.size)
+                    case .recent: value = 0
+                    case .highestModSeq: value = UInt64(clamping: status.mailbox.highestModSeq)
+                    case .appendLimit: value = UInt64(clamping: storeLimits.appendLimit)
+                    case .deletedStorage: value = UInt64(clamping: StorageQuota.Usage.kibibytes(status.deletedSize))
                     }
+                    return IMAPStatusItemValue(item, value)
                 }
-                if items.contains(.highestModSeq) { step.output += enableCondStoreImplicitly() }
-                step.line("* STATUS \(mailboxName(name)) (\(values.joined(separator: " ")))")
-                step.line("\(tag) OK STATUS completed")
+                if items.contains(.highestModSeq) { step.responses += enableCondStoreImplicitly() }
+                step.append(.untagged(.mailboxStatus(mailbox: name, items: values)))
+                step.append(.ok(tag, "STATUS completed"))
             case .append(let name, let flags, let date, let message):
                 guard let mailbox = try await store.mailbox(accountID: account.id, name: name) else {
-                    step.line("\(tag) NO [TRYCREATE] Mailbox does not exist")
+                    step.append(.no(tag, .tryCreate, "Mailbox does not exist"))
                     return step
                 }
                 guard !message.isEmpty else {
-                    step.line("\(tag) NO Empty message")
+                    step.append(.no(tag, "Empty message"))
                     return step
                 }
                 if let refusal = try await storageRefusal(accountID: account.id, adding: Int64(message.count), appending: true) {
-                    step.line("\(tag) \(refusal)")
+                    step.append(.no(tag, refusal.code, refusal.text))
                     return step
                 }
                 let internalDate = date?.secondsSince1970 ?? Int64(Date().timeIntervalSince1970)
                 // The check above is a fast answer; this one is atomic with the insert (parallel APPENDs).
                 let uid = try await store.append(mailboxID: mailbox.id, bytes: message, flags: flags, internalDate: internalDate,
                                                  quota: storeLimits.quota)
-                step.line("\(tag) OK [APPENDUID \(mailbox.uidValidity) \(uid)] APPEND completed")
+                step.append(.ok(tag, .appendUID(uidValidity: mailbox.uidValidity, uids: [uid]), "APPEND completed"))
             default:
-                step.line("\(tag) BAD Unexpected command")
+                step.append(.bad(tag, "Unexpected command"))
             }
         } catch is StorageQuota.Exceeded {
-            step.line("\(tag) NO [OVERQUOTA] Quota exceeded (mailbox full)")
+            step.append(.no(tag, .overQuota, "Quota exceeded (mailbox full)"))
         } catch let error as MailStoreError {
-            step.line(storageErrorLine(tag, error))
+            step.append(storageErrorResponse(tag, error))
         } catch {
-            step.line("\(tag) NO [SERVERBUG] \(internalErrorText(error))")
+            step.append(internalErrorResponse(tag, error))
         }
         return step
     }
@@ -125,7 +127,7 @@ extension IMAPSession {
     /// LIST/LSUB (RFC 9051 §6.3.9): `*` matches anything, `%` anything but the separator `/`.
     func list(_ step: inout IMAPStep, account: AccountRecord, reference: String, pattern: String, lsub: Bool) async throws {
         if pattern.isEmpty {
-            step.line("* \(lsub ? "LSUB" : "LIST") (\\Noselect) \"/\" \"\"")
+            step.append(.untagged(.list(IMAPListResponse(kind: lsub ? .lsub : .list, attributes: ["\\Noselect"], mailbox: ""))))
             return
         }
         let full = reference.isEmpty || reference.hasSuffix("/") ? reference + pattern : reference + "/" + pattern
@@ -138,7 +140,7 @@ extension IMAPSession {
             attributes.append(hasChildren ? "\\HasChildren" : "\\HasNoChildren")
             if let use = box.specialUse { attributes.append(use) }
             if !lsub, box.subscribed { attributes.append("\\Subscribed") }
-            step.line("* \(lsub ? "LSUB" : "LIST") (\(attributes.joined(separator: " "))) \"/\" \(mailboxName(box.name))")
+            step.append(.untagged(.list(IMAPListResponse(kind: lsub ? .lsub : .list, attributes: attributes, mailbox: box.name))))
         }
     }
 

@@ -26,47 +26,47 @@ extension IMAPSession {
             switch command.kind {
             case .getQuotaRoot(let name):
                 guard try await store.mailbox(accountID: account.id, name: name) != nil else {
-                    step.line("\(tag) NO [NONEXISTENT] Mailbox does not exist")
+                    step.append(.no(tag, .nonExistent, "Mailbox does not exist"))
                     return step
                 }
                 let usage = try await storeLimits.quota.usage(accountID: account.id, store: store)
                 if let limit = usage.limit {
-                    step.line("* QUOTAROOT \(mailboxName(name)) \"\"")
-                    step.line("* QUOTA \"\" (\(Self.storageResource(used: usage.used, limit: limit)))")
+                    step.append(.untagged(.quotaRoot(mailbox: name, roots: [""])))
+                    step.append(.untagged(.quota(root: "", resources: [Self.storageResource(used: usage.used, limit: limit)])))
                 } else {
-                    step.line("* QUOTAROOT \(mailboxName(name))")
+                    step.append(.untagged(.quotaRoot(mailbox: name, roots: [])))
                 }
-                step.line("\(tag) OK GETQUOTAROOT completed")
+                step.append(.ok(tag, "GETQUOTAROOT completed"))
             case .getQuota(let root):
                 let usage = try await storeLimits.quota.usage(accountID: account.id, store: store)
                 guard root.isEmpty, let limit = usage.limit else {
-                    step.line("\(tag) NO [NONEXISTENT] No such quota root")
+                    step.append(.no(tag, .nonExistent, "No such quota root"))
                     return step
                 }
-                step.line("* QUOTA \"\" (\(Self.storageResource(used: usage.used, limit: limit)))")
-                step.line("\(tag) OK GETQUOTA completed")
+                step.append(.untagged(.quota(root: "", resources: [Self.storageResource(used: usage.used, limit: limit)])))
+                step.append(.ok(tag, "GETQUOTA completed"))
             default:
-                step.line("\(tag) NO [NOPERM] Quotas are set by the administrator (tern user quota)")
+                step.append(.no(tag, .noPerm, "Quotas are set by the administrator (tern user quota)"))
             }
         } catch {
-            step.line("\(tag) NO [SERVERBUG] \(internalErrorText(error))")
+            step.append(internalErrorResponse(tag, error))
         }
         return step
     }
 
     /// `STORAGE used limit` in KiB (RFC 9208 §5.1).
-    static func storageResource(used: Int64, limit: Int64) -> String {
-        "STORAGE \(StorageQuota.Usage.kibibytes(used)) \(limit / 1024)"
+    static func storageResource(used: Int64, limit: Int64) -> IMAPQuotaResource {
+        IMAPQuotaResource("STORAGE", usage: Int64(StorageQuota.Usage.kibibytes(used)), limit: limit / 1024)
     }
 
     /// Why `octets` more may not be stored for the account (RFC 9208 §4.3 `[OVERQUOTA]`, RFC 7889
-    /// `[TOOBIG]` for a single APPEND above the limit), as a full `NO` text without the tag; nil = fine.
-    func storageRefusal(accountID: Int64, adding octets: Int64, appending: Bool) async throws -> String? {
+    /// `[TOOBIG]` for a single APPEND above the limit), as the code and text of a tagged `NO`; nil = fine.
+    func storageRefusal(accountID: Int64, adding octets: Int64, appending: Bool) async throws -> (code: IMAPResponseCode, text: String)? {
         if appending, octets > Int64(storeLimits.appendLimit) {
-            return "NO [TOOBIG] Message is larger than APPENDLIMIT=\(storeLimits.appendLimit)"
+            return (.tooBig, "Message is larger than APPENDLIMIT=\(storeLimits.appendLimit)")
         }
         let usage = try await storeLimits.quota.usage(accountID: accountID, store: store)
-        if usage.exceeds(adding: octets) { return "NO [OVERQUOTA] Quota exceeded (mailbox full)" }
+        if usage.exceeds(adding: octets) { return (.overQuota, "Quota exceeded (mailbox full)") }
         return nil
     }
 }

@@ -11,32 +11,32 @@ extension IMAPSession {
         var step = IMAPStep()
         guard let sel = selected else { return notInState(tag) }
         if let set = Self.sequenceArgument(command.kind), !Self.isValid(set, count: sel.messages.count) {
-            step.line("\(tag) BAD Invalid sequence number: the mailbox has \(sel.messages.count) message(s)")
+            step.append(.bad(tag, "Invalid sequence number: the mailbox has \(sel.messages.count) message(s)"))
             return step
         }
         do {
             switch command.kind {
             case .expunge, .uidExpunge:
-                guard !sel.readOnly else { step.line("\(tag) NO [READ-ONLY] Mailbox is read-only"); return step }
+                guard !sel.readOnly else { step.append(.no(tag, .readOnly, "Mailbox is read-only")); return step }
                 var uids = sel.messages.filter { $0.flags.contains("\\Deleted") }.map(\.uid)
                 if case .uidExpunge(let set) = command.kind {
                     let maxUID = sel.messages.last?.uid ?? 0
                     uids = uids.filter { set.contains($0, star: maxUID) }
                 }
                 _ = try await store.expunge(mailboxID: sel.mailbox.id, uids: uids)
-                step.output += await pendingUpdates(allowExpunge: true, force: true)
-                step.line("\(tag) OK \(command.kind == .expunge ? "EXPUNGE" : "UID EXPUNGE") completed")
+                step.responses += await pendingUpdates(allowExpunge: true, force: true)
+                step.append(.ok(tag, "\(command.kind == .expunge ? "EXPUNGE" : "UID EXPUNGE") completed"))
             case .fetch(let set, let attributes, let uid):
-                if let refusal = fetchModifierRefusal(command.modifiers, byUID: uid) { step.line("\(tag) BAD \(refusal)"); return step }
+                if let refusal = fetchModifierRefusal(command.modifiers, byUID: uid) { step.append(.bad(tag, refusal)); return step }
                 try await fetch(&step, tag: tag, set: set, attributes: attributes, byUID: uid, selection: sel, modifiers: command.modifiers)
             case .store(let set, let operation, let uid):
-                guard !sel.readOnly else { step.line("\(tag) NO [READ-ONLY] Mailbox is read-only"); return step }
+                guard !sel.readOnly else { step.append(.no(tag, .readOnly, "Mailbox is read-only")); return step }
                 try await store(&step, tag: tag, set: set, operation: operation, byUID: uid, modifiers: command.modifiers, selection: sel)
             case .search(let key, let uid):
                 let maxUID = sel.messages.last?.uid ?? 0
                 var hits: [UInt32] = []
                 var highestModSeq: Int64 = 0
-                if key.usesModSeq { step.output += enableCondStoreImplicitly() }
+                if key.usesModSeq { step.responses += enableCondStoreImplicitly() }
                 for (i, record) in sel.messages.enumerated() {
                     let candidate = await SearchCandidate.load(record: record, sequenceNumber: UInt32(i + 1), key: key, store: store)
                     if IMAPSearchEvaluator.matches(key, candidate, maxSequence: UInt32(sel.messages.count), maxUID: maxUID) {
@@ -46,47 +46,48 @@ extension IMAPSession {
                 }
                 // RFC 7162 §3.1.5: a search using MODSEQ reports the highest MODSEQ of the matches.
                 let withModSeq = key.usesModSeq && !hits.isEmpty
+                let modSeq = withModSeq ? UInt64(clamping: highestModSeq) : nil
                 if rev2Enabled {
-                    let all = Self.compact(hits)
-                    step.line("* ESEARCH (TAG \"\(tag)\")\(uid ? " UID" : "")\(all.isEmpty ? "" : " ALL \(all)")\(withModSeq ? " MODSEQ \(highestModSeq)" : "")")
+                    step.append(.untagged(.esearch(IMAPESearchResponse(tag: tag, uid: uid, all: hits, modSeq: modSeq))))
                 } else {
-                    step.line("* SEARCH" + hits.map { " \($0)" }.joined() + (withModSeq ? " (MODSEQ \(highestModSeq))" : ""))
+                    step.append(.untagged(.search(hits, modSeq: modSeq)))
                 }
-                step.line("\(tag) OK \(uid ? "UID SEARCH" : "SEARCH") completed")
+                step.append(.ok(tag, "\(uid ? "UID SEARCH" : "SEARCH") completed"))
             case .copy(let set, let name, let uid), .move(let set, let name, let uid):
                 let isMove: Bool
                 if case .move = command.kind { isMove = true } else { isMove = false }
-                if isMove, sel.readOnly { step.line("\(tag) NO [READ-ONLY] Mailbox is read-only"); return step }
+                if isMove, sel.readOnly { step.append(.no(tag, .readOnly, "Mailbox is read-only")); return step }
                 guard let account, let target = try await store.mailbox(accountID: account.id, name: name) else {
-                    step.line("\(tag) NO [TRYCREATE] Mailbox does not exist")
+                    step.append(.no(tag, .tryCreate, "Mailbox does not exist"))
                     return step
                 }
                 let chosen = resolve(set, byUID: uid, in: sel.messages)
                 let uids = chosen.map { sel.messages[$0].uid }
                 if !isMove, let account = self.account,
                    let refusal = try await storageRefusal(accountID: account.id, adding: chosen.reduce(0) { $0 + Int64(sel.messages[$1].size) }, appending: false) {
-                    step.line("\(tag) \(refusal)")
+                    step.append(.no(tag, refusal.code, refusal.text))
                     return step
                 }
                 // MOVE is one store transaction (RFC 6851: never in both or neither mailbox) and frees
                 // what it adds; COPY is checked again atomically with the inserts.
                 let pairs = isMove ? try await store.move(mailboxID: sel.mailbox.id, uids: uids, to: target.id)
                     : try await store.copy(mailboxID: sel.mailbox.id, uids: uids, to: target.id, quota: storeLimits.quota)
-                let code = pairs.isEmpty ? "" : "[COPYUID \(target.uidValidity) \(Self.compact(pairs.map(\.0))) \(Self.compact(pairs.map(\.1)))] "
+                let code: IMAPResponseCode? = pairs.isEmpty ? nil
+                    : .copyUID(uidValidity: target.uidValidity, source: pairs.map(\.0), destination: pairs.map(\.1))
                 if isMove {
-                    step.line("* OK \(code)Moved")
-                    step.output += await pendingUpdates(allowExpunge: true, force: true)
-                    step.line("\(tag) OK \(uid ? "UID MOVE" : "MOVE") completed")
+                    step.append(.status(.ok, code, "Moved"))
+                    step.responses += await pendingUpdates(allowExpunge: true, force: true)
+                    step.append(.ok(tag, "\(uid ? "UID MOVE" : "MOVE") completed"))
                 } else {
-                    step.line("\(tag) OK \(code)\(uid ? "UID COPY" : "COPY") completed")
+                    step.append(.ok(tag, code, "\(uid ? "UID COPY" : "COPY") completed"))
                 }
             default:
-                step.line("\(tag) BAD Unexpected command")
+                step.append(.bad(tag, "Unexpected command"))
             }
         } catch is StorageQuota.Exceeded {
-            step.line("\(tag) NO [OVERQUOTA] Quota exceeded (mailbox full)")
+            step.append(.no(tag, .overQuota, "Quota exceeded (mailbox full)"))
         } catch {
-            step.line("\(tag) NO [SERVERBUG] \(internalErrorText(error))")
+            step.append(internalErrorResponse(tag, error))
         }
         return step
     }
@@ -153,20 +154,6 @@ extension IMAPSession {
         return low
     }
 
-    /// `1:3,5` form of a sorted-or-not list of numbers.
-    static func compact(_ numbers: [UInt32]) -> String {
-        let sorted = numbers.sorted()
-        var parts: [String] = []
-        var i = 0
-        while i < sorted.count {
-            var j = i
-            while j + 1 < sorted.count, sorted[j + 1] == sorted[j] + 1 { j += 1 }
-            parts.append(i == j ? "\(sorted[i])" : "\(sorted[i]):\(sorted[j])")
-            i = j + 1
-        }
-        return parts.joined(separator: ",")
-    }
-
     // MARK: Untagged updates
 
     /// Brings the session's view up to date with the store and returns the untagged EXPUNGE (or
@@ -181,7 +168,7 @@ extension IMAPSession {
     /// taken only when its MODSEQ is above the view's, a message only when its UID is above the
     /// view's last, an expunge only for a message still in the view), so a second, overlapping
     /// update (IDLE wakeup and DONE) never reports a change twice.
-    func pendingUpdates(allowExpunge: Bool, force: Bool = false) async -> [UInt8] {
+    func pendingUpdates(allowExpunge: Bool, force: Bool = false) async -> [IMAPResponse] {
         guard let sel = selected else { return [] }
         let reportLater = allowExpunge && !sel.expungedLater.isEmpty
         guard changes.take() || force || reportLater else { return [] }
@@ -200,10 +187,10 @@ extension IMAPSession {
             if !gone.isEmpty {
                 let indexes = gone.compactMap { sel.index(ofUID: $0) }.sorted(by: >)
                 if qresyncEnabled {
-                    step.line("* VANISHED \(Self.compact(indexes.map { sel.messages[$0].uid }))")
+                    step.append(.untagged(.vanished(indexes.map { sel.messages[$0].uid }, earlier: false)))
                 } else {
                     // Highest first: each number is still valid when its line is read (RFC 9051 §7.4.1).
-                    for index in indexes { step.line("* \(index + 1) EXPUNGE") }
+                    for index in indexes { step.append(.untagged(.expunge(UInt32(index + 1)))) }
                 }
                 if indexes.count == 1 {
                     sel.messages.remove(at: indexes[0])
@@ -225,13 +212,13 @@ extension IMAPSession {
             guard let index = sel.index(ofUID: now.uid), now.modSeq > sel.messages[index].modSeq else { continue }
             sel.messages[index].flags = now.flags
             sel.messages[index].modSeq = now.modSeq
-            step.line("* \(index + 1) FETCH (UID \(now.uid) FLAGS (\(now.flags.joined(separator: " ")))\(modSeqItem(now)))")
+            step.append(.untagged(.fetch(UInt32(index + 1), flagItems(now, after: [.uid(now.uid)]))))
         }
         if !added.isEmpty {
             sel.messages += added
-            step.line("* \(sel.messages.count) EXISTS")
+            step.append(.untagged(.exists(sel.messages.count)))
         }
         if delta.mailbox.highestModSeq >= sel.mailbox.highestModSeq { sel.mailbox = delta.mailbox }
-        return step.output
+        return step.responses
     }
 }

@@ -22,15 +22,17 @@ enum IMAPShellAction: Sendable, Equatable {
     case startCompression
 }
 
-/// Output of one step: the octets to write (complete response lines) and the action.
+/// Output of one step: the responses to write, in order, and the action.
 struct IMAPStep: Sendable {
-    var output: [UInt8] = []
+    var responses: [IMAPResponse] = []
     var action: IMAPShellAction = .none
+    /// How the responses become octets (the session sets UTF8=ACCEPT before handing the step over).
+    var encoder = IMAPResponseEncoder()
 
-    mutating func line(_ text: String) {
-        output.append(contentsOf: text.utf8)
-        output.append(contentsOf: [13, 10])
-    }
+    mutating func append(_ response: IMAPResponse) { responses.append(response) }
+
+    /// The octets to write: every response through the one encoder.
+    var output: [UInt8] { encoder.encode(responses) }
 }
 
 /// Set from any thread by the store's change feed; read by the session (cheap "is a refresh needed").
@@ -126,20 +128,29 @@ actor IMAPSession {
     /// Plaintext authentication is allowed over TLS or on loopback (RFC 9051 §6.2.3, RFC 8314).
     var loginAllowed: Bool { tlsActive || loopback }
 
-    var capabilities: String {
+    var capabilities: [String] {
         var caps = ["IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "CHILDREN"]
         caps += storeCapabilities
         caps += ["ESEARCH", "LIST-EXTENDED", "LIST-STATUS", "CREATE-SPECIAL-USE", "BINARY", "UTF8=ACCEPT"]
         if state != .notAuthenticated, !compressionActive { caps.append("COMPRESS=DEFLATE") }
         if !tlsActive { caps.append("STARTTLS") }
         if loginAllowed { caps += ["AUTH=PLAIN", "AUTH=LOGIN"] } else { caps.append("LOGINDISABLED") }
-        return caps.joined(separator: " ")
+        return caps
     }
 
-    var greeting: String { "* OK [CAPABILITY \(capabilities)] \(hostname) Tern IMAP4rev2 ready" }
+    var greeting: IMAPResponse { .status(.ok, .capability(capabilities), "\(hostname) Tern IMAP4rev2 ready") }
+
+    /// The encoder for this session's responses (RFC 6855 §3: UTF-8 once UTF8=ACCEPT is enabled).
+    var responseEncoder: IMAPResponseEncoder { IMAPResponseEncoder(utf8Accept: utf8Enabled) }
 
     /// Handles one framed command line (or a SASL/IDLE continuation line).
     func handle(_ bytes: [UInt8]) async -> IMAPStep {
+        var step = await respond(to: bytes)
+        step.encoder = responseEncoder
+        return step
+    }
+
+    private func respond(to bytes: [UInt8]) async -> IMAPStep {
         if let tag = idleTag { return await idleLine(bytes, tag: tag) }
         if authExchange != nil { return await authLine(bytes) }
         let command: IMAPCommand
@@ -148,13 +159,13 @@ actor IMAPSession {
         } catch {
             var step = IMAPStep()
             if let code = error.noCode, let tag = error.tag {
-                step.line("\(tag) NO [\(code)] \(error.message.responseLineSafe)")
+                step.append(.no(tag, code, error.message))
                 return step
             }
-            step.line("\(error.tag ?? "*") BAD \(error.message.responseLineSafe)")
+            step.append(.bad(error.tag, error.message))
             badCommands += 1
             if badCommands > Self.maxBadCommands {
-                step.line("* BYE Too many invalid commands")
+                step.append(.status(.bye, "Too many invalid commands"))
                 step.action = .close
             }
             return step
@@ -163,9 +174,9 @@ actor IMAPSession {
         // preceding `* N EXISTS` announced (RFC 9051 §7.4.1 limits only EXPUNGE reporting).
         let before = state == .selected ? await pendingUpdates(allowExpunge: allowsExpungeUpdates(command.kind)) : []
         var step = await dispatch(command)
-        step.output = before + step.output
+        step.responses = before + step.responses
         if state == .selected, step.action == .idle {
-            step.output += await pendingUpdates(allowExpunge: true)
+            step.responses += await pendingUpdates(allowExpunge: true)
         }
         return step
     }
@@ -184,24 +195,24 @@ actor IMAPSession {
         var step = IMAPStep()
         switch command.kind {
         case .capability:
-            step.line("* CAPABILITY \(capabilities)")
-            step.line("\(tag) OK CAPABILITY completed")
+            step.append(.untagged(.capability(capabilities)))
+            step.append(.ok(tag, "CAPABILITY completed"))
         case .noop, .check:
-            step.line("\(tag) OK \(command.kind == .noop ? "NOOP" : "CHECK") completed")
+            step.append(.ok(tag, "\(command.kind == .noop ? "NOOP" : "CHECK") completed"))
         case .logout:
-            step.line("* BYE \(hostname) Tern logging out")
-            step.line("\(tag) OK LOGOUT completed")
+            step.append(.status(.bye, "\(hostname) Tern logging out"))
+            step.append(.ok(tag, "LOGOUT completed"))
             step.action = .close
             releaseSelection()
             state = .logout
         case .id:
-            step.line("* ID (\"name\" \"Tern\")")
-            step.line("\(tag) OK ID completed")
+            step.append(.untagged(.id([IMAPIDField("name", "Tern")])))
+            step.append(.ok(tag, "ID completed"))
         case .starttls:
             if tlsActive {
-                step.line("\(tag) BAD TLS is already active")
+                step.append(.bad(tag, "TLS is already active"))
             } else {
-                step.line("\(tag) OK Begin TLS negotiation now")
+                step.append(.ok(tag, "Begin TLS negotiation now"))
                 step.action = .startTLS
                 // Every later command arrives through TLS (the shell installs it before reading on).
                 tlsActive = true
@@ -218,12 +229,12 @@ actor IMAPSession {
                 if c.uppercased() == "UTF8=ACCEPT" { utf8Enabled = true; enabled.append("UTF8=ACCEPT") }
                 if let name = enableStoreExtension(c) { enabled.append(name) }
             }
-            step.line("* ENABLED" + enabled.map { " " + $0 }.joined())
-            step.line("\(tag) OK ENABLE completed")
+            step.append(.untagged(.enabled(enabled)))
+            step.append(.ok(tag, "ENABLE completed"))
         case .namespace:
             guard state != .notAuthenticated else { return notInState(tag) }
-            step.line("* NAMESPACE ((\"\" \"/\")) NIL NIL")
-            step.line("\(tag) OK NAMESPACE completed")
+            step.append(.untagged(.namespace(IMAPNamespaceResponse(personal: [IMAPNamespace(prefix: "", delimiter: "/")]))))
+            step.append(.ok(tag, "NAMESPACE completed"))
         case .select(let name), .examine(let name):
             guard state != .notAuthenticated else { return notInState(tag) }
             let readOnly: Bool
@@ -235,7 +246,7 @@ actor IMAPSession {
         case .idle:
             guard state != .notAuthenticated else { return notInState(tag) }
             idleTag = tag
-            step.line("+ idling")
+            step.append(.continuation(.text("idling")))
             step.action = .idle
         case .close, .unselect:
             guard state == .selected, let sel = selected else { return notInState(tag) }
@@ -245,7 +256,7 @@ actor IMAPSession {
             }
             releaseSelection()
             state = .authenticated
-            step.line("\(tag) OK \(command.kind == .close ? "CLOSE" : "UNSELECT") completed")
+            step.append(.ok(tag, "\(command.kind == .close ? "CLOSE" : "UNSELECT") completed"))
         case .expunge, .uidExpunge, .fetch, .store, .search, .copy, .move:
             guard state == .selected else { return notInState(tag) }
             return await selectedCommand(command)
@@ -270,7 +281,7 @@ actor IMAPSession {
         case .authenticated: what = "No mailbox selected"
         default: what = "Command not valid in this state"
         }
-        step.line("\(tag) BAD \(what)")
+        step.append(.bad(tag, what))
         return step
     }
 
@@ -279,17 +290,17 @@ actor IMAPSession {
     func login(tag: String, credentials: SASLCredentials, mechanism: String) async -> IMAPStep {
         var step = IMAPStep()
         guard state == .notAuthenticated else {
-            step.line("\(tag) BAD Already authenticated")
+            step.append(.bad(tag, "Already authenticated"))
             return step
         }
         guard loginAllowed else {
-            step.line("\(tag) NO [PRIVACYREQUIRED] Plaintext authentication is disabled until STARTTLS")
+            step.append(.no(tag, .privacyRequired, "Plaintext authentication is disabled until STARTTLS"))
             return step
         }
         switch throttle.check(clientAddress) {
         case .refused:
             logger("login refused: too many failures, method=\(mechanism)")
-            step.line("\(tag) NO [UNAVAILABLE] Too many authentication failures; try again later")
+            step.append(.no(tag, .unavailable, "Too many authentication failures; try again later"))
             return step
         case .allowed(let delay):
             if delay > 0 { try? await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000)) }
@@ -300,16 +311,16 @@ actor IMAPSession {
             account = found
             state = .authenticated
             logger("login: user=<\(found.address)> method=\(mechanism)")
-            step.line("\(tag) OK [CAPABILITY \(capabilities)] Logged in")
+            step.append(.ok(tag, .capability(capabilities), "Logged in"))
         } else {
             failedLogins += 1
             throttle.recordFailure(clientAddress)
             TernMetrics.login(.imap, success: false)
             // The attempted name is not logged: clients put passwords there by mistake, and it is attacker text.
             logger("login failed: method=\(mechanism)")
-            step.line("\(tag) NO [AUTHENTICATIONFAILED] Authentication failed")
+            step.append(.no(tag, .authenticationFailed, "Authentication failed"))
             if failedLogins >= Self.maxFailedLogins {
-                step.line("* BYE Too many authentication failures")
+                step.append(.status(.bye, "Too many authentication failures"))
                 step.action = .close
             }
         }
@@ -318,13 +329,13 @@ actor IMAPSession {
 
     func authenticate(tag: String, mechanism: String, initialResponse: String?) async -> IMAPStep {
         var step = IMAPStep()
-        guard state == .notAuthenticated else { step.line("\(tag) BAD Already authenticated"); return step }
+        guard state == .notAuthenticated else { step.append(.bad(tag, "Already authenticated")); return step }
         guard loginAllowed else {
-            step.line("\(tag) NO [PRIVACYREQUIRED] Authentication is disabled until STARTTLS")
+            step.append(.no(tag, .privacyRequired, "Authentication is disabled until STARTTLS"))
             return step
         }
         guard var exchange = SASLServerExchange(mechanism: mechanism) else {
-            step.line("\(tag) NO [CANNOT] Unsupported authentication mechanism")
+            step.append(.no(tag, .cannot, "Unsupported authentication mechanism"))
             return step
         }
         let result = exchange.start(initialResponse: initialResponse)
@@ -343,13 +354,13 @@ actor IMAPSession {
         case .challenge(let text):
             authExchange = exchange
             authTag = tag
-            step.line("+ \(text)")
+            step.append(.continuation(.base64(text)))
             step.action = .authContinue
             return step
         case .failure(let why):
             authExchange = nil
             authTag = nil
-            step.line(why == .cancelled ? "\(tag) BAD Authentication cancelled" : "\(tag) BAD Malformed authentication data")
+            step.append(.bad(tag, why == .cancelled ? "Authentication cancelled" : "Malformed authentication data"))
             return step
         case .credentials(let credentials):
             authExchange = nil
@@ -361,7 +372,7 @@ actor IMAPSession {
     /// Ends an AUTHENTICATE exchange whose response line was too long.
     func abortAuthentication() -> IMAPStep {
         var step = IMAPStep()
-        if let tag = authTag { step.line("\(tag) BAD Authentication response line too long") }
+        if let tag = authTag { step.append(.bad(tag, "Authentication response line too long")) }
         authExchange = nil
         authTag = nil
         return step
@@ -372,11 +383,11 @@ actor IMAPSession {
     func idleLine(_ bytes: [UInt8], tag: String) async -> IMAPStep {
         idleTag = nil
         var step = IMAPStep()
-        if state == .selected { step.output = await pendingUpdates(allowExpunge: true) }
+        if state == .selected { step.responses = await pendingUpdates(allowExpunge: true) }
         if String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces).uppercased() == "DONE" {
-            step.line("\(tag) OK IDLE terminated")
+            step.append(.ok(tag, "IDLE terminated"))
         } else {
-            step.line("\(tag) BAD Expected DONE")
+            step.append(.bad(tag, "Expected DONE"))
         }
         return step
     }
@@ -384,7 +395,7 @@ actor IMAPSession {
     /// Called by the shell when the change feed fired during IDLE: the untagged updates to send now.
     func idleUpdates() async -> [UInt8] {
         guard idleTag != nil, state == .selected else { return [] }
-        return await pendingUpdates(allowExpunge: true)
+        return responseEncoder.encode(await pendingUpdates(allowExpunge: true))
     }
 
     // MARK: SELECT
@@ -392,17 +403,17 @@ actor IMAPSession {
     func select(tag: String, name: String, readOnly: Bool, modifiers: IMAPCommandModifiers = IMAPCommandModifiers()) async -> IMAPStep {
         var step = IMAPStep()
         if let refusal = selectParameterRefusal(modifiers) {
-            step.line("\(tag) BAD \(refusal)")
+            step.append(.bad(tag, refusal))
             return step
         }
         // RFC 7162 §3.2.11: leaving a selected mailbox for another is announced with [CLOSED].
-        if selected != nil { step.line("* OK [CLOSED] Previous mailbox is now closed") }
+        if selected != nil { step.append(.status(.ok, .closed, "Previous mailbox is now closed")) }
         releaseSelection()
         state = .authenticated
         guard let account else { return notInState(tag) }
         do {
             guard let mailbox = try await store.mailbox(accountID: account.id, name: name) else {
-                step.line("\(tag) NO [NONEXISTENT] Mailbox does not exist")
+                step.append(.no(tag, .nonExistent, "Mailbox does not exist"))
                 return step
             }
             let flag = changes
@@ -416,22 +427,22 @@ actor IMAPSession {
             selected = Selected(mailbox: snapshot.mailbox, readOnly: readOnly, messages: snapshot.messages, observation: observation)
             state = .selected
             let m = snapshot.messages
-            step.line("* \(m.count) EXISTS")
-            if !rev2Enabled { step.line("* 0 RECENT") }
-            step.line("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)")
-            step.line("* OK [PERMANENTFLAGS \(readOnly ? "()" : "(\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)")] Flags permitted")
+            step.append(.untagged(.exists(m.count)))
+            if !rev2Enabled { step.append(.untagged(.recent(0))) }
+            step.append(.untagged(.flags(Self.systemFlags)))
+            step.append(.status(.ok, .permanentFlags(readOnly ? [] : Self.systemFlags + ["\\*"]), "Flags permitted"))
             if !rev2Enabled, let firstUnseen = m.firstIndex(where: { !$0.flags.contains("\\Seen") }) {
-                step.line("* OK [UNSEEN \(firstUnseen + 1)] First unseen")
+                step.append(.status(.ok, .unseen(UInt32(firstUnseen + 1)), "First unseen"))
             }
-            step.line("* OK [UIDVALIDITY \(snapshot.mailbox.uidValidity)] UIDs valid")
-            step.line("* OK [UIDNEXT \(snapshot.mailbox.uidNext)] Predicted next UID")
-            step.output += await resynchronize(snapshot, modifiers: modifiers)
+            step.append(.status(.ok, .uidValidity(snapshot.mailbox.uidValidity), "UIDs valid"))
+            step.append(.status(.ok, .uidNext(snapshot.mailbox.uidNext), "Predicted next UID"))
+            step.responses += await resynchronize(snapshot, modifiers: modifiers)
             if rev2Enabled {
-                step.line("* LIST () \"/\" " + mailboxName(name))
+                step.append(.untagged(.list(IMAPListResponse(attributes: [], mailbox: name))))
             }
-            step.line("\(tag) OK [\(readOnly ? "READ-ONLY" : "READ-WRITE")] \(readOnly ? "EXAMINE" : "SELECT") completed")
+            step.append(.ok(tag, readOnly ? .readOnly : .readWrite, "\(readOnly ? "EXAMINE" : "SELECT") completed"))
         } catch {
-            step.line("\(tag) NO [SERVERBUG] \(internalErrorText(error))")
+            step.append(internalErrorResponse(tag, error))
         }
         return step
     }
@@ -441,8 +452,6 @@ actor IMAPSession {
         selected = nil
     }
 
-    /// A mailbox name for responses: modified UTF-7 (RFC 9051 §5.1.3) unless UTF8=ACCEPT is enabled.
-    func mailboxName(_ name: String) -> String {
-        String(decoding: IMAPStringEncoding.string(utf8Enabled ? name : ModifiedUTF7.encode(name)), as: UTF8.self)
-    }
+    /// The system flags of RFC 9051 §2.3.2, as FLAGS and PERMANENTFLAGS list them.
+    static let systemFlags = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"]
 }

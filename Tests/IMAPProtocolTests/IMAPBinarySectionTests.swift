@@ -38,8 +38,8 @@ final class IMAPBinarySectionTests: XCTestCase {
     }
 
     func testLiteral8OnlyForNUL() {
-        XCTAssertEqual(IMAPStringEncoding.binaryLiteral([0, 1]), Array("~{2}\r\n".utf8) + [0, 1])
-        XCTAssertEqual(IMAPStringEncoding.binaryLiteral(Array("ab".utf8)), Array("{2}\r\nab".utf8))
+        XCTAssertEqual(IMAPResponseEncoder().literal8([0, 1]), Array("~{2}\r\n".utf8) + [0, 1])
+        XCTAssertEqual(IMAPResponseEncoder().literal8(Array("ab".utf8)), Array("{2}\r\nab".utf8))
     }
 
     func testQuotedPrintableEdgeCases() {

@@ -8,9 +8,21 @@ final class IMAPBodyStructureTests: XCTestCase {
         Array(s.utf8).flatMap { $0 == 10 ? [UInt8(13), 10] : [$0] }
     }
 
+    /// The structure as written to a session with UTF8=ACCEPT enabled (RFC 6855 §3), where decoded
+    /// non-ASCII parameter values may be quoted; `testEightBitIsALiteralWithoutUTF8Accept` covers
+    /// the other sessions.
     private func structure(_ text: String, extensible: Bool = true) -> String {
         let message = ParsedMessage(Self.crlf(text))
-        return String(decoding: IMAPMessageRenderer.bodyStructure(message, extensible: extensible), as: UTF8.self)
+        let encoder = IMAPResponseEncoder(utf8Accept: true)
+        return String(decoding: encoder.encode(IMAPMessageRenderer.bodyStructure(message, extensible: extensible)), as: UTF8.self)
+    }
+
+    /// Without UTF8=ACCEPT a quoted string is 7-bit (RFC 3501 §4.3), so a decoded RFC 2231 value
+    /// with non-ASCII characters is sent as a literal.
+    func testEightBitIsALiteralWithoutUTF8Accept() {
+        let message = ParsedMessage(Self.crlf("Content-Type: image/png; name*=utf-8''%E2%82%AC.png\n\nx"))
+        let encoded = String(decoding: IMAPResponseEncoder().encode(IMAPMessageRenderer.bodyStructure(message, extensible: false)), as: UTF8.self)
+        XCTAssertEqual(encoded, "(\"IMAGE\" \"PNG\" (\"NAME\" {7}\r\n€.png) NIL NIL \"7BIT\" 1)")
     }
 
     /// Nested multipart/alternative in multipart/mixed with an attachment and a message/rfc822.

@@ -190,7 +190,7 @@ final class IMAPCommandParserTests: XCTestCase {
         XCTAssertThrowsError(try IMAPCommandParser.parse(Array("a1 SEARCH CHARSET KOI8-R ALL".utf8))) { error in
             let parseError = error as? IMAPParseError
             XCTAssertEqual(parseError?.tag, "a1")
-            XCTAssertEqual(parseError?.noCode, "BADCHARSET (UTF-8 US-ASCII)")
+            XCTAssertEqual(parseError?.noCode, .badCharset(["UTF-8", "US-ASCII"]))
         }
         XCTAssertThrowsError(try IMAPCommandParser.parse(Array("a1 SEARCH FROM".utf8))) { error in
             XCTAssertNil((error as? IMAPParseError)?.noCode)

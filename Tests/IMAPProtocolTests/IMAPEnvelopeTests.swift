@@ -6,7 +6,7 @@ import XCTest
 final class IMAPEnvelopeTests: XCTestCase {
     private func envelope(_ text: String) -> String {
         let bytes = Array(text.utf8).flatMap { $0 == 10 ? [UInt8(13), 10] : [$0] }
-        return String(decoding: IMAPMessageRenderer.envelope(ParsedMessage(bytes)), as: UTF8.self)
+        return String(decoding: IMAPResponseEncoder().encode(IMAPMessageRenderer.envelope(ParsedMessage(bytes))), as: UTF8.self)
     }
 
     /// The FETCH example of RFC 3501 §7.4.2 / RFC 9051 §7.5.2.
