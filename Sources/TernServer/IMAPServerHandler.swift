@@ -1,4 +1,5 @@
 import Accounts
+import IMAPServer
 import IMAPProtocol
 import Logging
 import NIOCore

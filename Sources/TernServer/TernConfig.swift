@@ -1,6 +1,7 @@
 import Foundation
 import Accounts
 import Delivery
+import IMAPServer
 import MailStore
 import MailCore
 import Policy

@@ -3,11 +3,17 @@ import MailCore
 import MailStore
 
 /// Limits on what a session may store: RFC 9208 QUOTA (resource STORAGE) and RFC 7889 APPENDLIMIT.
-struct IMAPStoreLimits: Sendable {
+public struct IMAPStoreLimits: Sendable {
     /// Largest message APPEND accepts, octets (advertised as `APPENDLIMIT=n`).
-    var appendLimit = 50 * 1024 * 1024
+    public var appendLimit = 50 * 1024 * 1024
     /// Per-account storage limits.
-    var quota = StorageQuota(defaultLimit: 0)
+    public var quota = StorageQuota(defaultLimit: 0)
+
+    /// Limits with the given values (50 MiB APPENDLIMIT and no quota by default).
+    public init(appendLimit: Int = 50 * 1024 * 1024, quota: StorageQuota = StorageQuota(defaultLimit: 0)) {
+        self.appendLimit = appendLimit
+        self.quota = quota
+    }
 }
 
 /// QUOTA (RFC 9208) commands and the checks APPEND and COPY make.

@@ -1,0 +1,87 @@
+import IMAPProtocol
+import IMAPServer
+import XCTest
+
+/// CONDSTORE and QRESYNC (RFC 7162): MODSEQ in FETCH, STORE UNCHANGEDSINCE, FETCH CHANGEDSINCE,
+/// UID FETCH VANISHED and SEARCH MODSEQ.
+final class CondStoreTests: XCTestCase {
+    func testFetchModSeqEnablesCondStore() async throws {
+        let server = try await IMAPTestServer.make()
+        try await server.deliver()
+        let client = try await server.loggedIn(select: "INBOX")
+        let box = try await server.mailbox("INBOX")
+        let record = try await server.records(in: "INBOX")[0]
+        let reply = try await client.send("f FETCH 1 (MODSEQ)")
+        XCTAssertEqual(reply, "* OK [HIGHESTMODSEQ \(box.highestModSeq)] Highest\r\n* 1 FETCH (MODSEQ (\(record.modSeq)))\r\nf OK FETCH completed\r\n")
+        let again = try await client.send("g FETCH 1 (MODSEQ)")
+        XCTAssertEqual(again, "* 1 FETCH (MODSEQ (\(record.modSeq)))\r\ng OK FETCH completed\r\n", "enabled once")
+    }
+
+    func testStoreUnchangedSince() async throws {
+        let server = try await IMAPTestServer.make()
+        try await server.deliver()
+        try await server.deliver()
+        let client = try await server.loggedIn(select: "INBOX", enable: "CONDSTORE")
+        let before = try await server.records(in: "INBOX")
+        XCTAssertLessThan(before[0].modSeq, before[1].modSeq)
+        let reply = try await client.send("a STORE 1:2 (UNCHANGEDSINCE \(before[0].modSeq)) +FLAGS (\\Seen)")
+        let after = try await server.records(in: "INBOX")
+        XCTAssertEqual(reply, "* 1 FETCH (FLAGS (\\Seen) MODSEQ (\(after[0].modSeq)))\r\na OK [MODIFIED 2] Conditional STORE failed\r\n")
+        XCTAssertEqual(after.map(\.flags), [["\\Seen"], []])
+        let silent = try await client.send("b UID STORE 2 (UNCHANGEDSINCE \(after[1].modSeq)) +FLAGS.SILENT (\\Flagged)")
+        let last = try await server.records(in: "INBOX")[1]
+        XCTAssertEqual(silent, "* 2 FETCH (UID 2 MODSEQ (\(last.modSeq)))\r\nb OK UID STORE completed\r\n")
+    }
+
+    func testFetchChangedSince() async throws {
+        let server = try await IMAPTestServer.make()
+        try await server.deliver()
+        try await server.deliver()
+        let client = try await server.loggedIn(select: "INBOX", enable: "CONDSTORE")
+        let box = try await server.mailbox("INBOX")
+        try await client.expectOK("a STORE 1 +FLAGS.SILENT (\\Answered)")
+        let changed = try await server.records(in: "INBOX")[0]
+        let reply = try await client.send("f FETCH 1:* (FLAGS) (CHANGEDSINCE \(box.highestModSeq))")
+        XCTAssertEqual(reply, "* 1 FETCH (FLAGS (\\Answered) MODSEQ (\(changed.modSeq)))\r\nf OK FETCH completed\r\n")
+    }
+
+    func testUIDFetchVanished() async throws {
+        let server = try await IMAPTestServer.make()
+        try await server.deliver(flags: ["\\Deleted"])
+        try await server.deliver()
+        let client = try await server.loggedIn(select: "INBOX", enable: "QRESYNC")
+        let box = try await server.mailbox("INBOX")
+        let expunge = try await client.send("x EXPUNGE")
+        XCTAssertEqual(expunge, "* VANISHED 1\r\nx OK EXPUNGE completed\r\n")
+        let reply = try await client.send("f UID FETCH 1:* (FLAGS) (CHANGEDSINCE \(box.highestModSeq) VANISHED)")
+        XCTAssertEqual(reply, "* VANISHED (EARLIER) 1\r\nf OK UID FETCH completed\r\n")
+        let refused = try await client.send("g FETCH 1:* (FLAGS) (CHANGEDSINCE 1 VANISHED)")
+        XCTAssertEqual(refused, "g BAD VANISHED is only allowed in UID FETCH\r\n")
+    }
+
+    func testVanishedNeedsQResync() async throws {
+        let server = try await IMAPTestServer.make()
+        try await server.deliver()
+        let client = try await server.loggedIn(select: "INBOX")
+        let reply = try await client.send("f UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1 VANISHED)")
+        XCTAssertEqual(reply, "f BAD VANISHED needs ENABLE QRESYNC first\r\n")
+    }
+
+    func testSearchModSeq() async throws {
+        let server = try await IMAPTestServer.make()
+        try await server.deliver()
+        try await server.deliver()
+        let client = try await server.loggedIn(select: "INBOX", enable: "CONDSTORE")
+        let first = try await server.records(in: "INBOX")[0]
+        let reply = try await client.send("s SEARCH MODSEQ \(first.modSeq + 1)")
+        let second = try await server.records(in: "INBOX")[1]
+        XCTAssertEqual(reply, "* SEARCH 2 (MODSEQ \(second.modSeq))\r\ns OK SEARCH completed\r\n")
+    }
+
+    func testEnableReportsWhatIsEnabled() async throws {
+        let server = try await IMAPTestServer.make()
+        let client = try await server.loggedIn()
+        let reply = try await client.send("e ENABLE QRESYNC X-UNKNOWN CONDSTORE")
+        XCTAssertEqual(reply, "* ENABLED QRESYNC CONDSTORE\r\ne OK ENABLE completed\r\n")
+    }
+}
