@@ -4,7 +4,6 @@ import IMAPProtocol
 import MailCore
 import MailStore
 import SASL
-import TernMetrics
 
 /// IMAP server semantics against the store and accounts
 /// ([RFC 9051](https://datatracker.ietf.org/doc/html/rfc9051), RFC 3501 compatible): the session
