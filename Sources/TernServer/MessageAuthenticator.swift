@@ -11,6 +11,8 @@ struct MessageAuthenticator: Sendable {
     let config: TernConfig
     let keyring: DKIMKeyring?
     let resolver: any DNSResolver
+    /// `[inbound] public_suffix_list`, loaded at start (never empty).
+    let suffixes: PublicSuffixList
 
     /// What to do with an inbound message.
     enum Disposition: Equatable, Sendable {
@@ -65,7 +67,7 @@ struct MessageAuthenticator: Sendable {
         // RFC 7489 §6.6.1: a From field with several domains is evaluated for each (the strictest failure decides);
         // no usable single From field is refused below when DMARC is enforced.
         let fromDomains = DMARCVerifier.fromDomains(of: message)
-        let dmarc = await DMARCVerifier(resolver: resolver).evaluate(
+        let dmarc = await DMARCVerifier(resolver: resolver, suffixes: suffixes).evaluate(
             fromDomains: fromDomains, spf: spfResult, dkim: dkim, sample: Int.random(in: 0..<100))
         let report = AuthenticationResults.Report(
             authservID: hostname, spf: spfResult, spfIdentity: identity, mailFrom: mailFrom, helo: helo, clientIP: clientIP,

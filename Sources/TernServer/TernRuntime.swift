@@ -186,8 +186,13 @@ public enum TernRuntime {
     }
 
     /// Creates missing default DKIM keys (`rsa`, `ed`) for every domain, loads the active selectors and wraps the
-    /// resolver with `[inbound] dns_timeout`. Throws `ConfigError` when a key cannot be created or read.
+    /// resolver with `[inbound] dns_timeout` and loads `[inbound] public_suffix_list`. Throws `ConfigError` when a
+    /// key cannot be created or read, or the Public Suffix List is missing or empty.
     static func makeAuthenticator(_ config: TernConfig, resolver: any DNSResolver, logger: Logger) throws -> MessageAuthenticator {
+        let suffixes: PublicSuffixList
+        do throws(PublicSuffixListError) { suffixes = try PublicSuffixList(contentsOfFile: config.emailAuth.publicSuffixList) } catch {
+            throw ConfigError("[inbound] public_suffix_list: file \(error.path) \(error.reason)")
+        }
         var keyring: DKIMKeyring?
         if config.emailAuth.sign {
             do {
@@ -199,7 +204,8 @@ public enum TernRuntime {
                 throw ConfigError("[dkim]: \(error)")
             }
         }
-        return MessageAuthenticator(config: config, keyring: keyring, resolver: TimeoutResolver(resolver, timeout: Double(config.emailAuth.dnsTimeout)))
+        return MessageAuthenticator(config: config, keyring: keyring, resolver: TimeoutResolver(resolver, timeout: Double(config.emailAuth.dnsTimeout)),
+                                    suffixes: suffixes)
     }
 
     /// Binds one listener. Each accepted connection takes the snapshot current at that moment
