@@ -1,4 +1,5 @@
 import DNS
+import MailCore
 
 /// The outcome of an SPF check ([RFC 7208 §2.6](https://datatracker.ietf.org/doc/html/rfc7208#section-2.6)).
 public struct SPFResult: Sendable, Equatable {
@@ -199,9 +200,9 @@ public struct SPFVerifier: Sendable {
         case .all:
             return true
         case .ip4(let net, let prefix):
-            return ip.isIPv4 && ip.matches(net, prefix: prefix)
+            return ip.isIPv4 && ip.sharesPrefix(with: net, length: prefix)
         case .ip6(let net, let prefix):
-            return !ip.isIPv4 && ip.matches(net, prefix: prefix)
+            return !ip.isIPv4 && ip.sharesPrefix(with: net, length: prefix)
         case .include(let spec):
             try count(&state)
             let target = try await expandDomain(spec, state: &state)
@@ -217,7 +218,7 @@ public struct SPFVerifier: Sendable {
             var target = domain
             if let spec { target = try await expandDomain(spec, state: &state) }
             let addresses = try await lookupAddresses(target, v4: ip.isIPv4, state: &state, countVoid: true)
-            return addresses.contains { ip.matches($0, prefix: ip.isIPv4 ? c4 : c6) }
+            return addresses.contains { ip.sharesPrefix(with: $0, length: ip.isIPv4 ? c4 : c6) }
         case .mx(let spec, let c4, let c6):
             try count(&state)
             var target = domain
@@ -234,7 +235,7 @@ public struct SPFVerifier: Sendable {
             if exchanges.count > Self.maxNamesPerMechanism { throw .perm("mx:\(target) has more than \(Self.maxNamesPerMechanism) MX records") }
             for mx in exchanges where mx.exchange != "." {
                 let addresses = try await lookupAddresses(mx.exchange, v4: ip.isIPv4, state: &state, countVoid: false)
-                if addresses.contains(where: { ip.matches($0, prefix: ip.isIPv4 ? c4 : c6) }) { return true }
+                if addresses.contains(where: { ip.sharesPrefix(with: $0, length: ip.isIPv4 ? c4 : c6) }) { return true }
             }
             return false
         case .ptr(let spec):

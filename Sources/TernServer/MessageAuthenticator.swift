@@ -2,6 +2,7 @@ import DNS
 import EmailAuth
 import Foundation
 import Logging
+import MailCore
 import SMTPProtocol
 import TernMetrics
 

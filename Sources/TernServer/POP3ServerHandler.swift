@@ -70,7 +70,7 @@ final class POP3ServerHandler: ChannelInboundHandler {
         acquired = true
         channelContext = context
         registration = shared.sessions.register(self, on: context) { $0.shutdown() }
-        let plaintext = tlsActive || (shared.config.loopbackPlaintext && IMAPServerHandler.isLoopback(clientAddress))
+        let plaintext = tlsActive || (shared.config.loopbackPlaintext && IPAddress(clientAddress)?.isLoopback == true)
         session = POP3Session(configuration: .init(hostname: shared.config.hostname, stlsAvailable: shared.sslContext != nil && !tlsActive,
                                                    plaintextAllowed: plaintext))
         if shared.implicitTLS {

@@ -99,7 +99,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         channelContext = context
         registration = shared.sessions.register(self, on: context) { $0.shutdown() }
         if shared.role.implicitTLS { armHandshakeDeadline(context) }
-        if shared.config.loopbackPlaintext, shared.role != .submission, IMAPServerHandler.isLoopback(clientAddress) {
+        if shared.config.loopbackPlaintext, shared.role != .submission, IPAddress(clientAddress)?.isLoopback == true {
             var configuration = session.configuration
             configuration.authWithoutTLS = true
             session = SMTPServerSession(configuration: configuration, tlsActive: session.tlsActive)

@@ -2,6 +2,7 @@ import ArgumentParser
 import DNS
 import EmailAuth
 import Foundation
+import MailCore
 import TernServer
 
 /// DNS answers for the debug commands: `--dns-file` zone lines (offline), else the resolver of `[dns]` in the
