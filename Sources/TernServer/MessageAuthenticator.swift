@@ -79,11 +79,11 @@ struct MessageAuthenticator: Sendable {
         if fromDomains == nil, config.emailAuth.enforcesDMARC(for: recipientDomains) {
             // RFC 5322 §3.6: exactly one From field; without it DMARC cannot be applied, so the message could
             // otherwise bypass any p=reject (RFC 7489 §6.6.1).
-            disposition = .reject(SMTPReply(550, "5.7.1", "Message must have exactly one From field with an address"))
+            disposition = .reject(.singleFromRequired)
         } else if dmarc.verdict == .fail, config.emailAuth.enforcesDMARC(for: recipientDomains) {
             switch dmarc.disposition {
             case .reject:
-                disposition = .reject(SMTPReply(550, "5.7.1", "Email rejected per DMARC policy for \(dmarc.fromDomain)"))
+                disposition = .reject(.dmarcRejected(fromDomain: dmarc.fromDomain))
             case .quarantine:
                 disposition = .quarantine
             case .none:

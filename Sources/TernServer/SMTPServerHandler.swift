@@ -91,7 +91,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         clientAddress = context.channel.remoteAddress?.ipAddress ?? "unknown"
         guard shared.limiter.acquire(clientAddress) else {
             shared.logger.warning("connection limit reached, refusing [\(clientAddress)]")
-            send(context, SMTPReply(421, "4.7.0", "\(shared.config.hostname) Error: too many connections"), close: true)
+            send(context, .tooManyConnections(hostname: shared.config.hostname), close: true)
             mode = .closed
             return
         }
@@ -148,7 +148,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         shuttingDown = true
         if case .data = mode { return }
         if busy { return }
-        send(context, SMTPReply(421, "4.3.2", "\(shared.config.hostname) Service shutting down"), close: true)
+        send(context, .shuttingDown(hostname: shared.config.hostname), close: true)
         mode = .closed
     }
 
@@ -203,7 +203,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func process(_ context: ChannelHandlerContext) {
         if shuttingDown, !busy, !isClosed, !isReceivingData {
             flush(context)
-            send(context, SMTPReply(421, "4.3.2", "\(shared.config.hostname) Service shutting down"), close: true)
+            send(context, .shuttingDown(hostname: shared.config.hostname), close: true)
             mode = .closed
             return
         }
@@ -212,7 +212,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .tooLong:
                 if case .auth = mode {
                     mode = .command
-                    queue(SMTPReply(500, "5.5.6", "Authentication exchange line is too long"))
+                    queue(.authLineTooLong)
                     continue
                 }
                 timer.start(command: "other")
@@ -304,11 +304,11 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func startAuth(_ context: ChannelHandlerContext, mechanism: String, initialResponse: String?) {
         if case .refused = shared.throttle.check(clientAddress) {
             shared.logger.warning("AUTH refused for [\(clientAddress)]: too many failures")
-            queue(SMTPReply(454, "4.7.0", "Too many authentication failures; try again later"))
+            queue(.tooManyAuthFailures)
             return
         }
         guard var exchange = SASLServerExchange(mechanism: mechanism) else {
-            queue(SMTPReply(504, "5.5.4", "Unrecognized authentication type"))
+            queue(.unrecognizedAuthType)
             return
         }
         saslStep(context, &exchange, exchange.start(initialResponse: initialResponse == "=" ? "" : initialResponse))
@@ -318,11 +318,11 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch step {
         case .challenge(let text):
             mode = .auth(exchange)
-            queue(SMTPReply(334, nil, text))
+            queue(.authChallenge(text))
         case .failure(.cancelled):
-            queue(SMTPReply(501, "5.7.0", "Authentication aborted"))
+            queue(.authAborted)
         case .failure(.malformed):
-            queue(SMTPReply(501, "5.5.2", "Cannot decode the authentication data"))
+            queue(.authDataUndecodable)
         case .credentials(let credentials):
             verify(context, credentials, mechanism: exchange.mechanism.rawValue)
         }
@@ -348,12 +348,12 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
                 TernMetrics.login(self.timer.proto, success: true)
                 self.session.authenticated(as: account.address)
                 self.shared.logger.info("client=[\(client)], sasl_method=\(mechanism), sasl_username=\(account.address)")
-                self.queue(SMTPReply(235, "2.7.0", "Authentication successful"))
+                self.queue(.authSucceeded)
             } else {
                 throttle.recordFailure(client)
                 TernMetrics.login(self.timer.proto, success: false)
                 self.shared.logger.warning("[\(client)]: SASL \(mechanism) authentication failed")
-                self.queue(SMTPReply(535, "5.7.8", "Error: authentication failed"))
+                self.queue(.authFailed)
             }
             self.process(context)
         }
@@ -377,7 +377,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             traceLength = traceBytes.count
         } catch {
             shared.logger.error("cannot create spool file: \(error)")
-            queue(SMTPReply(451, "4.3.0", "Error: queue file write error"))
+            queue(.queueWriteError)
             session.dataFinished()
             accounts = []
             remoteRecipients = []
@@ -560,7 +560,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         queue(reply)
         flush(context)
         if shuttingDown { // the transaction is done: now the session ends
-            send(context, SMTPReply(421, "4.3.2", "\(shared.config.hostname) Service shutting down"), close: true)
+            send(context, .shuttingDown(hostname: shared.config.hostname), close: true)
             mode = .closed
         }
     }
