@@ -99,7 +99,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "MailCore", "SMTPProtocol"]),
-        .testTarget(name: "TernServerTests", dependencies: ["TernServer", "TernMetrics"]),
+        .testTarget(name: "TernServerTests", dependencies: ["TernServer", "TernMetrics", "EmailAuth"]),
         .testTarget(name: "TernMetricsTests", dependencies: ["TernMetrics", .product(name: "Metrics", package: "swift-metrics")]),
         .testTarget(name: "EmailAuthTests", dependencies: ["EmailAuth", "DNS", "MailCore"],
                     resources: [.copy("Resources")]),
