@@ -18,7 +18,7 @@ struct SMTPContext: Sendable {
     let store: any MailStore
     let directory: AccountDirectory
     let router: RecipientRouter
-    let throttle: LoginThrottle
+    let throttle: any LoginThrottling
     let sslContext: NIOSSLContext?
     let limiter: ConnectionLimiter
     let logger: Logger

@@ -174,11 +174,13 @@ public enum TernRuntime {
         let store: any MailStore
         /// Configuration, TLS and routing for new connections (replaced by a reload).
         let state: ServingState
+        /// Login throttling for every listener. Concrete for IMAP's sake (`IMAPSession` takes a `LoginThrottle`);
+        /// SMTP and POP3 take it as `any LoginThrottling`.
         let throttle: LoginThrottle
         /// One limiter for every listener: `max_connections*` count all roles together.
         let limiter: ConnectionLimiter
         /// POP3 maildrop locks (one session per account).
-        let pop3Locks = MaildropLocks()
+        let pop3Locks: any MaildropLock = InProcessMaildropLock()
         /// Open sessions, told to end at shutdown.
         let sessions = SessionRegistry()
         let wakeOutbound: @Sendable () -> Void
