@@ -22,10 +22,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "MailCore"),
-        .target(name: "SMTPProtocol", dependencies: [
-            "MailCore",
-            .product(name: "NIOCore", package: "swift-nio"),
-        ]),
+        .target(name: "SMTPProtocol", dependencies: ["MailCore"]),
         .target(name: "IMAPProtocol", dependencies: [
             "MailCore",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -44,10 +41,7 @@ let package = Package(
             "MailCore",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .target(name: "Accounts", dependencies: [
-            "MailStore", "SASL", "CXCrypt", "MailCore",
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        .target(name: "Accounts", dependencies: ["MailStore", "SASL", "CXCrypt", "MailCore"]),
         .target(name: "Policy", dependencies: ["MailCore", "SMTPProtocol"]),
         .target(name: "TernMetrics", dependencies: [.product(name: "Metrics", package: "swift-metrics")]),
         .target(name: "Delivery", dependencies: [
@@ -67,7 +61,6 @@ let package = Package(
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
