@@ -263,7 +263,7 @@ public struct SPFVerifier: Sendable {
         guard Self.isValidDomain(name) else { return [] }
         do {
             let records = v4 ? try await resolver.a(name).records : try await resolver.aaaa(name).records
-            return records.compactMap(IPAddress.init)
+            return records.compactMap { IPAddress($0) }
         } catch let error as DNSError {
             if error.kind == .temporary { throw .temp("\(v4 ? "A" : "AAAA") lookup of \(name): \(error.message)") }
             if countVoid { try void(&state) }
@@ -278,7 +278,7 @@ public struct SPFVerifier: Sendable {
         var validated: [String] = []
         for name in names.prefix(Self.maxNamesPerMechanism) {
             let records = ip.isIPv4 ? try? await resolver.a(name).records : try? await resolver.aaaa(name).records
-            if (records ?? []).compactMap(IPAddress.init).contains(ip) { validated.append(name) }
+            if (records ?? []).compactMap({ IPAddress($0) }).contains(ip) { validated.append(name) }
         }
         return validated.first { Self.isSubdomain($0, of: target) } ?? validated.first
     }
