@@ -38,6 +38,7 @@ public struct DKIMKeyring: Sendable {
     }
 
     /// ``generate(dataDirectory:domain:selector:type:)`` with the `fsync(2)` call injected (tests make it fail).
+    @discardableResult
     static func generate(dataDirectory: String, domain: String, selector: String, type: DKIMKeyType,
                          fsync syncCall: (Int32) -> Int32) throws -> DKIMPrivateKey {
         if let existing = try? load(dataDirectory: dataDirectory, domain: domain).first(where: { $0.selector == selector }) {
