@@ -118,7 +118,7 @@ public struct LocalDelivery: Sendable {
         do {
             for (i, (address, resolution)) in resolved.enumerated() {
                 guard let resolution else {
-                    outcomes[i] = .rejected(SMTPReply(550, "5.1.1", "<\(address)>: Recipient address rejected: User unknown in local recipient table"))
+                    outcomes[i] = .rejected(.userUnknown(address))
                     continue
                 }
                 resolution.remote.forEach(queue)
@@ -201,8 +201,8 @@ public struct LocalDelivery: Sendable {
         }
     }
 
-    /// `452 4.2.2` (RFC 3463: mailbox full).
-    static let mailboxFull = SMTPReply(452, "4.2.2", "Mailbox full: quota exceeded")
+    /// `452 4.2.2 Mailbox full: quota exceeded` (RFC 3463 §3.3).
+    static let mailboxFull = SMTPReply.quotaExceeded
 
     /// The mailbox name a choice means for one account; INBOX when nothing matches.
     func mailboxName(_ choice: MailboxChoice, accountID: Int64) async throws -> String {

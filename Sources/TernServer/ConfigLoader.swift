@@ -1,4 +1,5 @@
 import Delivery
+import EmailAuth
 import Foundation
 import MailCore
 import Policy
@@ -25,6 +26,7 @@ public enum ConfigLoader {
         config.tlsKey = config.tlsKey.map(resolve)
         config.smtp.senderLoginMaps = config.smtp.senderLoginMaps.map(resolve)
         config.logFile = config.logFile.map(resolve)
+        config.emailAuth.publicSuffixList = resolve(config.emailAuth.publicSuffixList)
         // Files named by the config must be readable now, reported with the key's line.
         var reader = Reader(text: text, source: path)
         let files: [(String, String, String?)] = [("cert", "tls", config.tlsCertificate), ("key", "tls", config.tlsKey),
@@ -33,6 +35,10 @@ public enum ConfigLoader {
             guard let file, !FileManager.default.isReadableFile(atPath: file) else { continue }
             let why = FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file"
             reader.problem(key, section, "file \(file) cannot be read (\(why))")
+        }
+        // DMARC must not fail open: without the list, relaxed alignment would join unrelated domains.
+        do throws(PublicSuffixListError) { _ = try PublicSuffixList(contentsOfFile: config.emailAuth.publicSuffixList) } catch {
+            reader.problem("public_suffix_list", "inbound", "file \(error.path) \(error.reason)")
         }
         if let log = config.logFile {
             let fm = FileManager.default
@@ -275,10 +281,14 @@ public enum ConfigLoader {
             }
         }
         if let inbound = reader.table(root, "inbound") {
-            reader.allow(inbound, ["verify", "dmarc_enforce", "dns_timeout", "domain"], section: "inbound")
+            reader.allow(inbound, ["verify", "dmarc_enforce", "dns_timeout", "public_suffix_list", "domain"], section: "inbound")
             reader.bool(inbound, "verify", "inbound", into: &config.emailAuth.verify)
             reader.bool(inbound, "dmarc_enforce", "inbound", into: &config.emailAuth.dmarcEnforce)
             reader.int(inbound, "dns_timeout", "inbound", min: 1, into: &config.emailAuth.dnsTimeout)
+            if let list = reader.string(inbound, "public_suffix_list", section: "inbound") {
+                if list.isEmpty { reader.problem("public_suffix_list", "inbound", "must be a file path") }
+                else { config.emailAuth.publicSuffixList = list }
+            }
             if let domains = inbound["domain"]?.table {
                 for domain in domains.keys {
                     let section = "inbound.domain.\"\(domain)\""

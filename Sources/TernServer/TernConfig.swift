@@ -167,6 +167,9 @@ public struct EmailAuthSettings: Sendable, Equatable {
     public var domainEnforce: [String: Bool] = [:]
     /// `[inbound] dns_timeout`: seconds per DNS query of the checks (default 5); a timeout is temperror.
     public var dnsTimeout = 5
+    /// `[inbound] public_suffix_list`: the Public Suffix List file for DMARC organizational domains
+    /// (RFC 7489 §3.2; default Debian's `publicsuffix` package). Must exist and hold rules.
+    public var publicSuffixList = "/usr/share/publicsuffix/public_suffix_list.dat"
 
     /// The selectors created automatically for every domain: `rsa` (RSA-2048) and `ed` (Ed25519).
     public static let defaultSelectors = ["rsa", "ed"]
