@@ -40,7 +40,8 @@ public struct OutboundSettings: Sendable {
     /// when its worker died or stalled this long.
     public var leaseDuration: Int64 = 300
 
-    public init(hostname: String, localDomains: [String]) {
+    /// Settings with the defaults (Postfix's where one exists) for `hostname` and `localDomains`.
+    public init(hostname: String = "", localDomains: [String] = []) {
         self.hostname = hostname
         self.localDomains = localDomains
     }

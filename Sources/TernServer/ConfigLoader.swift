@@ -224,10 +224,10 @@ public enum ConfigLoader {
                     reader.problem("relayhost_username", "outbound", "needs relayhost_password_file")
                 }
             }
-            config.outbound.policy = reader.tlsPolicy(outbound, section: "outbound", base: OutboundTLSPolicy())
+            config.outbound.defaultPolicy = reader.tlsPolicy(outbound, section: "outbound", base: OutboundTLSPolicy())
             if let relay = reader.string(outbound, "relayhost", section: "outbound") {
                 let cleaned = relay.replacingOccurrences(of: "[", with: "").replacingOccurrences(of: "]", with: "")
-                if let a = ListenAddress(relay) ?? ListenAddress(cleaned) ?? ListenAddress(cleaned + ":25") { config.outbound.relayhost = a } else {
+                if let a = ListenAddress(relay) ?? ListenAddress(cleaned) ?? ListenAddress(cleaned + ":25") { config.outbound.relayhost = (a.host, a.port) } else {
                     reader.problem("relayhost", "outbound", "\"\(relay)\" is not host or host:port")
                 }
             }
@@ -243,9 +243,9 @@ public enum ConfigLoader {
                                                      maximalLifetime: Int64(values[2]), delayWarning: Int64(values[3]))
             config.outbound.timeouts = SMTPClientTimeouts(connect: Int64(values[4]), command: Int64(values[5]))
             reader.int(outbound, "parallelism", "outbound", min: 1, into: &config.outbound.parallelism)
-            var leaseTime = Int(config.outbound.queueLeaseTime)
+            var leaseTime = Int(config.outbound.leaseDuration)
             reader.int(outbound, "queue_lease_time", "outbound", min: 3, into: &leaseTime)
-            config.outbound.queueLeaseTime = Int64(leaseTime)
+            config.outbound.leaseDuration = Int64(leaseTime)
             if let policies = outbound["policy"]?.table {
                 for domain in policies.keys {
                     guard let table = policies[domain]?.table else {
@@ -255,7 +255,7 @@ public enum ConfigLoader {
                     let section = "outbound.policy.\"\(domain)\""
                     reader.allow(table, ["tls_security_level", "tls_mandatory_ciphers", "tls_ca_file"], section: section)
                     config.outbound.domainPolicies[IDNA.toASCII(domain.lowercased()) ?? domain.lowercased()] =
-                        reader.tlsPolicy(table, section: section, base: config.outbound.policy)
+                        reader.tlsPolicy(table, section: section, base: config.outbound.defaultPolicy)
                 }
             }
         }
@@ -302,9 +302,9 @@ public enum ConfigLoader {
         }
         if let dns = reader.table(root, "dns") {
             reader.allow(dns, ["forward", "trust_anchor", "local_data"], section: "dns")
-            config.outbound.dnsLocalData = reader.stringArray(dns, "local_data", section: "dns") ?? []
-            config.outbound.dnsForwarders = reader.stringArray(dns, "forward", section: "dns") ?? []
-            config.outbound.dnsTrustAnchor = reader.string(dns, "trust_anchor", section: "dns")
+            config.dns.localData = reader.stringArray(dns, "local_data", section: "dns") ?? []
+            config.dns.forwarders = reader.stringArray(dns, "forward", section: "dns") ?? []
+            config.dns.trustAnchor = reader.string(dns, "trust_anchor", section: "dns")
         }
         if !reader.problems.isEmpty { throw ConfigError(reader.problems.joined(separator: "\n")) }
         return config

@@ -42,8 +42,8 @@ public enum TernRuntime {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
         let resolver: UnboundResolver
         do {
-            resolver = try UnboundResolver(forwarders: config.outbound.dnsForwarders, trustAnchorFile: config.outbound.dnsTrustAnchor,
-                                           localData: config.outbound.dnsLocalData)
+            resolver = try UnboundResolver(forwarders: config.dns.forwarders, trustAnchorFile: config.dns.trustAnchor,
+                                           localData: config.dns.localData)
         } catch {
             throw ConfigError("[dns]: the resolver cannot start: \(error)")
         }
@@ -142,24 +142,15 @@ public enum TernRuntime {
     /// The delivery engine's settings from `[outbound]`, `hostname` and the local `domains`.
     /// Delivery settings from the configuration; `keyring` DKIM-signs the DSNs the queue generates.
     static func outboundSettings(_ config: TernConfig, domains: [String], keyring: DKIMKeyring?) -> OutboundSettings {
-        var settings = OutboundSettings(hostname: config.hostname, localDomains: domains)
+        var settings = config.outbound
+        settings.hostname = config.hostname
+        settings.localDomains = domains
+        settings.nodeID = config.store.nodeID
         if let keyring, config.emailAuth.sign {
             settings.signer = { message in
                 (try? keyring.sign(RawMessage(message), now: Int64(Date().timeIntervalSince1970))) ?? []
             }
         }
-        settings.defaultPolicy = config.outbound.policy
-        settings.domainPolicies = config.outbound.domainPolicies
-        settings.relayhost = config.outbound.relayhost.map { ($0.host, $0.port) }
-        settings.relayhostCredentials = config.outbound.relayhostCredentials
-        settings.port = config.outbound.port
-        settings.schedule = config.outbound.schedule
-        settings.timeouts = config.outbound.timeouts
-        settings.parallelism = config.outbound.parallelism
-        settings.destinationConcurrency = config.outbound.destinationConcurrency
-        settings.nodeID = config.store.nodeID
-        settings.leaseDuration = config.outbound.queueLeaseTime
-        settings.postmasterCopy = config.outbound.postmasterCopy
         return settings
     }
 

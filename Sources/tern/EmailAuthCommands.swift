@@ -32,8 +32,8 @@ struct DNSSourceOptions: ParsableArguments {
     func resolver() throws -> (any DNSResolver, () -> Void) {
         if let dnsFile { return (try ZoneFile.resolver(path: dnsFile), {}) }
         let cfg = try loadConfig()
-        let unbound = try UnboundResolver(forwarders: cfg?.outbound.dnsForwarders ?? [], trustAnchorFile: cfg?.outbound.dnsTrustAnchor,
-                                          localData: cfg?.outbound.dnsLocalData ?? [])
+        let unbound = try UnboundResolver(forwarders: cfg?.dns.forwarders ?? [], trustAnchorFile: cfg?.dns.trustAnchor,
+                                          localData: cfg?.dns.localData ?? [])
         return (TimeoutResolver(unbound, timeout: timeout), { unbound.shutdown() })
     }
 }
@@ -198,8 +198,8 @@ func recordPlan(config: TernConfig, domain: String, ips: [String], resolver: any
 
 /// The `[dns]` resolver of `config`, each query bounded by `[inbound] dns_timeout`.
 func configuredResolver(_ config: TernConfig) throws -> (any DNSResolver, () -> Void) {
-    let unbound = try UnboundResolver(forwarders: config.outbound.dnsForwarders, trustAnchorFile: config.outbound.dnsTrustAnchor,
-                                      localData: config.outbound.dnsLocalData)
+    let unbound = try UnboundResolver(forwarders: config.dns.forwarders, trustAnchorFile: config.dns.trustAnchor,
+                                      localData: config.dns.localData)
     return (TimeoutResolver(unbound, timeout: Double(config.emailAuth.dnsTimeout)), { unbound.shutdown() })
 }
 
