@@ -52,52 +52,44 @@ final class POP3ServerHandler: ChannelInboundHandler {
     private var framer = SMTPLineFramer(maxLineLength: 12288)
     private var busy = false
     private var closed = false
-    private var acquired = false
-    private var clientAddress = "unknown"
     private var tlsActive: Bool
     private var exchange: SASLServerExchange?
     private var account: AccountRecord?
     private var snapshot: MailboxSnapshot?
-    private var handshakeDeadline: Scheduled<Void>?
-    private var registration: Int?
     private var channelContext: ChannelHandlerContext?
+    /// Admission, shutdown registration, handshake deadline, connect/disconnect logging.
+    private var connection: ConnectionShell
+    /// The peer's address text.
+    private var clientAddress: String { connection.clientAddress }
     private var timer = CommandTimer(.pop3)
 
     init(context shared: POP3Context) {
         self.shared = shared
+        connection = ConnectionShell(limiter: shared.limiter, sessions: shared.sessions, logger: shared.logger, handshakeSeconds: shared.config.pop3Timeout)
         tlsActive = shared.implicitTLS
         session = POP3Session(configuration: .init(hostname: shared.config.hostname, stlsAvailable: shared.sslContext != nil && !shared.implicitTLS,
                                                    plaintextAllowed: shared.implicitTLS))
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        clientAddress = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        guard shared.limiter.acquire(clientAddress) else {
+        guard connection.admit(self, context: context, implicitTLS: shared.implicitTLS, shutdown: { $0.shutdown() }) else {
             write(context, ["-ERR [SYS/TEMP] Too many connections"], close: true)
             closed = true
             return
         }
-        acquired = true
         channelContext = context
-        registration = shared.sessions.register(self, on: context) { $0.shutdown() }
-        let plaintext = tlsActive || (shared.config.loopbackPlaintext && IPAddress(clientAddress)?.isLoopback == true)
+        let plaintext = tlsActive || (shared.config.loopbackPlaintext && connection.isLoopback)
         session = POP3Session(configuration: .init(hostname: shared.config.hostname, stlsAvailable: shared.sslContext != nil && !tlsActive,
                                                    plaintextAllowed: plaintext))
-        if shared.implicitTLS {
-            handshakeDeadline = TernServer.handshakeDeadline(context, seconds: shared.config.pop3Timeout, logger: shared.logger, client: clientAddress)
-        }
-        shared.logger.info("connect from [\(clientAddress)]")
         write(context, [session.greeting])
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let registration { shared.sessions.remove(registration) }
         channelContext = nil
-        if acquired { shared.limiter.release(clientAddress) }
         if let account { shared.locks.release(account: account.id) }
         account = nil
         closed = true
-        shared.logger.info("disconnect from [\(clientAddress)]")
+        connection.close()
         context.fireChannelInactive()
     }
 
@@ -110,7 +102,7 @@ final class POP3ServerHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
-            handshakeDeadline?.cancel()
+            connection.handshakeCompleted()
         } else if event is IdleStateHandler.IdleStateEvent, !closed {
             write(context, ["-ERR [SYS/TEMP] Autologout; idle for too long"], close: true)
             closed = true
@@ -172,7 +164,7 @@ final class POP3ServerHandler: ChannelInboundHandler {
             _ = framer.discardBuffered() // RFC 2595 §4: nothing pipelined before TLS is acted on
             do {
                 try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ssl), position: .before(self))
-                handshakeDeadline = TernServer.handshakeDeadline(context, seconds: shared.config.pop3Timeout, logger: shared.logger, client: clientAddress)
+                connection.armHandshakeDeadline(context)
                 tlsActive = true
                 session.tlsEstablished(plaintextAllowed: true)
             } catch {

@@ -48,12 +48,12 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private let shared: SMTPContext
+    /// Admission, shutdown registration, handshake deadline, connect/disconnect logging.
+    private var connection: ConnectionShell
     private var session: SMTPServerSession
     private var framer: SMTPLineFramer
     private var mode: Mode = .command
     private var busy = false
-    private var clientAddress = "unknown"
-    private var acquired = false
     private var tlsVersion: String?
     /// Accepted recipients of the transaction with what each resolved to (for `LocalDelivery`).
     private var resolved: [(EmailAddress, Router.Resolution?)] = []
@@ -65,15 +65,14 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var messages = 0
     private var output = [UInt8]()
     private let stall: StallGuard
-    private var handshakeDeadline: Scheduled<Void>?
     private var timeoutSeconds: Int { shared.config.smtp.timeout }
-    private var registration: Int?
     private var shuttingDown = false
     private var channelContext: ChannelHandlerContext?
     private var timer: CommandTimer
 
     init(context shared: SMTPContext) {
         self.shared = shared
+        connection = ConnectionShell(limiter: shared.limiter, sessions: shared.sessions, logger: shared.logger, handshakeSeconds: shared.config.smtp.timeout)
         let s = shared.config.smtp
         let submission = shared.role != .smtp
         session = SMTPServerSession(configuration: .init(
@@ -92,33 +91,23 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: Connection lifecycle
 
     func channelActive(context: ChannelHandlerContext) {
-        clientAddress = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        guard shared.limiter.acquire(clientAddress) else {
-            shared.logger.warning("connection limit reached, refusing [\(clientAddress)]")
+        guard connection.admit(self, context: context, implicitTLS: shared.role.implicitTLS, shutdown: { $0.shutdown() }) else {
             send(context, .tooManyConnections(hostname: shared.config.hostname), close: true)
             mode = .closed
             return
         }
-        acquired = true
         channelContext = context
-        registration = shared.sessions.register(self, on: context) { $0.shutdown() }
-        if shared.role.implicitTLS { armHandshakeDeadline(context) }
-        if shared.config.loopbackPlaintext, shared.role != .submission, IPAddress(clientAddress)?.isLoopback == true {
+        if shared.config.loopbackPlaintext, shared.role != .submission, connection.isLoopback {
             var configuration = session.configuration
             configuration.authWithoutTLS = true
             session = SMTPServerSession(configuration: configuration, tlsActive: session.tlsActive)
         }
-        shared.logger.info("connect from [\(clientAddress)]:\(context.channel.remoteAddress?.port ?? 0)")
         send(context, session.greeting)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let registration { shared.sessions.remove(registration) }
         channelContext = nil
-        if acquired {
-            shared.limiter.release(clientAddress)
-            shared.logger.info("disconnect from [\(clientAddress)] messages=\(messages)")
-        }
+        connection.close(detail: " messages=\(messages)")
         if case .data(_, let spool) = mode { spool.discard() }
         mode = .closed
         context.fireChannelInactive()
@@ -126,7 +115,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
-            handshakeDeadline?.cancel()
+            connection.handshakeCompleted()
             tlsVersion = (try? context.pipeline.syncOperations.nioSSL_tlsVersion()).flatMap(Self.versionName)
             session.tlsEstablished()
             shared.logger.info("TLS established with [\(clientAddress)] version=\(tlsVersion ?? "unknown")")
@@ -167,8 +156,11 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func armHandshakeDeadline(_ context: ChannelHandlerContext) {
-        handshakeDeadline = TernServer.handshakeDeadline(context, seconds: timeoutSeconds, logger: shared.logger, client: clientAddress)
+        connection.armHandshakeDeadline(context)
     }
+
+    /// The peer's address text.
+    private var clientAddress: String { connection.clientAddress }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         logConnectionError(error, logger: shared.logger, client: clientAddress)
