@@ -71,8 +71,8 @@ def test_full_disk_gives_generic_errors_and_loses_nothing(tmp_path, small_disk):
     srv = SubServer(tmp_path / "srv", roles=("smtp", "imap", "pop3"))
     user = f"full@{DOMAIN}"
     srv.add_user(user)
-    srv.start()
     try:
+        srv.start()
         acknowledged = srv.deliver(user, msg("kept"))
         assert acknowledged
         fill(small_disk / "filler")
