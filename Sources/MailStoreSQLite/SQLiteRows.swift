@@ -86,33 +86,3 @@ extension SQLiteMailStore {
         }
     }
 }
-
-/// Flag-set arithmetic (RFC 9051 §2.3.2): system flags compare case-insensitively and are stored in
-/// their canonical spelling; keywords are kept as written; no duplicates.
-public enum FlagSet {
-    /// Canonical system flags.
-    public static let systemFlags = ["\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft"]
-
-    /// The canonical spelling of a flag (`\SEEN` → `\Seen`).
-    public static func canonical(_ flag: String) -> String {
-        systemFlags.first { $0.caseInsensitiveCompare(flag) == .orderedSame } ?? flag
-    }
-
-    /// Applies an operation and returns the new set, in a stable order.
-    public static func apply(_ operation: FlagOperation, _ flags: [String], to current: [String]) -> [String] {
-        let given = flags.map(canonical).filter { $0.caseInsensitiveCompare("\\Recent") != .orderedSame }
-        var result: [String]
-        switch operation {
-        case .replace: result = []
-        case .add, .remove: result = current
-        }
-        for f in given {
-            let exists = result.contains { $0.caseInsensitiveCompare(f) == .orderedSame }
-            switch operation {
-            case .replace, .add: if !exists { result.append(f) }
-            case .remove: result.removeAll { $0.caseInsensitiveCompare(f) == .orderedSame }
-            }
-        }
-        return result
-    }
-}
