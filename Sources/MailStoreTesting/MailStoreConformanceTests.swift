@@ -389,7 +389,7 @@ open class MailStoreConformanceTests: XCTestCase {
         XCTAssertFalse(names.contains { $0.utf8.starts(with: precomposed.utf8) })
     }
 
-    /// `renameMailbox`: `.alreadyExists` onto a taken name, `.notFound` for a missing source.
+    /// `renameMailbox`: `.alreadyExists` onto a taken name (also a child's), `.notFound` for a missing source.
     open func testRenameOntoExistingNameAndMissingSource() async throws {
         let store = try await makeStore()
         let a = try await store.createAccount(address: "a@example.test", passwordHash: "x")
@@ -398,6 +398,12 @@ open class MailStoreConformanceTests: XCTestCase {
         await assertThrows(.notFound) { try await store.renameMailbox(accountID: a.id, from: "Nope", to: "Other") }
         let work = try await store.mailbox(accountID: a.id, name: "Work")
         XCTAssertNotNil(work)
+        // A child's new name that is taken refuses the whole rename.
+        _ = try await store.createMailbox(accountID: a.id, name: "Work/Sub", specialUse: nil)
+        _ = try await store.createMailbox(accountID: a.id, name: "Job/Sub", specialUse: nil)
+        await assertThrows(.alreadyExists) { try await store.renameMailbox(accountID: a.id, from: "Work", to: "Job") }
+        let names = try await store.mailboxes(accountID: a.id).map(\.name)
+        XCTAssertTrue(names.contains("Work") && names.contains("Work/Sub") && names.contains("Job/Sub") && !names.contains("Job"))
     }
 
     /// `renameMailbox` of INBOX: the messages move to a new mailbox (new UIDs, flags kept); INBOX
@@ -747,7 +753,7 @@ open class MailStoreConformanceTests: XCTestCase {
         XCTAssertEqual(inArchive.count, fits)
     }
 
-    /// `copy`: (source, new UID) pairs ascending, missing UIDs skipped, source unchanged, flags
+    /// `copy`: (source, new UID) pairs ascending, missing and repeated UIDs skipped, source unchanged, flags
     /// kept; quota refuses the whole copy; `.notFound` for a missing target.
     open func testCopyAssignsNewUIDsAndChecksQuota() async throws {
         let store = try await makeStore()
@@ -757,7 +763,7 @@ open class MailStoreConformanceTests: XCTestCase {
         let bytes = messageBytes("c", padding: 50)
         for i in 1...3 { _ = try await store.append(mailboxID: inbox.id, bytes: bytes, flags: i == 2 ? ["\\Flagged"] : [], internalDate: Int64(i)) }
         _ = try await store.append(mailboxID: archive.id, bytes: bytes, flags: [], internalDate: 1)
-        let pairs = try await store.copy(mailboxID: inbox.id, uids: [3, 2, 42], to: archive.id)
+        let pairs = try await store.copy(mailboxID: inbox.id, uids: [3, 2, 42, 2], to: archive.id)
         XCTAssertEqual(pairs.map(\.0), [2, 3])
         XCTAssertEqual(pairs.map(\.1), [2, 3])
         let source = try await store.snapshot(mailboxID: inbox.id)
