@@ -22,10 +22,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "MailCore"),
-        .target(name: "SMTPProtocol", dependencies: [
-            "MailCore",
-            .product(name: "NIOCore", package: "swift-nio"),
-        ]),
+        .target(name: "SMTPProtocol", dependencies: ["MailCore"]),
         .target(name: "IMAPProtocol", dependencies: [
             "MailCore",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -46,10 +43,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "MailStoreTesting", dependencies: ["MailStore"]),
-        .target(name: "Accounts", dependencies: [
-            "MailStore", "SASL", "CXCrypt", "MailCore",
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        .target(name: "Accounts", dependencies: ["MailStore", "SASL", "CXCrypt", "MailCore"]),
         .target(name: "Policy", dependencies: ["MailCore", "SMTPProtocol"]),
         .target(name: "TernMetrics", dependencies: [.product(name: "Metrics", package: "swift-metrics")]),
         .target(name: "Delivery", dependencies: [
@@ -70,7 +64,6 @@ let package = Package(
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -86,9 +79,9 @@ let package = Package(
         .executableTarget(name: "FuzzSMTP", dependencies: ["SMTPProtocol", "MailCore"]),
         .executableTarget(name: "FuzzIMAP", dependencies: ["IMAPProtocol", "MailCore"]),
         .executableTarget(name: "FuzzDKIM", dependencies: ["EmailAuth"]),
-        .executableTarget(name: "FuzzSPF", dependencies: ["EmailAuth"]),
+        .executableTarget(name: "FuzzSPF", dependencies: ["EmailAuth", "MailCore"]),
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"]),
-        .testTarget(name: "SMTPProtocolTests", dependencies: ["SMTPProtocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "SMTPProtocolTests", dependencies: ["SMTPProtocol", "MailCore"]),
         .testTarget(name: "IMAPProtocolTests", dependencies: ["IMAPProtocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "SASLTests", dependencies: ["SASL"]),
         .testTarget(name: "POP3ProtocolTests", dependencies: ["POP3Protocol"]),
@@ -103,7 +96,7 @@ let package = Package(
         ]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "MailCore", "SMTPProtocol"]),
         .testTarget(name: "TernServerTests", dependencies: [
-            "TernServer", "TernMetrics", "IMAPServer", "IMAPProtocol", "SMTPProtocol", "Accounts", "MailStore", "MailStoreSQLite", "MailStoreTesting",
+            "TernServer", "TernMetrics", "EmailAuth", "IMAPServer", "IMAPProtocol", "SMTPProtocol", "Accounts", "MailStore", "MailStoreSQLite", "MailStoreTesting",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,10 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import MailCore
 
 /// Domain-name text forms shared by the resolvers.
@@ -42,19 +35,18 @@ enum DNSName {
     /// ([RFC 1035 §3.5](https://datatracker.ietf.org/doc/html/rfc1035#section-3.5),
     /// [RFC 3596 §2.5](https://datatracker.ietf.org/doc/html/rfc3596#section-2.5)); nil when `ip` is not an address.
     static func reverseName(ip: String) -> String? {
-        if let v4 = IPAddressText.parseIPv4(ip) {
-            return v4.reversed().map(String.init).joined(separator: ".") + ".in-addr.arpa"
-        }
-        if let v6 = IPAddressText.parseIPv6(ip) {
+        guard let address = IPAddress(ip, keepingIPv4Mapped: true) else { return nil }
+        if address.isIPv4 {
+            return address.bytes.reversed().map(String.init).joined(separator: ".") + ".in-addr.arpa"
+        } else {
             let hex = Array("0123456789abcdef")
             var nibbles: [String] = []
-            for byte in v6.reversed() {
+            for byte in address.bytes.reversed() {
                 nibbles.append(String(hex[Int(byte & 0x0F)]))
                 nibbles.append(String(hex[Int(byte >> 4)]))
             }
             return nibbles.joined(separator: ".") + ".ip6.arpa"
         }
-        return nil
     }
 
     /// Compares host names the way DNS does: ASCII case-insensitively, ignoring a trailing dot.
@@ -65,41 +57,8 @@ enum DNSName {
     }
 }
 
-/// IP address parsing and printing through `inet_pton` / `inet_ntop`.
-enum IPAddressText {
-    /// The four octets of a dotted-quad IPv4 address.
-    static func parseIPv4(_ text: String) -> [UInt8]? {
-        var addr = in_addr()
-        guard inet_pton(AF_INET, text, &addr) == 1 else { return nil }
-        return withUnsafeBytes(of: &addr) { Array($0) }
-    }
-
-    /// The sixteen octets of an IPv6 address (`[` `]` brackets and zone ids are not accepted).
-    static func parseIPv6(_ text: String) -> [UInt8]? {
-        var addr = in6_addr()
-        guard inet_pton(AF_INET6, text, &addr) == 1 else { return nil }
-        return withUnsafeBytes(of: &addr) { Array($0) }
-    }
-
-    /// Text form of a 4-octet (IPv4) or 16-octet (IPv6, RFC 5952 canonical) address.
-    static func format<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-        let family: Int32
-        switch bytes.count {
-        case 4: family = AF_INET
-        case 16: family = AF_INET6
-        default: return nil
-        }
-        let raw = Array(bytes)
-        let ok = raw.withUnsafeBytes { src in
-            buffer.withUnsafeMutableBufferPointer { dst in
-                inet_ntop(family, src.baseAddress, dst.baseAddress, socklen_t(dst.count)) != nil
-            }
-        }
-        guard ok else { return nil }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
+/// IP literals in host positions.
+enum IPLiteral {
     /// The address inside an IP literal: `192.0.2.1`, `[192.0.2.1]`, `::1`, `[IPv6:::1]`
     /// ([RFC 5321 §4.1.3](https://datatracker.ietf.org/doc/html/rfc5321#section-4.1.3)), canonicalized; nil otherwise.
     static func literal(_ text: String) -> String? {
@@ -108,8 +67,6 @@ enum IPAddressText {
             inner = inner.dropFirst().dropLast()
             if inner.lowercased().hasPrefix("ipv6:") { inner = inner.dropFirst(5) }
         }
-        if let v4 = parseIPv4(String(inner)) { return format(v4) }
-        if let v6 = parseIPv6(String(inner)) { return format(v6) }
-        return nil
+        return IPAddress(inner, keepingIPv4Mapped: true)?.description
     }
 }

@@ -43,7 +43,7 @@ extension DNSResolver {
 /// ``DNSError/Kind/permanent``, ``DNSError/Kind/nxdomain`` when the name does not exist, else
 /// ``DNSError/Kind/noData``.
 public func addresses(of host: String, resolver: any DNSResolver) async -> Result<[String], DNSError> {
-    if let literal = IPAddressText.literal(host) { return .success([literal]) }
+    if let literal = IPLiteral.literal(host) { return .success([literal]) }
     async let v4 = lookup { try await resolver.a(host) }
     async let v6 = lookup { try await resolver.aaaa(host) }
     let results = await [v4, v6]

@@ -1,3 +1,5 @@
+import MailCore
+
 /// Decodes the RDATA of one resource record in wire format, as libunbound hands it over (names are never
 /// compressed there: [RFC 3597 §4](https://datatracker.ietf.org/doc/html/rfc3597#section-4) forbids
 /// compression in the RDATA of types it does not know, and libunbound decompresses the rest).
@@ -6,14 +8,14 @@
 enum RDataDecoder {
     /// A: four octets ([RFC 1035 §3.4.1](https://datatracker.ietf.org/doc/html/rfc1035#section-3.4.1)).
     static func a(_ rdata: [UInt8]) throws(DNSError) -> String {
-        guard rdata.count == 4, let text = IPAddressText.format(rdata) else { throw malformed("A") }
-        return text
+        guard rdata.count == 4, let address = IPAddress(bytes: rdata) else { throw malformed("A") }
+        return address.description
     }
 
     /// AAAA: sixteen octets ([RFC 3596 §2.2](https://datatracker.ietf.org/doc/html/rfc3596#section-2.2)).
     static func aaaa(_ rdata: [UInt8]) throws(DNSError) -> String {
-        guard rdata.count == 16, let text = IPAddressText.format(rdata) else { throw malformed("AAAA") }
-        return text
+        guard rdata.count == 16, let address = IPAddress(bytes: rdata) else { throw malformed("AAAA") }
+        return address.description
     }
 
     /// MX: 16-bit preference, then the exchange name ([RFC 1035 §3.3.9](https://datatracker.ietf.org/doc/html/rfc1035#section-3.3.9)).

@@ -118,7 +118,7 @@ public struct LocalDelivery: Sendable {
         do {
             for (i, (address, resolution)) in resolved.enumerated() {
                 guard let resolution else {
-                    outcomes[i] = .rejected(SMTPReply(550, "5.1.1", "<\(address)>: Recipient address rejected: User unknown in local recipient table"))
+                    outcomes[i] = .rejected(.userUnknown(address))
                     continue
                 }
                 resolution.remote.forEach(queue)
@@ -147,12 +147,14 @@ public struct LocalDelivery: Sendable {
             }
             // 2. Mailbox names from the choices (special-use, never a fixed name).
             var targets: [(index: Int, target: DeliveryTarget)] = []
-            var seen = Set<DeliveryTarget>()
+            // An account reached twice (two aliases, or alias and address) gets one copy, which
+            // every recipient that reached it reports.
+            var sharers: [DeliveryTarget: [Int]] = [:]
             for copy in copies {
                 let name = try await mailboxName(copy.choice, accountID: copy.accountID)
                 let target = DeliveryTarget(accountID: copy.accountID, mailbox: name, flags: copy.flags)
-                // An account reached twice (two aliases, or alias and address) gets one copy.
-                if seen.insert(target).inserted { targets.append((copy.index, target)) }
+                if sharers[target] == nil { targets.append((copy.index, target)) }
+                sharers[target, default: []].append(copy.index)
             }
             // 3. Quota before the commit (and again atomically inside it).
             if context.checkQuota {
@@ -162,7 +164,7 @@ public struct LocalDelivery: Sendable {
                     if try await quota.firstFull([accountID], adding: Int64(sink.size) * Int64(count), store: store) != nil { full.insert(accountID) }
                 }
                 if !full.isEmpty {
-                    let over = Set(targets.filter { full.contains($0.target.accountID) }.map(\.index))
+                    let over = Set(targets.filter { full.contains($0.target.accountID) }.flatMap { sharers[$0.target] ?? [$0.index] })
                     if context.allOrNothing {
                         sink.discard()
                         return DeliveryReport(outcomes: resolved.indices.map { _ in .deferred(Self.mailboxFull) }, queued: [])
@@ -188,7 +190,9 @@ public struct LocalDelivery: Sendable {
             }
             var byIndex: [Int: [StoredCopy]] = [:]
             for (n, t) in targets.enumerated() {
-                byIndex[t.index, default: []].append(StoredCopy(accountID: t.target.accountID, mailbox: t.target.mailbox, uid: uids[n]))
+                for i in sharers[t.target] ?? [t.index] {
+                    byIndex[i, default: []].append(StoredCopy(accountID: t.target.accountID, mailbox: t.target.mailbox, uid: uids[n]))
+                }
             }
             let final = resolved.indices.map { i -> RecipientOutcome in
                 if let decided = outcomes[i] { return decided }
@@ -201,8 +205,8 @@ public struct LocalDelivery: Sendable {
         }
     }
 
-    /// `452 4.2.2` (RFC 3463: mailbox full).
-    static let mailboxFull = SMTPReply(452, "4.2.2", "Mailbox full: quota exceeded")
+    /// `452 4.2.2 Mailbox full: quota exceeded` (RFC 3463 §3.3).
+    static let mailboxFull = SMTPReply.quotaExceeded
 
     /// The mailbox name a choice means for one account; INBOX when nothing matches.
     func mailboxName(_ choice: MailboxChoice, accountID: Int64) async throws -> String {

@@ -40,7 +40,8 @@ public struct OutboundSettings: Sendable {
     /// when its worker died or stalled this long.
     public var leaseDuration: Int64 = 300
 
-    public init(hostname: String, localDomains: [String]) {
+    /// Settings with the defaults (Postfix's where one exists) for `hostname` and `localDomains`.
+    public init(hostname: String = "", localDomains: [String] = []) {
         self.hostname = hostname
         self.localDomains = localDomains
     }
@@ -140,7 +141,8 @@ public actor OutboundQueue {
         let t = now()
         let entries: [QueueEntry]
         do {
-            entries = try await store.leaseDueQueueEntries(owner: settings.nodeID, now: t, leaseUntil: t + settings.leaseDuration, limit: 200)
+            let (store, owner, until) = (store, settings.nodeID, t + settings.leaseDuration)
+            entries = try await retryingTransient { try await store.leaseDueQueueEntries(owner: owner, now: t, leaseUntil: until, limit: 200) }
         } catch {
             if !Task.isCancelled { logger.error("cannot read the queue: \(error)") }
             return
@@ -258,8 +260,11 @@ public actor OutboundQueue {
             }
         }
         do {
-            try await store.recordQueueAttempt(id: entry.id, lease: lease, delivered: delivered, failed: failed.map(\.recipient),
-                                               nextAttempt: next, lastError: lastError)
+            let (store, failedRecipients) = (store, failed.map(\.recipient))
+            try await retryingTransient { [delivered, next, lastError] in
+                try await store.recordQueueAttempt(id: entry.id, lease: lease, delivered: delivered, failed: failedRecipients,
+                                                   nextAttempt: next, lastError: lastError)
+            }
         } catch let error as MailStoreError where error.kind == .leaseLost {
             // Another worker took the entry over (this one stalled past its lease): it owns the outcome now.
             logger.error("\(entry.id): lease lost during delivery; results left to the worker that took over")

@@ -58,6 +58,10 @@ public struct Router: Sendable {
     /// Resolves a local recipient. Order: alias of the exact address, the account, then the same two
     /// for the address without its `+tag`. Throws what the store throws.
     public func resolve(_ rcpt: EmailAddress) async throws -> Resolution {
+        try await retryingTransient { try await resolveOnce(rcpt) }
+    }
+
+    private func resolveOnce(_ rcpt: EmailAddress) async throws -> Resolution {
         let localPart = rcpt.localPart
         if rcpt.isQuoted || localPart.contains("%") || localPart.contains("!") || localPart.contains("@") { return Resolution(accounts: [], remote: []) }
         for key in lookupKeys(rcpt) {

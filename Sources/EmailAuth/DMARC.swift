@@ -75,7 +75,9 @@ public struct DMARCVerifier: Sendable {
     let resolver: any DNSResolver
     let suffixes: PublicSuffixList
 
-    public init(resolver: any DNSResolver, suffixes: PublicSuffixList = .shared) {
+    /// A verifier looking up `_dmarc` records through `resolver` and finding organizational domains with
+    /// `suffixes` (loaded from `[inbound] public_suffix_list`; never an empty list).
+    public init(resolver: any DNSResolver, suffixes: PublicSuffixList) {
         self.resolver = resolver
         self.suffixes = suffixes
     }

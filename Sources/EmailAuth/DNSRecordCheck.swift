@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 import DNS
 
 /// Compares what DNS publishes with a ``DNSRecordPlan`` (`tern dns-check`), record by record.

@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 
 /// The DNS records a mail domain publishes for Tern (`tern dns-records`, `tern dns-check`, `tern quickstart`):
 /// MX, A/AAAA of the host name, SPF ([RFC 7208](https://datatracker.ietf.org/doc/html/rfc7208)), one DKIM key

@@ -31,15 +31,20 @@ public struct PublicSuffixList: Sendable {
 
     private static func ascii(_ s: String) -> String { IDNA.toASCII(s) ?? s }
 
-    /// The list at ``defaultPath``, read once per process; an empty list (every TLD a suffix) when the file is
-    /// missing, so lookups still work for simple names.
-    public static let shared: PublicSuffixList = {
-        let text = (try? String(contentsOfFile: defaultPath, encoding: .utf8)) ?? ""
-        return PublicSuffixList(text: text)
-    }()
+    /// Reads the list from `path`. A missing, unreadable or empty file is an error: without the list every
+    /// registrable domain under a multi-label suffix (`a.co.uk`, `b.co.uk`) would share one organizational
+    /// domain, and relaxed DMARC alignment would fail open.
+    public init(contentsOfFile path: String) throws(PublicSuffixListError) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let why = FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"
+            throw PublicSuffixListError(path: path, reason: "cannot be read (\(why))")
+        }
+        self.init(text: String(decoding: data, as: UTF8.self))
+        if isEmpty { throw PublicSuffixListError(path: path, reason: "holds no rules (empty list)") }
+    }
 
-    /// Whether the file was present when ``shared`` was loaded.
-    public var isEmpty: Bool { rules.isEmpty && wildcards.isEmpty }
+    /// Whether the list has no rules at all (only the implicit `*` rule would apply).
+    public var isEmpty: Bool { rules.isEmpty && wildcards.isEmpty && exceptions.isEmpty }
 
     /// The public suffix of `domain` (lowercase A-labels, no trailing dot).
     public func publicSuffix(of domain: String) -> String {
@@ -72,4 +77,21 @@ public struct PublicSuffixList: Sendable {
         guard labels.count > suffixCount else { return name }
         return labels.suffix(suffixCount + 1).joined(separator: ".")
     }
+}
+
+/// The Public Suffix List file could not be used: it is missing, unreadable or has no rules.
+public struct PublicSuffixListError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The file that was read.
+    public var path: String
+    /// Why it cannot be used, e.g. `cannot be read (no such file)`.
+    public var reason: String
+
+    /// An error for `path` with `reason`.
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    /// `public suffix list /path reason`.
+    public var description: String { "public suffix list \(path) \(reason)" }
 }

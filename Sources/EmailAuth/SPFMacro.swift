@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 
 /// SPF macro strings ([RFC 7208 §7](https://datatracker.ietf.org/doc/html/rfc7208#section-7)).
 ///
@@ -147,5 +148,15 @@ extension SPFRecord {
         do { return try SPFMacro.expand(text, context: context, explanation: explanation) } catch {
             throw ParseError(error.description)
         }
+    }
+}
+
+extension IPAddress {
+    /// The `%{i}` macro form ([RFC 7208 §7.3](https://datatracker.ietf.org/doc/html/rfc7208#section-7.3)): dotted
+    /// quad, or 32 dot-separated nibbles for IPv6.
+    var macroForm: String {
+        if isIPv4 { return bytes.map(String.init).joined(separator: ".") }
+        let hex = Array("0123456789abcdef")
+        return bytes.flatMap { [String(hex[Int($0 >> 4)]), String(hex[Int($0 & 0x0F)])] }.joined(separator: ".")
     }
 }

@@ -1,3 +1,5 @@
+import MailCore
+
 /// A parsed SPF record ([RFC 7208 §4.6](https://datatracker.ietf.org/doc/html/rfc7208#section-4.6), ABNF §12).
 ///
 /// ```
@@ -146,11 +148,11 @@ public struct SPFRecord: Sendable, Equatable {
                 }
                 mechanism = .ip4(ip, prefix: prefix)
             } else {
-                guard addressText.contains(":"), let ip = IPAddress(addressText) else { throw ParseError("ip6: invalid address \(addressText.prefix(40))") }
                 // Keep a mapped address in 16-octet form for ip6 matching.
-                var octets = ip.octets
-                if octets.count == 4 { octets = Array(repeating: 0, count: 10) + [0xFF, 0xFF] + octets }
-                mechanism = .ip6(IPAddress(octets: octets), prefix: prefix)
+                guard addressText.contains(":"), let ip = IPAddress(addressText, keepingIPv4Mapped: true) else {
+                    throw ParseError("ip6: invalid address \(addressText.prefix(40))")
+                }
+                mechanism = .ip6(ip, prefix: prefix)
             }
         default:
             throw ParseError("unknown mechanism \(term.prefix(40))")

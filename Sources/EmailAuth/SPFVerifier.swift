@@ -1,4 +1,5 @@
 import DNS
+import MailCore
 
 /// The outcome of an SPF check ([RFC 7208 §2.6](https://datatracker.ietf.org/doc/html/rfc7208#section-2.6)).
 public struct SPFResult: Sendable, Equatable {
@@ -199,9 +200,9 @@ public struct SPFVerifier: Sendable {
         case .all:
             return true
         case .ip4(let net, let prefix):
-            return ip.isIPv4 && ip.matches(net, prefix: prefix)
+            return ip.isIPv4 && ip.sharesPrefix(with: net, length: prefix)
         case .ip6(let net, let prefix):
-            return !ip.isIPv4 && ip.matches(net, prefix: prefix)
+            return !ip.isIPv4 && ip.sharesPrefix(with: net, length: prefix)
         case .include(let spec):
             try count(&state)
             let target = try await expandDomain(spec, state: &state)
@@ -217,7 +218,7 @@ public struct SPFVerifier: Sendable {
             var target = domain
             if let spec { target = try await expandDomain(spec, state: &state) }
             let addresses = try await lookupAddresses(target, v4: ip.isIPv4, state: &state, countVoid: true)
-            return addresses.contains { ip.matches($0, prefix: ip.isIPv4 ? c4 : c6) }
+            return addresses.contains { ip.sharesPrefix(with: $0, length: ip.isIPv4 ? c4 : c6) }
         case .mx(let spec, let c4, let c6):
             try count(&state)
             var target = domain
@@ -234,7 +235,7 @@ public struct SPFVerifier: Sendable {
             if exchanges.count > Self.maxNamesPerMechanism { throw .perm("mx:\(target) has more than \(Self.maxNamesPerMechanism) MX records") }
             for mx in exchanges where mx.exchange != "." {
                 let addresses = try await lookupAddresses(mx.exchange, v4: ip.isIPv4, state: &state, countVoid: false)
-                if addresses.contains(where: { ip.matches($0, prefix: ip.isIPv4 ? c4 : c6) }) { return true }
+                if addresses.contains(where: { ip.sharesPrefix(with: $0, length: ip.isIPv4 ? c4 : c6) }) { return true }
             }
             return false
         case .ptr(let spec):
@@ -262,7 +263,7 @@ public struct SPFVerifier: Sendable {
         guard Self.isValidDomain(name) else { return [] }
         do {
             let records = v4 ? try await resolver.a(name).records : try await resolver.aaaa(name).records
-            return records.compactMap(IPAddress.init)
+            return records.compactMap { IPAddress($0) }
         } catch let error as DNSError {
             if error.kind == .temporary { throw .temp("\(v4 ? "A" : "AAAA") lookup of \(name): \(error.message)") }
             if countVoid { try void(&state) }
@@ -277,7 +278,7 @@ public struct SPFVerifier: Sendable {
         var validated: [String] = []
         for name in names.prefix(Self.maxNamesPerMechanism) {
             let records = ip.isIPv4 ? try? await resolver.a(name).records : try? await resolver.aaaa(name).records
-            if (records ?? []).compactMap(IPAddress.init).contains(ip) { validated.append(name) }
+            if (records ?? []).compactMap({ IPAddress($0) }).contains(ip) { validated.append(name) }
         }
         return validated.first { Self.isSubdomain($0, of: target) } ?? validated.first
     }

@@ -16,7 +16,7 @@ public func fuzzSMTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         switch SMTPCommandParser.parse(String(decoding: line, as: UTF8.self)) {
         case .success(let command):
             if case .checkRecipient(let a) = session.receive(command) {
-                _ = session.recipientDecided(a, reply: SMTPReply(250, "2.1.5", "Ok"))
+                _ = session.recipientDecided(a, reply: .recipientOk)
             }
         case .failure(let reply):
             _ = session.error(reply)

@@ -3,6 +3,7 @@
 // Run:   SWIFT_BACKTRACE=enable=no .build-fuzz/debug/FuzzSPF -max_total_time=60
 // A plain `swift build` makes a no-op executable of this file.
 import EmailAuth
+import MailCore
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSPF(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

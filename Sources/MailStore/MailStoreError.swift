@@ -50,6 +50,7 @@ public struct ErrorLogID: Sendable, Equatable, CustomStringConvertible {
 /// Runs `body`, retrying it while it throws a transient ``MailStoreError`` — at most `attempts`
 /// times in all, waiting `delay` × attempt number between tries. Other errors, and the last
 /// transient one, are rethrown.
+@discardableResult
 public func retryingTransient<T: Sendable>(attempts: Int = 3, delay: Duration = .milliseconds(50),
                                            _ body: @Sendable () async throws -> T) async throws -> T {
     var attempt = 1

@@ -56,33 +56,41 @@ extension SQLiteMailStore {
             }
             try files.syncDirectory(files.messageDirectory)
         }
-        let (added, unused): (Int, [String]) = try await write { db in
-            guard let mailbox = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [mailboxID]).map(Self.mailboxRecord) else {
-                throw MailStoreError(.notFound, "mailbox no longer exists")
-            }
-            var added = 0
-            var unused: [String] = []
-            for (id, message) in zip(ids, messages) {
-                if keepUIDs {
-                    // A UID stored before, or stored and since expunged, is never used again (RFC 9051 §2.3.1.1).
-                    let present = try Int.fetchOne(db.cachedStatement(sql: """
-                        SELECT (SELECT COUNT(*) FROM messages WHERE mailbox_id = ?1 AND uid = ?2)
-                             + (SELECT COUNT(*) FROM expunged WHERE mailbox_id = ?1 AND uid = ?2)
-                        """), arguments: [mailboxID, Int64(message.uid)]) ?? 0
-                    if present > 0 || message.uid == 0 || Int64(message.uid) >= 0xFFFF_0000 { unused.append(id); continue }
-                    let modseq = try Self.bumpModSeq(db, mailboxID: mailboxID)
-                    try db.cachedStatement(sql: "INSERT INTO messages(mailbox_id, uid, file_id, size, internal_date, flags, modseq) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(
-                        arguments: [mailboxID, Int64(message.uid), id, message.bytes.count, message.internalDate,
-                                    FlagSet.apply(.replace, message.flags, to: []).joined(separator: " "), modseq])
-                    try db.cachedStatement(sql: "UPDATE mailboxes SET uid_next = MAX(uid_next, ?) WHERE id = ?").execute(arguments: [Int64(message.uid) + 1, mailboxID])
-                } else {
-                    _ = try Self.insertMessage(db, mailbox: mailbox, fileID: id, size: message.bytes.count,
-                                               internalDate: message.internalDate, flags: message.flags)
+        let result: (Int, [String])
+        do {
+            result = try await write { db in
+                guard let mailbox = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE id = ?"), arguments: [mailboxID]).map(Self.mailboxRecord) else {
+                    throw MailStoreError(.notFound, "mailbox no longer exists")
                 }
-                added += 1
+                var added = 0
+                var unused: [String] = []
+                for (id, message) in zip(ids, messages) {
+                    if keepUIDs {
+                        // A UID stored before, or stored and since expunged, is never used again (RFC 9051 §2.3.1.1).
+                        let present = try Int.fetchOne(db.cachedStatement(sql: """
+                            SELECT (SELECT COUNT(*) FROM messages WHERE mailbox_id = ?1 AND uid = ?2)
+                                 + (SELECT COUNT(*) FROM expunged WHERE mailbox_id = ?1 AND uid = ?2)
+                            """), arguments: [mailboxID, Int64(message.uid)]) ?? 0
+                        if present > 0 || message.uid == 0 || Int64(message.uid) >= 0xFFFF_0000 { unused.append(id); continue }
+                        let modseq = try Self.bumpModSeq(db, mailboxID: mailboxID)
+                        try db.cachedStatement(sql: "INSERT INTO messages(mailbox_id, uid, file_id, size, internal_date, flags, modseq) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(
+                            arguments: [mailboxID, Int64(message.uid), id, message.bytes.count, message.internalDate,
+                                        FlagSet.apply(.replace, message.flags, to: []).joined(separator: " "), modseq])
+                        try db.cachedStatement(sql: "UPDATE mailboxes SET uid_next = MAX(uid_next, ?) WHERE id = ?").execute(arguments: [Int64(message.uid) + 1, mailboxID])
+                    } else {
+                        _ = try Self.insertMessage(db, mailbox: mailbox, fileID: id, size: message.bytes.count,
+                                                   internalDate: message.internalDate, flags: message.flags)
+                    }
+                    added += 1
+                }
+                return (added, unused)
             }
-            return (added, unused)
+        } catch {
+            // Nothing of the batch is visible: its files go too.
+            ids.forEach(files.remove)
+            throw error
         }
+        let (added, unused) = result
         unused.forEach(files.remove)
         if added > 0 { notify(mailboxID) }
         return added

@@ -206,7 +206,7 @@ public final class SQLiteMailStore: MailStore {
     }
 
     public func renameMailbox(accountID: Int64, from: String, to: String) async throws {
-        try await write { db in
+        let changed: [Int64] = try await write { db in
             guard let source = try Self.mailboxRow(db, accountID: accountID, name: from) else {
                 throw MailStoreError(.notFound, "no mailbox \(from)")
             }
@@ -218,24 +218,46 @@ public final class SQLiteMailStore: MailStore {
                 let target = try Self.insertMailbox(db, accountID: accountID, name: to, specialUse: nil)
                 let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM messages WHERE mailbox_id = ? ORDER BY uid"), arguments: [source.id])
                 for row in rows {
-                    let current = try Self.mailboxRow(db, accountID: accountID, name: to) ?? target
-                    _ = try Self.insertMessage(db, mailbox: current, fileID: row["file_id"], size: row["size"],
+                    _ = try Self.insertMessage(db, mailbox: target, fileID: row["file_id"], size: row["size"],
                                                internalDate: row["internal_date"], flags: Self.splitFlags(row["flags"]))
                 }
-                let modseq = try Self.bumpModSeq(db, mailboxID: source.id)
-                for row in rows { try Self.recordExpunge(db, mailboxID: source.id, uid: row["uid"] as Int64, modSeq: modseq) }
-                try db.cachedStatement(sql: "DELETE FROM messages WHERE mailbox_id = ?").execute(arguments: [source.id])
-                return
+                if !rows.isEmpty {
+                    let modseq = try Self.bumpModSeq(db, mailboxID: source.id)
+                    for row in rows { try Self.recordExpunge(db, mailboxID: source.id, uid: row["uid"] as Int64, modSeq: modseq) }
+                    try db.cachedStatement(sql: "DELETE FROM messages WHERE mailbox_id = ?").execute(arguments: [source.id])
+                }
+                return [source.id, target.id]
             }
-            try db.cachedStatement(sql: "UPDATE mailboxes SET name = ?, uid_validity = uid_validity + 1 WHERE id = ?").execute(arguments: [to, source.id])
-            let prefix = from + "/"
-            let children = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, name FROM mailboxes WHERE account_id = ? AND substr(name, 1, ?) = ?"),
-                                            arguments: [accountID, prefix.count, prefix])
+            // Children by their name's octets: SQLite's substr() counts code points while Swift's
+            // String.count counts characters, which differ for decomposed names ("Cafe\u{301}/…").
+            let prefix = Array((from + "/").utf8)
+            let children = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT id, name FROM mailboxes WHERE account_id = ? AND substr(CAST(name AS BLOB), 1, ?) = CAST(? AS BLOB)
+                """), arguments: [accountID, prefix.count, from + "/"])
+            var renames: [(Int64, String)] = [(source.id, to)]
             for child in children {
                 let name: String = child["name"]
-                try db.cachedStatement(sql: "UPDATE mailboxes SET name = ? WHERE id = ?").execute(arguments: [to + "/" + name.dropFirst(prefix.count), child["id"] as Int64])
+                renames.append((child["id"], to + "/" + String(decoding: name.utf8.dropFirst(prefix.count), as: UTF8.self)))
             }
+            let moving = Set(renames.map(\.0))
+            for (_, name) in renames.dropFirst() {
+                if let existing = try Self.mailboxRow(db, accountID: accountID, name: name), !moving.contains(existing.id) {
+                    throw MailStoreError(.alreadyExists, "mailbox \(name) already exists")
+                }
+            }
+            // Two passes, so that a child's new name may equal another child's old one.
+            for (id, _) in renames {
+                try db.cachedStatement(sql: "UPDATE mailboxes SET name = ? WHERE id = ?").execute(arguments: ["\u{1}rename-\(id)", id])
+            }
+            for (id, name) in renames {
+                try db.cachedStatement(sql: "UPDATE mailboxes SET name = ? WHERE id = ?").execute(arguments: [name, id])
+            }
+            // The renamed mailbox must not show a UIDVALIDITY an earlier mailbox of the new name had.
+            let validity = try Self.newUIDValidity(db)
+            try db.cachedStatement(sql: "UPDATE mailboxes SET uid_validity = ? WHERE id = ?").execute(arguments: [Int64(validity), source.id])
+            return []
         }
+        changed.forEach(notify)
     }
 
     public func setSubscribed(accountID: Int64, name: String, subscribed: Bool) async throws {
@@ -288,13 +310,16 @@ public final class SQLiteMailStore: MailStore {
 
     public func expunge(mailboxID: Int64, uids: [UInt32]) async throws -> [UInt32] {
         let (removed, orphans): ([UInt32], [String]) = try await write { db in
-            let modseq = try Self.bumpModSeq(db, mailboxID: mailboxID)
+            // One MODSEQ for the whole removal, taken only when something is removed.
+            var modseq: Int64?
             var removed: [UInt32] = []
             var fileIDs: [String] = []
-            for uid in uids.sorted() {
+            for uid in Set(uids).sorted() {
                 guard let fileID = try String.fetchOne(db.cachedStatement(sql: "SELECT file_id FROM messages WHERE mailbox_id = ? AND uid = ?"), arguments: [mailboxID, uid]) else { continue }
+                let value = try modseq ?? Self.bumpModSeq(db, mailboxID: mailboxID)
+                modseq = value
                 try db.cachedStatement(sql: "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?").execute(arguments: [mailboxID, uid])
-                try Self.recordExpunge(db, mailboxID: mailboxID, uid: uid, modSeq: modseq)
+                try Self.recordExpunge(db, mailboxID: mailboxID, uid: uid, modSeq: value)
                 removed.append(uid)
                 fileIDs.append(fileID)
             }
@@ -343,7 +368,7 @@ public final class SQLiteMailStore: MailStore {
                 throw MailStoreError(.notFound, "target mailbox no longer exists")
             }
             var sources: [MessageRecord] = []
-            for uid in uids.sorted() {
+            for uid in Set(uids).sorted() {
                 guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT uid, file_id, size, internal_date, flags, modseq FROM messages WHERE mailbox_id = ? AND uid = ?"),
                                                  arguments: [mailboxID, uid]) else { continue }
                 sources.append(Self.messageRecord(row))

@@ -46,14 +46,23 @@ extension SQLiteMailStore {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE account_id = ? AND name = ?"), arguments: [accountID, name]).map(mailboxRecord)
     }
 
-    /// New mailbox; UIDVALIDITY from the clock (RFC 9051 §2.3.1.1: must change if UIDs are reused).
+    /// New mailbox with a fresh UIDVALIDITY (``newUIDValidity(_:)``).
     static func insertMailbox(_ db: Database, accountID: Int64, name: String, specialUse: String?) throws -> MailboxRecord {
-        let maxValidity = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(uid_validity) FROM mailboxes")) ?? 0
-        let validity = max(Int64(Date().timeIntervalSince1970) & 0x7FFF_FFFF, maxValidity + 1)
+        let validity = try newUIDValidity(db)
         try db.cachedStatement(sql: "INSERT INTO mailboxes(account_id, name, special_use, uid_validity) VALUES (?, ?, ?, ?)").execute(
-                       arguments: [accountID, name, specialUse, validity])
+                       arguments: [accountID, name, specialUse, Int64(validity)])
         return MailboxRecord(id: db.lastInsertedRowID, accountID: accountID, name: name, specialUse: specialUse,
-                             uidValidity: UInt32(validity), uidNext: 1, highestModSeq: 1, subscribed: true)
+                             uidValidity: validity, uidNext: 1, highestModSeq: 1, subscribed: true)
+    }
+
+    /// A UIDVALIDITY from the clock, above every one given out before (deleted mailboxes included:
+    /// RFC 9051 §2.3.1.1 — a name must never show a UIDVALIDITY an earlier mailbox of it had).
+    static func newUIDValidity(_ db: Database) throws -> UInt32 {
+        let highest = try Int64.fetchOne(db.cachedStatement(sql: "SELECT highest FROM uid_validity_state WHERE id = 1")) ?? 0
+        let clock = Int64(Date().timeIntervalSince1970) & 0x7FFF_FFFF
+        let validity = highest >= Int64(UInt32.max) ? clock : max(clock, highest + 1)
+        try db.cachedStatement(sql: "UPDATE uid_validity_state SET highest = MAX(highest, ?) WHERE id = 1").execute(arguments: [validity])
+        return UInt32(validity)
     }
 
     /// Adds one message row with the mailbox's next UID and a new MODSEQ; returns the UID.
@@ -84,35 +93,5 @@ extension SQLiteMailStore {
             try Int.fetchOne(db.cachedStatement(sql: "SELECT (SELECT COUNT(*) FROM messages WHERE file_id = ?) + (SELECT COUNT(*) FROM queue WHERE file_id = ?)"),
                              arguments: [$0, $0]) == 0
         }
-    }
-}
-
-/// Flag-set arithmetic (RFC 9051 §2.3.2): system flags compare case-insensitively and are stored in
-/// their canonical spelling; keywords are kept as written; no duplicates.
-public enum FlagSet {
-    /// Canonical system flags.
-    public static let systemFlags = ["\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft"]
-
-    /// The canonical spelling of a flag (`\SEEN` → `\Seen`).
-    public static func canonical(_ flag: String) -> String {
-        systemFlags.first { $0.caseInsensitiveCompare(flag) == .orderedSame } ?? flag
-    }
-
-    /// Applies an operation and returns the new set, in a stable order.
-    public static func apply(_ operation: FlagOperation, _ flags: [String], to current: [String]) -> [String] {
-        let given = flags.map(canonical).filter { $0.caseInsensitiveCompare("\\Recent") != .orderedSame }
-        var result: [String]
-        switch operation {
-        case .replace: result = []
-        case .add, .remove: result = current
-        }
-        for f in given {
-            let exists = result.contains { $0.caseInsensitiveCompare(f) == .orderedSame }
-            switch operation {
-            case .replace, .add: if !exists { result.append(f) }
-            case .remove: result.removeAll { $0.caseInsensitiveCompare(f) == .orderedSame }
-            }
-        }
-        return result
     }
 }

@@ -123,6 +123,20 @@ enum SQLiteSchema {
                 ALTER TABLE queue ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0;
                 """)
         }
+        migrator.registerMigration("v9-uidvalidity-high-water") { db in
+            // The largest UIDVALIDITY ever given out, so that a mailbox created, renamed or re-created
+            // after a delete never gets one an earlier mailbox of that name had (RFC 9051 §2.3.1.1);
+            // MAX over the existing mailboxes forgets deleted ones. Values adopted by imports are
+            // not counted (a source's UIDVALIDITY may be near 2^32).
+            try db.execute(sql: """
+                CREATE TABLE uid_validity_state (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    highest INTEGER NOT NULL
+                );
+                INSERT INTO uid_validity_state(id, highest)
+                    VALUES (1, MIN(COALESCE((SELECT MAX(uid_validity) FROM mailboxes), 0), 4294967040));
+                """)
+        }
         return migrator
     }
 }

@@ -148,6 +148,17 @@ public struct POP3Session: Sendable {
         return error("[AUTH] Authentication failed")
     }
 
+    /// The verdict could not be reached (the account store failed): a temporary error
+    /// ([RFC 2449 §8.1.2](https://datatracker.ietf.org/doc/html/rfc2449#section-8.1.2) `[SYS/TEMP]`);
+    /// the session stays in AUTHORIZATION. `text` must hold no storage detail (a log id at most).
+    ///
+    ///     S: -ERR [SYS/TEMP] Internal error (log id 7F3A9C2E)
+    public mutating func authenticationUnavailable(_ text: String) -> Action {
+        awaitingVerdict = false
+        pendingUser = nil
+        return error("[SYS/TEMP] \(text)")
+    }
+
     /// The maildrop is locked by another session
     /// ([RFC 2449 §8.1.2](https://datatracker.ietf.org/doc/html/rfc2449#section-8.1.2) `[IN-USE]`);
     /// the session stays in AUTHORIZATION.

@@ -1,3 +1,5 @@
+import MailCore
+
 /// A CIDR block as written in [Postfix `mynetworks`](https://www.postfix.org/postconf.5.html#mynetworks):
 /// IPv4 `127.0.0.0/8`, IPv6 `::1/128` or `2001:db8::/32`
 /// ([RFC 4632 §3.1](https://datatracker.ietf.org/doc/html/rfc4632#section-3.1),
@@ -8,8 +10,8 @@
 /// rejected as a likely typo. An IPv4-mapped IPv6 block (`::ffff:10.0.0.0/104`) is stored as the
 /// IPv4 block it denotes (`10.0.0.0/8`), so it matches both spellings of a client address.
 public struct CIDRBlock: Equatable, Sendable, CustomStringConvertible {
-    /// Network address bytes: 4 for IPv4, 16 for IPv6. Host bits are zero.
-    public let network: [UInt8]
+    /// The network address (IPv4, or IPv6 other than IPv4-mapped). Host bits are zero.
+    public let network: IPAddress
     /// Prefix length, `0...32` for IPv4 and `0...128` for IPv6.
     public let prefixLength: Int
 
@@ -33,58 +35,44 @@ public struct CIDRBlock: Equatable, Sendable, CustomStringConvertible {
             addressText = addressText.dropFirst().dropLast()
             guard addressText.contains(":") else { return nil }
         }
-        guard var bytes = IPAddressText.parse(addressText) else { return nil }
-        let maxLength = bytes.count * 8
+        guard var address = IPAddress(addressText, keepingIPv4Mapped: true) else { return nil }
+        let maxLength = address.bytes.count * 8
         var length = maxLength
         if let prefixText {
             guard !prefixText.isEmpty, prefixText.count <= 3, prefixText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
                   let value = Int(prefixText), value <= maxLength else { return nil }
             length = value
         }
-        guard CIDRBlock.hostBitsAreZero(bytes, prefixLength: length) else { return nil }
-        if length >= 96, let v4 = IPAddressText.unmapIPv4(bytes) {
-            bytes = v4
+        guard address.hostBitsAreZero(prefixLength: length) else { return nil }
+        if length >= 96, let v4 = address.mappedIPv4 {
+            address = v4
             length -= 96
         }
-        network = bytes
+        network = address
         prefixLength = length
     }
 
-    /// Whether `address` lies in this block.
+    /// Whether `address` lies in this block. An IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2) matches IPv4 blocks.
+    public func contains(_ address: IPAddress) -> Bool {
+        network.sharesPrefix(with: address.mappedIPv4 ?? address, length: prefixLength)
+    }
+
+    /// Whether the address `text` lies in this block.
     ///
-    /// `address` is client address text as SwiftNIO reports it: `127.0.0.1`, `::1`,
+    /// `text` is client address text as SwiftNIO reports it: `127.0.0.1`, `::1`,
     /// `::ffff:127.0.0.1` (an IPv4-mapped address, RFC 4291 §2.5.5.2, matches IPv4 blocks),
     /// possibly with a `%zone` suffix ([RFC 4007 §11](https://datatracker.ietf.org/doc/html/rfc4007#section-11))
     /// that is ignored. Unparseable text never matches.
-    public func contains(_ address: String) -> Bool {
-        var text = Substring(address)
+    public func contains(_ text: String) -> Bool {
+        var text = Substring(text)
         if let percent = text.firstIndex(of: "%") { text = text[..<percent] }
         if text.hasPrefix("["), text.hasSuffix("]"), text.count > 2 { text = text.dropFirst().dropLast() }
-        guard var bytes = IPAddressText.parse(text) else { return false }
-        if let v4 = IPAddressText.unmapIPv4(bytes) { bytes = v4 }
-        guard bytes.count == network.count else { return false }
-        var remaining = prefixLength
-        for (have, want) in zip(bytes, network) {
-            if remaining <= 0 { break }
-            let mask: UInt8 = remaining >= 8 ? 0xFF : ~(0xFF >> UInt8(remaining))
-            if have & mask != want { return false }
-            remaining -= 8
-        }
-        return true
+        guard let address = IPAddress(text) else { return false }
+        return contains(address)
     }
 
     /// `network/prefix` in canonical form (RFC 5952 for IPv6): `127.0.0.0/8`, `2001:db8::/32`.
     public var description: String {
-        "\(IPAddressText.format(network))/\(prefixLength)"
-    }
-
-    private static func hostBitsAreZero(_ bytes: [UInt8], prefixLength: Int) -> Bool {
-        var remaining = prefixLength
-        for byte in bytes {
-            let mask: UInt8 = remaining >= 8 ? 0xFF : (remaining <= 0 ? 0 : ~(0xFF >> UInt8(remaining)))
-            if byte & ~mask != 0 { return false }
-            remaining -= 8
-        }
-        return true
+        "\(network)/\(prefixLength)"
     }
 }

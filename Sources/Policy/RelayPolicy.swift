@@ -70,13 +70,13 @@ public enum RelayPolicy {
             case .permitSASLAuthenticated:
                 if facts.authenticatedUser != nil { return nil }
             case .rejectUnauthDestination:
-                if !isAuthorizedDestination { return SMTPReply(554, "5.7.1", "<\(recipient)>: Relay access denied") }
+                if !isAuthorizedDestination { return .relayDenied(recipient) }
             case .deferUnauthDestination:
-                if !isAuthorizedDestination { return SMTPReply(454, "4.7.1", "<\(recipient)>: Relay access denied") }
+                if !isAuthorizedDestination { return .relayDeferred(recipient) }
             case .permit:
                 return nil
             case .reject:
-                return SMTPReply(554, "5.7.1", "<\(recipient)>: Recipient address rejected: Access denied")
+                return .recipientAccessDenied(recipient)
             }
         }
         return nil

@@ -52,12 +52,12 @@ public enum SenderPolicy {
         let owners = ownersOf(address, map: map, defaultOwner: defaultOwner)
         guard let login = authenticatedUser else {
             guard owners == nil else {
-                return SMTPReply(553, "5.7.1", "<\(address)>: Sender address rejected: not logged in")
+                return .senderNotLoggedIn(address)
             }
             return nil
         }
         guard let owners, owners.contains(where: { ownerName($0, matchesLogin: login) }) else {
-            return SMTPReply(553, "5.7.1", "<\(address)>: Sender address rejected: not owned by user \(login)")
+            return .senderNotOwned(address, login: login)
         }
         return nil
     }

@@ -48,20 +48,3 @@ public struct SMTPReply: Error, Equatable, Sendable, CustomStringConvertible {
         "\(code)" + (enhancedCode.map { " " + $0 } ?? "") + " " + (lines.first ?? "")
     }
 }
-
-extension SMTPReply {
-    /// `250 2.0.0 Ok` (RFC 5321 §4.2.2).
-    public static let ok = SMTPReply(250, "2.0.0", "Ok")
-    /// `500 5.5.1 Error: command not recognized` (RFC 5321 §4.2.4).
-    public static let unknownCommand = SMTPReply(500, "5.5.1", "Error: command not recognized")
-    /// `500 5.5.2 Error: line too long` (RFC 5321 §4.5.3.1.4–6).
-    public static let lineTooLong = SMTPReply(500, "5.5.2", "Error: line too long")
-    /// `503 5.5.1 Error: bad sequence of commands` (RFC 5321 §4.2.4).
-    public static func badSequence(_ text: String) -> SMTPReply { SMTPReply(503, "5.5.1", "Error: \(text)") }
-    /// `501 5.5.4` syntax error in parameters (RFC 3463 §3.6 `X.5.4`).
-    public static func syntax(_ text: String) -> SMTPReply { SMTPReply(501, "5.5.4", "Syntax: \(text)") }
-    /// `501 5.1.3` bad address syntax (RFC 3463 §3.2 `X.1.3`).
-    public static func badAddress(_ text: String) -> SMTPReply { SMTPReply(501, "5.1.3", "Bad address syntax: \(text)") }
-    /// `421 4.4.2 <host> Error: timeout exceeded` (RFC 5321 §4.5.3.2).
-    public static func timeout(hostname: String) -> SMTPReply { SMTPReply(421, "4.4.2", "\(hostname) Error: timeout exceeded") }
-}

@@ -103,7 +103,7 @@ public struct SMTPServerSession: Sendable {
     }
 
     /// `220 hostname ESMTP Tern` (RFC 5321 §4.2, §3.1).
-    public var greeting: SMTPReply { SMTPReply(220, nil, "\(configuration.hostname) ESMTP Tern") }
+    public var greeting: SMTPReply { .greeting(hostname: configuration.hostname) }
 
     /// The protocol name for the `Received:` `with` clause (RFC 3848): SMTP, ESMTP or ESMTPS.
     public var protocolName: String {
@@ -132,12 +132,12 @@ public struct SMTPServerSession: Sendable {
             heloName = name
             esmtp = true
             transaction = nil
-            return .reply(SMTPReply(250, nil, [configuration.hostname] + extensions))
+            return .reply(.ehlo(hostname: configuration.hostname, extensions: extensions))
         case .helo(let name):
             heloName = name
             esmtp = false
             transaction = nil
-            return .reply(SMTPReply(250, nil, configuration.hostname))
+            return .reply(.helo(hostname: configuration.hostname))
         case .mailFrom(let path, let parameters):
             return mail(path, parameters)
         case .rcptTo(let address, let parameters):
@@ -149,72 +149,72 @@ public struct SMTPServerSession: Sendable {
                 case ("NOTIFY", let v?):
                     let words = v.uppercased().split(separator: ",").map(String.init)
                     let valid = words == ["NEVER"] || (!words.isEmpty && words.allSatisfy { ["SUCCESS", "FAILURE", "DELAY"].contains($0) })
-                    guard valid else { return error(SMTPReply(501, "5.5.4", "Bad NOTIFY parameter syntax (RFC 3461 §4.1)")) }
+                    guard valid else { return error(.badNotifyParameter) }
                     pendingNotify = words.joined(separator: ",")
                 case ("ORCPT", let v?):
-                    guard v.contains(";"), v.count <= 500 else { return error(SMTPReply(501, "5.5.4", "Bad ORCPT parameter syntax (RFC 3461 §4.2)")) }
+                    guard v.contains(";"), v.count <= 500 else { return error(.badORCPTParameter) }
                     pendingORCPT = v
                 default:
-                    return error(SMTPReply(555, "5.5.4", "Unsupported option: \(p.keyword)"))
+                    return error(.unsupportedOption(p.keyword))
                 }
             }
             if address.needsSMTPUTF8, !t.smtpUTF8 {
-                return error(SMTPReply(553, "5.6.7", "<\(address)>: SMTPUTF8 is required for this address"))
+                return error(.smtpUTF8Required(address))
             }
             if t.recipients.count >= configuration.maxRecipients {
-                return .reply(SMTPReply(452, "4.5.3", "Error: too many recipients"))
+                return .reply(.tooManyRecipients)
             }
             return .checkRecipient(address)
         case .data:
             guard let t = transaction else { return error(.badSequence("need MAIL command")) }
-            guard !t.recipients.isEmpty else { return error(SMTPReply(554, "5.5.1", "Error: no valid recipients")) }
-            return .receiveData(SMTPReply(354, nil, "End data with <CR><LF>.<CR><LF>"))
+            guard !t.recipients.isEmpty else { return error(.noValidRecipients) }
+            return .receiveData(.startMailInput)
         case .rset:
             transaction = nil
             return .reply(.ok)
         case .noop:
             return .reply(.ok)
         case .quit:
-            return .close(SMTPReply(221, "2.0.0", "Bye"))
+            return .close(.closing)
         case .vrfy:
-            return .reply(SMTPReply(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery"))
+            return .reply(.cannotVerify)
         case .expn:
-            return error(SMTPReply(502, "5.5.1", "Error: EXPN not supported"))
+            return error(.expandNotSupported)
         case .help:
-            return .reply(SMTPReply(214, "2.0.0", "Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS; see RFC 5321"))
+            return .reply(.help)
         case .startTLS:
-            if tlsActive { return error(SMTPReply(554, "5.5.1", "Error: TLS already active")) }
-            guard configuration.startTLSAvailable else { return error(SMTPReply(454, "4.7.0", "TLS not available")) }
-            return .startTLS(SMTPReply(220, "2.0.0", "Ready to start TLS"))
+            if tlsActive { return error(.tlsAlreadyActive) }
+            guard configuration.startTLSAvailable else { return error(.tlsNotAvailable) }
+            return .startTLS(.readyToStartTLS)
         case .auth(let mechanism, let initialResponse):
-            guard configuration.authAvailable else { return error(SMTPReply(503, "5.5.1", "Error: authentication not enabled")) }
+            guard configuration.authAvailable else { return error(.authNotEnabled) }
             guard tlsActive || configuration.authWithoutTLS else {
-                return error(SMTPReply(530, "5.7.0", "Must issue a STARTTLS command first"))
+                return error(.startTLSFirst)
             }
             guard heloName != nil else { return error(.badSequence("send HELO/EHLO first")) }
             guard authenticatedUser == nil else { return error(.badSequence("already authenticated")) }
             guard transaction == nil else { return error(.badSequence("MAIL transaction in progress")) }
             guard ["PLAIN", "LOGIN"].contains(mechanism) else {
-                return error(SMTPReply(504, "5.5.4", "Unrecognized authentication type"))
+                return error(.unrecognizedAuthType)
             }
             return .authenticate(mechanism: mechanism, initialResponse: initialResponse)
         case .bdat:
-            return error(SMTPReply(502, "5.5.1", "Error: BDAT not supported"))
+            return error(.bdatNotSupported)
         }
     }
 
     private mutating func mail(_ path: ReversePath, _ parameters: [SMTPParameter]) -> Action {
-        if configuration.requireTLS, !tlsActive { return error(SMTPReply(530, "5.7.0", "Must issue a STARTTLS command first")) }
+        if configuration.requireTLS, !tlsActive { return error(.startTLSFirst) }
         guard heloName != nil else { return error(.badSequence("send HELO/EHLO first")) }
         guard transaction == nil else { return error(.badSequence("nested MAIL command")) }
-        if configuration.requireAuth, authenticatedUser == nil { return error(SMTPReply(530, "5.7.0", "Authentication required")) }
+        if configuration.requireAuth, authenticatedUser == nil { return error(.authRequired) }
         var t = SMTPTransaction(reversePath: path)
         for p in parameters {
             switch (p.keyword, p.value?.uppercased()) {
             case ("SIZE", let v?):
                 guard let n = Int(v), n >= 0 else { return error(.syntax("SIZE=number")) }
                 if n > configuration.maxMessageSize {
-                    return error(SMTPReply(552, "5.3.4", "Message size exceeds fixed limit"))
+                    return error(.messageSizeExceedsLimit)
                 }
                 t.declaredSize = n
             case ("BODY", "7BIT"?): t.eightBitMIME = false
@@ -224,14 +224,14 @@ public struct SMTPServerSession: Sendable {
             case ("RET", let v?) where v == "FULL" || v == "HDRS": t.dsn.ret = v
             case ("ENVID", _?) where (p.value ?? "").count <= 100: t.dsn.envid = p.value
             default:
-                return error(SMTPReply(555, "5.5.4", "Unsupported option: \(p.keyword)"))
+                return error(.unsupportedOption(p.keyword))
             }
         }
         if let a = path.address, a.needsSMTPUTF8, !t.smtpUTF8 {
-            return error(SMTPReply(553, "5.6.7", "<\(a)>: SMTPUTF8 is required for this address"))
+            return error(.smtpUTF8Required(a))
         }
         transaction = t
-        return .reply(SMTPReply(250, "2.1.0", "Ok"))
+        return .reply(.senderOk)
     }
 
     /// Records the verdict on a recipient from `.checkRecipient`; a positive reply adds it to the
@@ -271,7 +271,7 @@ public struct SMTPServerSession: Sendable {
     public mutating func error(_ reply: SMTPReply) -> Action {
         errorCount += 1
         if errorCount > configuration.maxErrors {
-            return .close(SMTPReply(421, "4.7.0", "\(configuration.hostname) Error: too many errors"))
+            return .close(.tooManyErrors(hostname: configuration.hostname))
         }
         return .reply(reply)
     }

@@ -1,4 +1,5 @@
 import Delivery
+import EmailAuth
 import Foundation
 import MailCore
 import Policy
@@ -25,6 +26,7 @@ public enum ConfigLoader {
         config.tlsKey = config.tlsKey.map(resolve)
         config.smtp.senderLoginMaps = config.smtp.senderLoginMaps.map(resolve)
         config.logFile = config.logFile.map(resolve)
+        config.emailAuth.publicSuffixList = resolve(config.emailAuth.publicSuffixList)
         // Files named by the config must be readable now, reported with the key's line.
         var reader = Reader(text: text, source: path)
         let files: [(String, String, String?)] = [("cert", "tls", config.tlsCertificate), ("key", "tls", config.tlsKey),
@@ -33,6 +35,10 @@ public enum ConfigLoader {
             guard let file, !FileManager.default.isReadableFile(atPath: file) else { continue }
             let why = FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file"
             reader.problem(key, section, "file \(file) cannot be read (\(why))")
+        }
+        // DMARC must not fail open: without the list, relaxed alignment would join unrelated domains.
+        do throws(PublicSuffixListError) { _ = try PublicSuffixList(contentsOfFile: config.emailAuth.publicSuffixList) } catch {
+            reader.problem("public_suffix_list", "inbound", "file \(error.path) \(error.reason)")
         }
         if let log = config.logFile {
             let fm = FileManager.default
@@ -218,10 +224,10 @@ public enum ConfigLoader {
                     reader.problem("relayhost_username", "outbound", "needs relayhost_password_file")
                 }
             }
-            config.outbound.policy = reader.tlsPolicy(outbound, section: "outbound", base: OutboundTLSPolicy())
+            config.outbound.defaultPolicy = reader.tlsPolicy(outbound, section: "outbound", base: OutboundTLSPolicy())
             if let relay = reader.string(outbound, "relayhost", section: "outbound") {
                 let cleaned = relay.replacingOccurrences(of: "[", with: "").replacingOccurrences(of: "]", with: "")
-                if let a = ListenAddress(relay) ?? ListenAddress(cleaned) ?? ListenAddress(cleaned + ":25") { config.outbound.relayhost = a } else {
+                if let a = ListenAddress(relay) ?? ListenAddress(cleaned) ?? ListenAddress(cleaned + ":25") { config.outbound.relayhost = (a.host, a.port) } else {
                     reader.problem("relayhost", "outbound", "\"\(relay)\" is not host or host:port")
                 }
             }
@@ -237,9 +243,9 @@ public enum ConfigLoader {
                                                      maximalLifetime: Int64(values[2]), delayWarning: Int64(values[3]))
             config.outbound.timeouts = SMTPClientTimeouts(connect: Int64(values[4]), command: Int64(values[5]))
             reader.int(outbound, "parallelism", "outbound", min: 1, into: &config.outbound.parallelism)
-            var leaseTime = Int(config.outbound.queueLeaseTime)
+            var leaseTime = Int(config.outbound.leaseDuration)
             reader.int(outbound, "queue_lease_time", "outbound", min: 3, into: &leaseTime)
-            config.outbound.queueLeaseTime = Int64(leaseTime)
+            config.outbound.leaseDuration = Int64(leaseTime)
             if let policies = outbound["policy"]?.table {
                 for domain in policies.keys {
                     guard let table = policies[domain]?.table else {
@@ -249,7 +255,7 @@ public enum ConfigLoader {
                     let section = "outbound.policy.\"\(domain)\""
                     reader.allow(table, ["tls_security_level", "tls_mandatory_ciphers", "tls_ca_file"], section: section)
                     config.outbound.domainPolicies[IDNA.toASCII(domain.lowercased()) ?? domain.lowercased()] =
-                        reader.tlsPolicy(table, section: section, base: config.outbound.policy)
+                        reader.tlsPolicy(table, section: section, base: config.outbound.defaultPolicy)
                 }
             }
         }
@@ -275,10 +281,14 @@ public enum ConfigLoader {
             }
         }
         if let inbound = reader.table(root, "inbound") {
-            reader.allow(inbound, ["verify", "dmarc_enforce", "dns_timeout", "domain"], section: "inbound")
+            reader.allow(inbound, ["verify", "dmarc_enforce", "dns_timeout", "public_suffix_list", "domain"], section: "inbound")
             reader.bool(inbound, "verify", "inbound", into: &config.emailAuth.verify)
             reader.bool(inbound, "dmarc_enforce", "inbound", into: &config.emailAuth.dmarcEnforce)
             reader.int(inbound, "dns_timeout", "inbound", min: 1, into: &config.emailAuth.dnsTimeout)
+            if let list = reader.string(inbound, "public_suffix_list", section: "inbound") {
+                if list.isEmpty { reader.problem("public_suffix_list", "inbound", "must be a file path") }
+                else { config.emailAuth.publicSuffixList = list }
+            }
             if let domains = inbound["domain"]?.table {
                 for domain in domains.keys {
                     let section = "inbound.domain.\"\(domain)\""
@@ -292,9 +302,9 @@ public enum ConfigLoader {
         }
         if let dns = reader.table(root, "dns") {
             reader.allow(dns, ["forward", "trust_anchor", "local_data"], section: "dns")
-            config.outbound.dnsLocalData = reader.stringArray(dns, "local_data", section: "dns") ?? []
-            config.outbound.dnsForwarders = reader.stringArray(dns, "forward", section: "dns") ?? []
-            config.outbound.dnsTrustAnchor = reader.string(dns, "trust_anchor", section: "dns")
+            config.dns.localData = reader.stringArray(dns, "local_data", section: "dns") ?? []
+            config.dns.forwarders = reader.stringArray(dns, "forward", section: "dns") ?? []
+            config.dns.trustAnchor = reader.string(dns, "trust_anchor", section: "dns")
         }
         if !reader.problems.isEmpty { throw ConfigError(reader.problems.joined(separator: "\n")) }
         return config

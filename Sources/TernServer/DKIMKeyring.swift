@@ -30,9 +30,17 @@ public struct DKIMKeyring: Sendable {
     }
 
     /// Creates a key with `selector` for `domain` (`tern dkim keygen`). Throws ``DKIMKeyError`` when a key with this
-    /// selector already exists (of either type) or the file cannot be written.
+    /// selector already exists (of either type), or the file cannot be written or made durable: the key file and
+    /// then its directory are fsynced, and a failed fsync leaves no key file behind.
     @discardableResult
     public static func generate(dataDirectory: String, domain: String, selector: String, type: DKIMKeyType) throws -> DKIMPrivateKey {
+        try generate(dataDirectory: dataDirectory, domain: domain, selector: selector, type: type, fsync: { fsync($0) })
+    }
+
+    /// ``generate(dataDirectory:domain:selector:type:)`` with the `fsync(2)` call injected (tests make it fail).
+    @discardableResult
+    static func generate(dataDirectory: String, domain: String, selector: String, type: DKIMKeyType,
+                         fsync syncCall: (Int32) -> Int32) throws -> DKIMPrivateKey {
         if let existing = try? load(dataDirectory: dataDirectory, domain: domain).first(where: { $0.selector == selector }) {
             throw DKIMKeyError("\(domain) already has a key with selector \(selector) (\(existing.key.type.rawValue))")
         }
@@ -47,12 +55,34 @@ public struct DKIMKeyring: Sendable {
         guard fm.createFile(atPath: temporary, contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw DKIMKeyError("cannot write \(temporary)")
         }
-        let fd = open(temporary, O_RDONLY)
-        if fd >= 0 { fsync(fd); close(fd) }
-        guard rename(temporary, file) == 0 else { throw DKIMKeyError("cannot rename \(temporary): errno \(errno)") }
-        let dirFD = open(dir, O_RDONLY)
-        if dirFD >= 0 { fsync(dirFD); close(dirFD) }
+        do {
+            try syncToDisk(temporary, fsync: syncCall)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, file) == 0 else {
+            let why = String(cString: strerror(errno))
+            unlink(temporary)
+            throw DKIMKeyError("cannot rename \(temporary): \(why)")
+        }
+        do {
+            // The rename is durable only once the directory is synced.
+            try syncToDisk(dir, fsync: syncCall)
+        } catch {
+            unlink(file)
+            throw error
+        }
         return key
+    }
+
+    /// `fsync(2)` of the file or directory at `path`. Throws ``DKIMKeyError`` naming `path` and the reason when it
+    /// cannot be opened or synced.
+    static func syncToDisk(_ path: String, fsync syncCall: (Int32) -> Int32) throws(DKIMKeyError) {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw DKIMKeyError("cannot open \(path) to sync it: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard syncCall(fd) == 0 else { throw DKIMKeyError("cannot sync \(path) to disk: \(String(cString: strerror(errno)))") }
     }
 
     /// Every key stored for `domain`, sorted by selector. Throws ``DKIMKeyError`` for an unreadable key file.

@@ -2,6 +2,7 @@ import DNS
 import EmailAuth
 import Foundation
 import Logging
+import MailCore
 import SMTPProtocol
 import TernMetrics
 
@@ -11,6 +12,8 @@ struct MessageAuthenticator: Sendable {
     let config: TernConfig
     let keyring: DKIMKeyring?
     let resolver: any DNSResolver
+    /// `[inbound] public_suffix_list`, loaded at start (never empty).
+    let suffixes: PublicSuffixList
 
     /// What to do with an inbound message.
     enum Disposition: Equatable, Sendable {
@@ -65,7 +68,7 @@ struct MessageAuthenticator: Sendable {
         // RFC 7489 §6.6.1: a From field with several domains is evaluated for each (the strictest failure decides);
         // no usable single From field is refused below when DMARC is enforced.
         let fromDomains = DMARCVerifier.fromDomains(of: message)
-        let dmarc = await DMARCVerifier(resolver: resolver).evaluate(
+        let dmarc = await DMARCVerifier(resolver: resolver, suffixes: suffixes).evaluate(
             fromDomains: fromDomains, spf: spfResult, dkim: dkim, sample: Int.random(in: 0..<100))
         let report = AuthenticationResults.Report(
             authservID: hostname, spf: spfResult, spfIdentity: identity, mailFrom: mailFrom, helo: helo, clientIP: clientIP,
@@ -76,11 +79,11 @@ struct MessageAuthenticator: Sendable {
         if fromDomains == nil, config.emailAuth.enforcesDMARC(for: recipientDomains) {
             // RFC 5322 §3.6: exactly one From field; without it DMARC cannot be applied, so the message could
             // otherwise bypass any p=reject (RFC 7489 §6.6.1).
-            disposition = .reject(SMTPReply(550, "5.7.1", "Message must have exactly one From field with an address"))
+            disposition = .reject(.singleFromRequired)
         } else if dmarc.verdict == .fail, config.emailAuth.enforcesDMARC(for: recipientDomains) {
             switch dmarc.disposition {
             case .reject:
-                disposition = .reject(SMTPReply(550, "5.7.1", "Email rejected per DMARC policy for \(dmarc.fromDomain)"))
+                disposition = .reject(.dmarcRejected(fromDomain: dmarc.fromDomain))
             case .quarantine:
                 disposition = .quarantine
             case .none:

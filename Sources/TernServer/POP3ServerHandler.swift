@@ -15,8 +15,8 @@ import TernMetrics
 struct POP3Context: Sendable {
     let config: TernConfig
     let directory: AccountDirectory
-    let throttle: LoginThrottle
-    let locks: MaildropLocks
+    let throttle: any LoginThrottling
+    let locks: any MaildropLock
     let sslContext: NIOSSLContext?
     let limiter: ConnectionLimiter
     let logger: Logger
@@ -24,11 +24,21 @@ struct POP3Context: Sendable {
     let sessions: SessionRegistry
 }
 
-/// One POP3 session per account at a time (RFC 1939 §8: the maildrop is locked; RFC 2449 `[IN-USE]`).
-final class MaildropLocks: Sendable {
+/// One POP3 session per account at a time (RFC 1939 §8: the maildrop is locked; RFC 2449 `[IN-USE]`). The
+/// embedded implementation is ``InProcessMaildropLock``; with several nodes the lock lives in the shared database.
+/// Calls are made on the event loop and must not block.
+protocol MaildropLock: Sendable {
+    /// Takes the lock of `account`'s maildrop; false when another session holds it.
+    func acquire(account: Int64) -> Bool
+    /// Gives the lock of `account`'s maildrop back.
+    func release(account: Int64)
+}
+
+/// The maildrop locks of this process.
+final class InProcessMaildropLock: MaildropLock {
     private let held = Mutex<Set<Int64>>([])
-    func lock(_ account: Int64) -> Bool { held.withLock { $0.insert(account).inserted } }
-    func unlock(_ account: Int64) { _ = held.withLock { $0.remove(account) } }
+    func acquire(account: Int64) -> Bool { held.withLock { $0.insert(account).inserted } }
+    func release(account: Int64) { _ = held.withLock { $0.remove(account) } }
 }
 
 /// The thin NIO shell around `POP3Session` (RFC 1939, RFC 2449, RFC 2595, RFC 5034): frames lines,
@@ -42,52 +52,44 @@ final class POP3ServerHandler: ChannelInboundHandler {
     private var framer = SMTPLineFramer(maxLineLength: 12288)
     private var busy = false
     private var closed = false
-    private var acquired = false
-    private var clientAddress = "unknown"
     private var tlsActive: Bool
     private var exchange: SASLServerExchange?
     private var account: AccountRecord?
     private var snapshot: MailboxSnapshot?
-    private var handshakeDeadline: Scheduled<Void>?
-    private var registration: Int?
     private var channelContext: ChannelHandlerContext?
+    /// Admission, shutdown registration, handshake deadline, connect/disconnect logging.
+    private var connection: ConnectionShell
+    /// The peer's address text.
+    private var clientAddress: String { connection.clientAddress }
     private var timer = CommandTimer(.pop3)
 
     init(context shared: POP3Context) {
         self.shared = shared
+        connection = ConnectionShell(limiter: shared.limiter, sessions: shared.sessions, logger: shared.logger, handshakeSeconds: shared.config.pop3Timeout)
         tlsActive = shared.implicitTLS
         session = POP3Session(configuration: .init(hostname: shared.config.hostname, stlsAvailable: shared.sslContext != nil && !shared.implicitTLS,
                                                    plaintextAllowed: shared.implicitTLS))
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        clientAddress = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        guard shared.limiter.acquire(clientAddress) else {
+        guard connection.admit(self, context: context, implicitTLS: shared.implicitTLS, shutdown: { $0.shutdown() }) else {
             write(context, ["-ERR [SYS/TEMP] Too many connections"], close: true)
             closed = true
             return
         }
-        acquired = true
         channelContext = context
-        registration = shared.sessions.register(self, on: context) { $0.shutdown() }
-        let plaintext = tlsActive || (shared.config.loopbackPlaintext && IMAPServerHandler.isLoopback(clientAddress))
+        let plaintext = tlsActive || (shared.config.loopbackPlaintext && connection.isLoopback)
         session = POP3Session(configuration: .init(hostname: shared.config.hostname, stlsAvailable: shared.sslContext != nil && !tlsActive,
                                                    plaintextAllowed: plaintext))
-        if shared.implicitTLS {
-            handshakeDeadline = TernServer.handshakeDeadline(context, seconds: shared.config.pop3Timeout, logger: shared.logger, client: clientAddress)
-        }
-        shared.logger.info("connect from [\(clientAddress)]")
         write(context, [session.greeting])
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let registration { shared.sessions.remove(registration) }
         channelContext = nil
-        if acquired { shared.limiter.release(clientAddress) }
-        if let account { shared.locks.unlock(account.id) }
+        if let account { shared.locks.release(account: account.id) }
         account = nil
         closed = true
-        shared.logger.info("disconnect from [\(clientAddress)]")
+        connection.close()
         context.fireChannelInactive()
     }
 
@@ -100,7 +102,7 @@ final class POP3ServerHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
-            handshakeDeadline?.cancel()
+            connection.handshakeCompleted()
         } else if event is IdleStateHandler.IdleStateEvent, !closed {
             write(context, ["-ERR [SYS/TEMP] Autologout; idle for too long"], close: true)
             closed = true
@@ -162,7 +164,7 @@ final class POP3ServerHandler: ChannelInboundHandler {
             _ = framer.discardBuffered() // RFC 2595 §4: nothing pipelined before TLS is acted on
             do {
                 try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ssl), position: .before(self))
-                handshakeDeadline = TernServer.handshakeDeadline(context, seconds: shared.config.pop3Timeout, logger: shared.logger, client: clientAddress)
+                connection.armHandshakeDeadline(context)
                 tlsActive = true
                 session.tlsEstablished(plaintextAllowed: true)
             } catch {
@@ -217,7 +219,10 @@ final class POP3ServerHandler: ChannelInboundHandler {
                 self.busy = false
                 switch result {
                 case .success: self.write(context, [text], close: true)
-                case .failure: self.write(context, ["-ERR [SYS/TEMP] some deleted messages could not be removed"], close: true)
+                case .failure(let error):
+                    let logID = ErrorLogID()
+                    self.shared.logger.error("cannot remove deleted messages (log id \(logID)): \(error)")
+                    self.write(context, ["-ERR [SYS/TEMP] some deleted messages could not be removed (log id \(logID))"], close: true)
                 }
                 self.closed = true
             }
@@ -256,7 +261,7 @@ final class POP3ServerHandler: ChannelInboundHandler {
             if case .success(let found?) = result {
                 throttle.recordSuccess(client)
                 TernMetrics.login(.pop3, success: true)
-                guard self.shared.locks.lock(found.0.id) else {
+                guard self.shared.locks.acquire(account: found.0.id) else {
                     self.perform(context, self.session.maildropLocked())
                     self.process(context)
                     return
@@ -266,6 +271,11 @@ final class POP3ServerHandler: ChannelInboundHandler {
                 self.shared.logger.info("login: user=<\(found.0.address)> method=\(method) from [\(client)]")
                 let messages = found.1.messages.map { POP3Message(size: $0.size, uid: "\(found.1.mailbox.uidValidity).\($0.uid)") }
                 self.perform(context, self.session.authenticated(messages: messages))
+            } else if case .failure(let error) = result {
+                // The store failed: not the client's fault, so not counted as a failed login.
+                let logID = ErrorLogID()
+                self.shared.logger.error("login: cannot read the account or maildrop (log id \(logID)): \(error)")
+                self.perform(context, self.session.authenticationUnavailable("Internal error (log id \(logID))"))
             } else {
                 throttle.recordFailure(client)
                 TernMetrics.login(.pop3, success: false)

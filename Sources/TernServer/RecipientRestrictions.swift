@@ -47,22 +47,22 @@ struct RecipientRestrictions: Sendable {
                 }
             }
             guard local else {
-                return Verdict(reply: SMTPReply(250, "2.1.5", "Ok"), resolution: Router.Resolution(accounts: [], remote: [rcpt.description]))
+                return Verdict(reply: .recipientOk, resolution: Router.Resolution(accounts: [], remote: [rcpt.description]))
             }
             let resolution = try await router.resolve(rcpt)
             guard !resolution.isUnknown else {
                 if rcpt.localPart.lowercased() == "postmaster" {
                     // RFC 5321 §4.5.1 requires a postmaster; say how to configure one.
-                    return Verdict(reply: SMTPReply(550, "5.1.1", "<\(recipient)>: Recipient address rejected: no postmaster configured (tern alias add postmaster@\(rcpt.domain) ADDRESS)"))
+                    return Verdict(reply: .noPostmaster(recipient, domain: rcpt.domain))
                 }
-                return Verdict(reply: SMTPReply(550, "5.1.1", "<\(recipient)>: Recipient address rejected: User unknown in local recipient table"))
+                return Verdict(reply: .userUnknown(recipient))
             }
             if try await quota.firstFull(resolution.accounts.map(\.id), adding: 0, store: store) != nil {
-                return Verdict(reply: SMTPReply(452, "4.2.2", "<\(recipient)>: Recipient address rejected: Mailbox full"))
+                return Verdict(reply: .mailboxFull(recipient))
             }
-            return Verdict(reply: SMTPReply(250, "2.1.5", "Ok"), resolution: resolution)
+            return Verdict(reply: .recipientOk, resolution: resolution)
         } catch {
-            return Verdict(reply: SMTPReply(451, "4.3.0", "<\(recipient)>: Temporary lookup failure"))
+            return Verdict(reply: .tempLookupFailure(recipient))
         }
     }
 }

@@ -21,7 +21,7 @@ struct SMTPContext: Sendable {
     let restrictions: RecipientRestrictions
     /// The one local delivery path.
     let delivery: LocalDelivery
-    let throttle: LoginThrottle
+    let throttle: any LoginThrottling
     let sslContext: NIOSSLContext?
     let limiter: ConnectionLimiter
     let logger: Logger
@@ -48,31 +48,31 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private let shared: SMTPContext
+    /// Admission, shutdown registration, handshake deadline, connect/disconnect logging.
+    private var connection: ConnectionShell
     private var session: SMTPServerSession
     private var framer: SMTPLineFramer
     private var mode: Mode = .command
     private var busy = false
-    private var clientAddress = "unknown"
-    private var acquired = false
     private var tlsVersion: String?
     /// Accepted recipients of the transaction with what each resolved to (for `LocalDelivery`).
     private var resolved: [(EmailAddress, Router.Resolution?)] = []
-    private var spoolFailed = false
+    /// Set when writing the spool failed during DATA: the log id of the logged error.
+    private var spoolFailure: ErrorLogID?
     private var dataStarted = Date()
     /// Octets of our own trace header at the top of the spool file.
     private var traceLength = 0
     private var messages = 0
     private var output = [UInt8]()
     private let stall: StallGuard
-    private var handshakeDeadline: Scheduled<Void>?
     private var timeoutSeconds: Int { shared.config.smtp.timeout }
-    private var registration: Int?
     private var shuttingDown = false
     private var channelContext: ChannelHandlerContext?
     private var timer: CommandTimer
 
     init(context shared: SMTPContext) {
         self.shared = shared
+        connection = ConnectionShell(limiter: shared.limiter, sessions: shared.sessions, logger: shared.logger, handshakeSeconds: shared.config.smtp.timeout)
         let s = shared.config.smtp
         let submission = shared.role != .smtp
         session = SMTPServerSession(configuration: .init(
@@ -91,33 +91,23 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: Connection lifecycle
 
     func channelActive(context: ChannelHandlerContext) {
-        clientAddress = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        guard shared.limiter.acquire(clientAddress) else {
-            shared.logger.warning("connection limit reached, refusing [\(clientAddress)]")
-            send(context, SMTPReply(421, "4.7.0", "\(shared.config.hostname) Error: too many connections"), close: true)
+        guard connection.admit(self, context: context, implicitTLS: shared.role.implicitTLS, shutdown: { $0.shutdown() }) else {
+            send(context, .tooManyConnections(hostname: shared.config.hostname), close: true)
             mode = .closed
             return
         }
-        acquired = true
         channelContext = context
-        registration = shared.sessions.register(self, on: context) { $0.shutdown() }
-        if shared.role.implicitTLS { armHandshakeDeadline(context) }
-        if shared.config.loopbackPlaintext, shared.role != .submission, IMAPServerHandler.isLoopback(clientAddress) {
+        if shared.config.loopbackPlaintext, shared.role != .submission, connection.isLoopback {
             var configuration = session.configuration
             configuration.authWithoutTLS = true
             session = SMTPServerSession(configuration: configuration, tlsActive: session.tlsActive)
         }
-        shared.logger.info("connect from [\(clientAddress)]:\(context.channel.remoteAddress?.port ?? 0)")
         send(context, session.greeting)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let registration { shared.sessions.remove(registration) }
         channelContext = nil
-        if acquired {
-            shared.limiter.release(clientAddress)
-            shared.logger.info("disconnect from [\(clientAddress)] messages=\(messages)")
-        }
+        connection.close(detail: " messages=\(messages)")
         if case .data(_, let spool) = mode { spool.discard() }
         mode = .closed
         context.fireChannelInactive()
@@ -125,7 +115,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
-            handshakeDeadline?.cancel()
+            connection.handshakeCompleted()
             tlsVersion = (try? context.pipeline.syncOperations.nioSSL_tlsVersion()).flatMap(Self.versionName)
             session.tlsEstablished()
             shared.logger.info("TLS established with [\(clientAddress)] version=\(tlsVersion ?? "unknown")")
@@ -151,7 +141,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         shuttingDown = true
         if case .data = mode { return }
         if busy { return }
-        send(context, SMTPReply(421, "4.3.2", "\(shared.config.hostname) Service shutting down"), close: true)
+        send(context, .shuttingDown(hostname: shared.config.hostname), close: true)
         mode = .closed
     }
 
@@ -166,8 +156,11 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func armHandshakeDeadline(_ context: ChannelHandlerContext) {
-        handshakeDeadline = TernServer.handshakeDeadline(context, seconds: timeoutSeconds, logger: shared.logger, client: clientAddress)
+        connection.armHandshakeDeadline(context)
     }
+
+    /// The peer's address text.
+    private var clientAddress: String { connection.clientAddress }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         logConnectionError(error, logger: shared.logger, client: clientAddress)
@@ -206,7 +199,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func process(_ context: ChannelHandlerContext) {
         if shuttingDown, !busy, !isClosed, !isReceivingData {
             flush(context)
-            send(context, SMTPReply(421, "4.3.2", "\(shared.config.hostname) Service shutting down"), close: true)
+            send(context, .shuttingDown(hostname: shared.config.hostname), close: true)
             mode = .closed
             return
         }
@@ -215,7 +208,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .tooLong:
                 if case .auth = mode {
                     mode = .command
-                    queue(SMTPReply(500, "5.5.6", "Authentication exchange line is too long"))
+                    queue(.authLineTooLong)
                     continue
                 }
                 timer.start(command: "other")
@@ -306,11 +299,11 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func startAuth(_ context: ChannelHandlerContext, mechanism: String, initialResponse: String?) {
         if case .refused = shared.throttle.check(clientAddress) {
             shared.logger.warning("AUTH refused for [\(clientAddress)]: too many failures")
-            queue(SMTPReply(454, "4.7.0", "Too many authentication failures; try again later"))
+            queue(.tooManyAuthFailures)
             return
         }
         guard var exchange = SASLServerExchange(mechanism: mechanism) else {
-            queue(SMTPReply(504, "5.5.4", "Unrecognized authentication type"))
+            queue(.unrecognizedAuthType)
             return
         }
         saslStep(context, &exchange, exchange.start(initialResponse: initialResponse == "=" ? "" : initialResponse))
@@ -320,11 +313,11 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch step {
         case .challenge(let text):
             mode = .auth(exchange)
-            queue(SMTPReply(334, nil, text))
+            queue(.authChallenge(text))
         case .failure(.cancelled):
-            queue(SMTPReply(501, "5.7.0", "Authentication aborted"))
+            queue(.authAborted)
         case .failure(.malformed):
-            queue(SMTPReply(501, "5.5.2", "Cannot decode the authentication data"))
+            queue(.authDataUndecodable)
         case .credentials(let credentials):
             verify(context, credentials, mechanism: exchange.mechanism.rawValue)
         }
@@ -350,12 +343,12 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
                 TernMetrics.login(self.timer.proto, success: true)
                 self.session.authenticated(as: account.address)
                 self.shared.logger.info("client=[\(client)], sasl_method=\(mechanism), sasl_username=\(account.address)")
-                self.queue(SMTPReply(235, "2.7.0", "Authentication successful"))
+                self.queue(.authSucceeded)
             } else {
                 throttle.recordFailure(client)
                 TernMetrics.login(self.timer.proto, success: false)
                 self.shared.logger.warning("[\(client)]: SASL \(mechanism) authentication failed")
-                self.queue(SMTPReply(535, "5.7.8", "Error: authentication failed"))
+                self.queue(.authFailed)
             }
             self.process(context)
         }
@@ -378,15 +371,16 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             try spool.write(traceBytes)
             traceLength = traceBytes.count
         } catch {
-            shared.logger.error("cannot create spool file: \(error)")
-            queue(SMTPReply(451, "4.3.0", "Error: queue file write error"))
+            let logID = ErrorLogID()
+            shared.logger.error("cannot create spool file (log id \(logID)): \(error)")
+            queue(.queueWriteError(logID))
             session.dataFinished()
             resolved = []
             return
         }
         let s = shared.config.smtp
         let reader = SMTPDataReader(policy: s.bareNewline, maxLineLength: s.lineLengthLimit, maxMessageSize: s.messageSizeLimit)
-        spoolFailed = false
+        spoolFailure = nil
         dataStarted = Date()
         mode = .data(reader, spool)
         queue(reply)
@@ -399,10 +393,11 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         let progress = reader.consume(bytes, into: &out)
-        if !spoolFailed {
+        if spoolFailure == nil {
             do { try spool.write(out) } catch {
-                spoolFailed = true
-                shared.logger.error("\(spool.id): spool write failed: \(error)")
+                let logID = ErrorLogID()
+                spoolFailure = logID
+                shared.logger.error("\(spool.id): spool write failed (log id \(logID)): \(error)")
             }
         }
         guard progress.finished else {
@@ -420,13 +415,13 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         timer.start(command: "data_end") // end of data → the final reply, commit and fsync included
         let refusal: SMTPReply?
         if reader.exceededSize {
-            refusal = SMTPReply(552, "5.3.4", "Error: message file too big")
+            refusal = .messageTooBig
         } else if reader.sawBareLineEnding, reader.policy == .reject {
-            refusal = SMTPReply(550, "5.6.0", "Error: bare <CR> or <LF> in message content; lines must end with <CR><LF> (RFC 5321 §2.3.8)")
+            refusal = .bareLineEnding
         } else if reader.sawLongLine {
-            refusal = SMTPReply(500, "5.5.2", "Error: message line longer than \(shared.config.smtp.lineLengthLimit) octets (RFC 5321 §4.5.3.1.6)")
-        } else if spoolFailed {
-            refusal = SMTPReply(451, "4.3.0", "Error: queue file write error")
+            refusal = .messageLineTooLong(limit: shared.config.smtp.lineLengthLimit)
+        } else if let logID = spoolFailure {
+            refusal = .queueWriteError(logID)
         } else {
             refusal = nil
         }
@@ -473,8 +468,9 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .failure(let error):
                 self.busy = false
                 spool.discard()
-                self.shared.logger.error("\(spool.id): email authentication step failed: \(error)")
-                self.endData(context, SMTPReply(451, "4.3.0", "Error: queue file write error"))
+                let logID = ErrorLogID()
+                self.shared.logger.error("\(spool.id): email authentication step failed (log id \(logID)): \(error)")
+                self.endData(context, .queueWriteError(logID))
                 self.process(context)
             case .success(let outcome):
                 if inbound { self.shared.logger.info("\(spool.id): \(outcome.summary)") }
@@ -536,19 +532,20 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
                 }
                 TernMetrics.recipients(delivered: local, transport: .local)
                 if !report.queued.isEmpty { self.shared.wakeOutbound() }
-                self.endData(context, SMTPReply(250, "2.0.0", "Ok: queued as \(id)"))
+                self.endData(context, .queued(id))
             case .success(let report):
                 let reply = report.outcomes.lazy.compactMap { outcome -> SMTPReply? in
                     switch outcome {
                     case .deferred(let r), .rejected(let r): r
                     default: nil
                     }
-                }.first ?? SMTPReply(451, "4.3.0", "Error: queue file write error")
+                }.first ?? .queueWriteError(ErrorLogID())
                 self.shared.logger.info("\(id): reject: DATA from [\(self.clientAddress)]: \(reply); from=\(transaction.reversePath)")
                 self.endData(context, reply)
             case .failure(let error):
-                self.shared.logger.error("\(id): local delivery failed: \(error)")
-                self.endData(context, SMTPReply(451, "4.3.0", "Error: queue file write error"))
+                let logID = ErrorLogID()
+                self.shared.logger.error("\(id): local delivery failed (log id \(logID)): \(error)")
+                self.endData(context, .queueWriteError(logID))
             }
             self.process(context)
         }
@@ -561,7 +558,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         queue(reply)
         flush(context)
         if shuttingDown { // the transaction is done: now the session ends
-            send(context, SMTPReply(421, "4.3.2", "\(shared.config.hostname) Service shutting down"), close: true)
+            send(context, .shuttingDown(hostname: shared.config.hostname), close: true)
             mode = .closed
         }
     }

@@ -99,9 +99,8 @@ enum ConfigReload {
         effective.dataDirectory = old.config.dataDirectory
         effective.listen = old.config.listen
         effective.metricsListen = old.config.metricsListen
-        effective.outbound.dnsForwarders = old.config.outbound.dnsForwarders
-        effective.outbound.dnsTrustAnchor = old.config.outbound.dnsTrustAnchor
-        effective.outbound.dnsLocalData = old.config.outbound.dnsLocalData
+        effective.dns = old.config.dns
+        effective.store = old.config.store
         effective.throttle = old.config.throttle
         effective.emailAuth = old.config.emailAuth
         limiter.update(maxTotal: config.limits.maxConnections, maxPerIP: config.limits.maxConnectionsPerIP)
@@ -115,8 +114,8 @@ enum ConfigReload {
         if old.dataDirectory != new.dataDirectory { changed.append("data_dir") }
         if old.listen != new.listen { changed.append("[listen]") }
         if old.metricsListen != new.metricsListen { changed.append("[metrics] listen") }
-        if old.outbound.dnsForwarders != new.outbound.dnsForwarders || old.outbound.dnsTrustAnchor != new.outbound.dnsTrustAnchor
-            || old.outbound.dnsLocalData != new.outbound.dnsLocalData { changed.append("[dns]") }
+        if old.dns != new.dns { changed.append("[dns]") }
+        if old.store != new.store { changed.append("[store]") }
         if old.throttle != new.throttle { changed.append("[auth] delay_after/failure_delay_ms/max_failures/lockout") }
         if old.emailAuth != new.emailAuth { changed.append("[dkim]/[inbound]") }
         return changed

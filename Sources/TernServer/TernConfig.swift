@@ -118,37 +118,16 @@ public struct ConnectionSettings: Sendable, Equatable {
     public var quotaStorage: Int64 = 0
 }
 
-/// Outbound delivery (`[outbound]`, `[outbound.policy."domain"]`) and DNS (`[dns]`).
-public struct OutboundConfig: Sendable {
-    /// `tls_security_level`, `tls_mandatory_ciphers = "high"`, `tls_ca_file`.
-    public var policy = OutboundTLSPolicy()
-    /// `[outbound.policy."example.org"] tls_security_level = "verify"` (keys lowercased A-labels).
-    public var domainPolicies: [String: OutboundTLSPolicy] = [:]
-    /// `relayhost = "smtp.provider.test:587"` (smarthost), nil = deliver to the MX.
-    public var relayhost: ListenAddress?
-    /// `relayhost_username` and the password read from `relayhost_password_file` (first line).
-    public var relayhostCredentials: (user: String, password: String)?
-    /// `port`: TCP port used for MX delivery (25).
-    public var port = 25
-    /// `minimal_backoff_time`, `maximal_backoff_time`, `maximal_queue_lifetime`, `delay_warning_time` (seconds).
-    public var schedule = RetrySchedule()
-    /// `connect_timeout`, `command_timeout` (seconds).
-    public var timeouts = SMTPClientTimeouts()
-    /// `parallelism`: messages delivered at once.
-    public var parallelism = 10
-    /// `destination_concurrency_limit`: connections to one domain at once.
-    public var destinationConcurrency = 5
-    /// `queue_lease_time`: seconds a queue entry stays reserved for the worker delivering it without
-    /// renewal (renewed every third of it); after a crash another node takes the entry over after this.
-    public var queueLeaseTime: Int64 = 300
-    /// `bounce_notice_recipient`: gets a copy of every failure notice.
-    public var postmasterCopy: String?
-    /// `[dns] forward`: forwarders as `ip@port`; empty = recursion from the root.
-    public var dnsForwarders: [String] = []
-    /// `[dns] trust_anchor`: DNSSEC root key file.
-    public var dnsTrustAnchor: String?
-    /// `[dns] local_data`: records answered locally (zone-file lines), e.g. for split horizon or tests.
-    public var dnsLocalData: [String] = []
+/// `[dns]`: the in-process resolver (libunbound). All keys need a restart.
+public struct DNSSettings: Sendable, Equatable {
+    /// `forward`: forwarders as `ip@port`; empty = recursion from the root.
+    public var forwarders: [String] = []
+    /// `trust_anchor`: DNSSEC root key file.
+    public var trustAnchor: String?
+    /// `local_data`: records answered locally (zone-file lines), e.g. for split horizon or tests.
+    public var localData: [String] = []
+    /// The defaults.
+    public init() {}
 }
 
 /// Email authentication (`[dkim]`, `[inbound]`): DKIM signing of submitted mail, SPF/DKIM/DMARC checks of
@@ -168,6 +147,9 @@ public struct EmailAuthSettings: Sendable, Equatable {
     public var domainEnforce: [String: Bool] = [:]
     /// `[inbound] dns_timeout`: seconds per DNS query of the checks (default 5); a timeout is temperror.
     public var dnsTimeout = 5
+    /// `[inbound] public_suffix_list`: the Public Suffix List file for DMARC organizational domains
+    /// (RFC 7489 §3.2; default Debian's `publicsuffix` package). Must exist and hold rules.
+    public var publicSuffixList = "/usr/share/publicsuffix/public_suffix_list.dat"
 
     /// The selectors created automatically for every domain: `rsa` (RSA-2048) and `ed` (Ed25519).
     public static let defaultSelectors = ["rsa", "ed"]
@@ -224,7 +206,11 @@ public struct TernConfig: Sendable {
     public var smtp = SMTPSettings()
     public var imap = IMAPSettings()
     public var limits = ConnectionSettings()
-    public var outbound = OutboundConfig()
+    /// `[outbound]`: the delivery engine's settings (the runtime adds hostname, local domains, DKIM
+    /// signer and node id from the other sections).
+    public var outbound = OutboundSettings()
+    /// `[dns]`.
+    public var dns = DNSSettings()
     public var emailAuth = EmailAuthSettings()
     /// `[store]`: the storage backend and this node's id.
     public var store = StoreSettings()

@@ -1,5 +1,6 @@
 import DNS
 import EmailAuth
+import MailCore
 
 /// The DNS records of a local domain, from the configuration and its DKIM keys — shared by `tern dns-records`,
 /// `tern dns-check` and `tern quickstart` so that they always agree.

@@ -10,7 +10,6 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import Policy
-import Synchronization
 import TernMetrics
 
 /// Starts every configured listener on one event-loop group and runs until SIGTERM/SIGINT
@@ -32,7 +31,9 @@ public enum TernRuntime {
     /// for each bound socket (with the real port when 0 was configured), writes `data_dir/tern.pid`,
     /// tells systemd `READY=1`, and re-reads `configPath` on SIGHUP (`ConfigReload`).
     public static func run(_ config: TernConfig, configPath: String, logger: Logger) async throws {
-        let hangups = SignalSources.hangups() // from now on SIGHUP reloads instead of ending the process
+        let hangups = SignalWatch([SIGHUP]) // from now on SIGHUP reloads instead of ending the process
+        defer { hangups.cancel() }
+        let hangupEvents = hangups.events
         if config.metricsListen != nil { MetricsEndpoint.bootstrap() }
         let (store, files, ssl) = try prepare(config)
         if files.selfSigned { logger.notice("using a self-signed certificate from \(files.certificate); configure [tls] cert/key for production") }
@@ -41,8 +42,8 @@ public enum TernRuntime {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
         let resolver: UnboundResolver
         do {
-            resolver = try UnboundResolver(forwarders: config.outbound.dnsForwarders, trustAnchorFile: config.outbound.dnsTrustAnchor,
-                                           localData: config.outbound.dnsLocalData)
+            resolver = try UnboundResolver(forwarders: config.dns.forwarders, trustAnchorFile: config.dns.trustAnchor,
+                                           localData: config.dns.localData)
         } catch {
             throw ConfigError("[dns]: the resolver cannot start: \(error)")
         }
@@ -99,7 +100,7 @@ public enum TernRuntime {
         }
         let reloadTask = Task {
             var generation = 0
-            for await _ in hangups {
+            for await _ in hangupEvents {
                 generation += 1
                 ServiceManager.notify("RELOADING=1\nMONOTONIC_USEC=\(ServiceManager.monotonicMicroseconds())\nSTATUS=reloading \(configPath)")
                 logger.notice("received SIGHUP: reloading \(configPath)")
@@ -141,24 +142,15 @@ public enum TernRuntime {
     /// The delivery engine's settings from `[outbound]`, `hostname` and the local `domains`.
     /// Delivery settings from the configuration; `keyring` DKIM-signs the DSNs the queue generates.
     static func outboundSettings(_ config: TernConfig, domains: [String], keyring: DKIMKeyring?) -> OutboundSettings {
-        var settings = OutboundSettings(hostname: config.hostname, localDomains: domains)
+        var settings = config.outbound
+        settings.hostname = config.hostname
+        settings.localDomains = domains
+        settings.nodeID = config.store.nodeID
         if let keyring, config.emailAuth.sign {
             settings.signer = { message in
                 (try? keyring.sign(RawMessage(message), now: Int64(Date().timeIntervalSince1970))) ?? []
             }
         }
-        settings.defaultPolicy = config.outbound.policy
-        settings.domainPolicies = config.outbound.domainPolicies
-        settings.relayhost = config.outbound.relayhost.map { ($0.host, $0.port) }
-        settings.relayhostCredentials = config.outbound.relayhostCredentials
-        settings.port = config.outbound.port
-        settings.schedule = config.outbound.schedule
-        settings.timeouts = config.outbound.timeouts
-        settings.parallelism = config.outbound.parallelism
-        settings.destinationConcurrency = config.outbound.destinationConcurrency
-        settings.nodeID = config.store.nodeID
-        settings.leaseDuration = config.outbound.queueLeaseTime
-        settings.postmasterCopy = config.outbound.postmasterCopy
         return settings
     }
 
@@ -174,11 +166,13 @@ public enum TernRuntime {
         let store: any MailStore
         /// Configuration, TLS and routing for new connections (replaced by a reload).
         let state: ServingState
+        /// Login throttling for every listener. Concrete for IMAP's sake (`IMAPSession` takes a `LoginThrottle`);
+        /// SMTP and POP3 take it as `any LoginThrottling`.
         let throttle: LoginThrottle
         /// One limiter for every listener: `max_connections*` count all roles together.
         let limiter: ConnectionLimiter
         /// POP3 maildrop locks (one session per account).
-        let pop3Locks = MaildropLocks()
+        let pop3Locks: any MaildropLock = InProcessMaildropLock()
         /// Open sessions, told to end at shutdown.
         let sessions = SessionRegistry()
         let wakeOutbound: @Sendable () -> Void
@@ -186,8 +180,13 @@ public enum TernRuntime {
     }
 
     /// Creates missing default DKIM keys (`rsa`, `ed`) for every domain, loads the active selectors and wraps the
-    /// resolver with `[inbound] dns_timeout`. Throws `ConfigError` when a key cannot be created or read.
+    /// resolver with `[inbound] dns_timeout` and loads `[inbound] public_suffix_list`. Throws `ConfigError` when a
+    /// key cannot be created or read, or the Public Suffix List is missing or empty.
     static func makeAuthenticator(_ config: TernConfig, resolver: any DNSResolver, logger: Logger) throws -> MessageAuthenticator {
+        let suffixes: PublicSuffixList
+        do throws(PublicSuffixListError) { suffixes = try PublicSuffixList(contentsOfFile: config.emailAuth.publicSuffixList) } catch {
+            throw ConfigError("[inbound] public_suffix_list: file \(error.path) \(error.reason)")
+        }
         var keyring: DKIMKeyring?
         if config.emailAuth.sign {
             do {
@@ -199,7 +198,8 @@ public enum TernRuntime {
                 throw ConfigError("[dkim]: \(error)")
             }
         }
-        return MessageAuthenticator(config: config, keyring: keyring, resolver: TimeoutResolver(resolver, timeout: Double(config.emailAuth.dnsTimeout)))
+        return MessageAuthenticator(config: config, keyring: keyring, resolver: TimeoutResolver(resolver, timeout: Double(config.emailAuth.dnsTimeout)),
+                                    suffixes: suffixes)
     }
 
     /// Binds one listener. Each accepted connection takes the snapshot current at that moment
@@ -248,47 +248,44 @@ public enum TernRuntime {
         return try await bootstrap.bind(host: address.host, port: address.port).get()
     }
 
-    /// Suspends until SIGTERM or SIGINT.
+    /// Suspends until SIGTERM or SIGINT. Both are ignored at the C level from now on, so a second one during the
+    /// graceful shutdown that follows changes nothing.
     static func waitForTermination(logger: Logger) async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let once = OnceFlag()
-            var sources: [DispatchSourceSignal] = []
-            for sig in [SIGTERM, SIGINT] {
-                signal(sig, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                source.setEventHandler {
-                    if once.fire() {
-                        logger.notice("received signal \(sig)")
-                        c.resume()
-                    }
-                }
-                source.resume()
-                sources.append(source)
-            }
-            SignalSources.keep(sources)
+        let watch = SignalWatch([SIGTERM, SIGINT])
+        defer { watch.cancel() }
+        for await sig in watch.events {
+            logger.notice("received signal \(sig)")
+            return
         }
     }
 }
 
-/// Keeps signal sources alive for the life of the process.
-enum SignalSources {
-    nonisolated(unsafe) static var all: [DispatchSourceSignal] = []
-    static func keep(_ s: [DispatchSourceSignal]) { all += s }
+/// Signals delivered as an async sequence instead of ending the process, for as long as the value lives (no global
+/// state: ``TernRuntime/run(_:configPath:logger:)`` owns its watches). The signals are ignored at the C level from
+/// ``init(_:)`` on and stay ignored after ``cancel()``.
+final class SignalWatch {
+    /// One element per signal received, its number; signals that arrive while one is waiting to be read are folded
+    /// into it.
+    let events: AsyncStream<Int32>
+    private let sources: [DispatchSourceSignal]
 
-    /// One element per SIGHUP received (several signals during one reload are folded into one).
-    static func hangups() -> AsyncStream<Void> {
-        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        signal(SIGHUP, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        source.setEventHandler { continuation.yield() }
-        source.resume()
-        keep([source])
-        return stream
+    /// Starts watching `signals`.
+    init(_ signals: [Int32]) {
+        let (events, continuation) = AsyncStream<Int32>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        sources = signals.map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { continuation.yield(sig) }
+            source.resume()
+            return source
+        }
+        self.events = events
     }
-}
 
-/// A flag that fires once, thread-safely.
-final class OnceFlag: Sendable {
-    private let fired = Mutex<Bool>(false)
-    func fire() -> Bool { fired.withLock { f in defer { f = true }; return !f } }
+    /// Stops delivering signals (they stay ignored).
+    func cancel() {
+        for source in sources where !source.isCancelled { source.cancel() }
+    }
+
+    deinit { cancel() }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import DNS
 import EmailAuth
 import Foundation
+import MailCore
 import TernServer
 
 /// DNS answers for the debug commands: `--dns-file` zone lines (offline), else the resolver of `[dns]` in the
@@ -19,11 +20,20 @@ struct DNSSourceOptions: ParsableArguments {
         do { return try ConfigLoader.load(path: config) } catch let error as ConfigError { throw CLIError(error.message) }
     }
 
+    /// The Public Suffix List of `[inbound] public_suffix_list` (the default path when there is no configuration
+    /// file); a missing or empty list is an error naming the file, as for `tern serve`.
+    func publicSuffixList() throws -> PublicSuffixList {
+        let path = try loadConfig()?.emailAuth.publicSuffixList ?? PublicSuffixList.defaultPath
+        do throws(PublicSuffixListError) { return try PublicSuffixList(contentsOfFile: path) } catch {
+            throw CLIError("[inbound] public_suffix_list: file \(error.path) \(error.reason)")
+        }
+    }
+
     func resolver() throws -> (any DNSResolver, () -> Void) {
         if let dnsFile { return (try ZoneFile.resolver(path: dnsFile), {}) }
         let cfg = try loadConfig()
-        let unbound = try UnboundResolver(forwarders: cfg?.outbound.dnsForwarders ?? [], trustAnchorFile: cfg?.outbound.dnsTrustAnchor,
-                                          localData: cfg?.outbound.dnsLocalData ?? [])
+        let unbound = try UnboundResolver(forwarders: cfg?.dns.forwarders ?? [], trustAnchorFile: cfg?.dns.trustAnchor,
+                                          localData: cfg?.dns.localData ?? [])
         return (TimeoutResolver(unbound, timeout: timeout), { unbound.shutdown() })
     }
 }
@@ -154,6 +164,7 @@ struct DMARC: AsyncParsableCommand {
 
         func run() async throws {
             let message = RawMessage(normalizing: try readMessage(file))
+            let suffixes = try dns.publicSuffixList()
             let (resolver, done) = try dns.resolver()
             defer { done() }
             let dkim = await DKIMVerifier(resolver: resolver).verify(message, now: now)
@@ -163,7 +174,7 @@ struct DMARC: AsyncParsableCommand {
                 guard let address = IPAddress(ip) else { throw CLIError("\(ip) is not an IP address") }
                 (identity, spf) = await SPFVerifier(resolver: resolver, now: now).check(ip: address, mailFrom: mailFrom, helo: helo)
             }
-            let dmarc = await DMARCVerifier(resolver: resolver).evaluate(fromDomain: DMARCVerifier.fromDomain(of: message), spf: spf,
+            let dmarc = await DMARCVerifier(resolver: resolver, suffixes: suffixes).evaluate(fromDomain: DMARCVerifier.fromDomain(of: message), spf: spf,
                                                                          dkim: dkim, sample: 0)
             let report = AuthenticationResults.Report(authservID: authservID, spf: spf, spfIdentity: identity, mailFrom: mailFrom,
                                                       helo: helo, clientIP: ip ?? "", dkim: dkim, dmarc: dmarc)
@@ -187,8 +198,8 @@ func recordPlan(config: TernConfig, domain: String, ips: [String], resolver: any
 
 /// The `[dns]` resolver of `config`, each query bounded by `[inbound] dns_timeout`.
 func configuredResolver(_ config: TernConfig) throws -> (any DNSResolver, () -> Void) {
-    let unbound = try UnboundResolver(forwarders: config.outbound.dnsForwarders, trustAnchorFile: config.outbound.dnsTrustAnchor,
-                                      localData: config.outbound.dnsLocalData)
+    let unbound = try UnboundResolver(forwarders: config.dns.forwarders, trustAnchorFile: config.dns.trustAnchor,
+                                      localData: config.dns.localData)
     return (TimeoutResolver(unbound, timeout: Double(config.emailAuth.dnsTimeout)), { unbound.shutdown() })
 }
 

@@ -1,7 +1,9 @@
 import Accounts
 import ArgumentParser
 import Foundation
+import MailCore
 import MailStore
+import Policy
 import TernServer
 
 /// `tern quickstart DOMAIN`: from nothing to a production configuration in one command (issue 7
@@ -249,19 +251,16 @@ enum NetworkInterfaces {
         return out
     }
 
-    /// Not loopback, link-local, private (RFC 1918), CGNAT, ULA or documentation space.
+    /// Address blocks that are not globally reachable: loopback, link-local, private (RFC 1918), CGNAT (RFC 6598),
+    /// "this network", ULA (RFC 4193) and documentation space (RFC 5737, RFC 3849).
+    static let nonGlobalBlocks = ["0.0.0.0/8", "10.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16",
+                                  "100.64.0.0/10", "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
+                                  "::1/128", "fe80::/10", "fc00::/7", "2001:db8::/32"].compactMap(CIDRBlock.init)
+
+    /// Not loopback, link-local, private (RFC 1918), CGNAT, ULA or documentation space; text with a zone id
+    /// (`fe80::1%eth0`) or that is no address is not global either.
     static func isGlobal(_ ip: String) -> Bool {
-        if ip.contains(":") {
-            let l = ip.lowercased()
-            return !(l == "::1" || l.hasPrefix("fe80") || l.hasPrefix("fc") || l.hasPrefix("fd") || l.hasPrefix("2001:db8") || l.contains("%"))
-        }
-        let p = ip.split(separator: ".").compactMap { Int($0) }
-        guard p.count == 4 else { return false }
-        switch (p[0], p[1]) {
-        case (10, _), (127, _), (169, 254), (192, 168), (0, _): return false
-        case (172, 16...31), (100, 64...127): return false
-        case (192, 0) where p[2] == 2, (198, 51) where p[2] == 100, (203, 0) where p[2] == 113: return false
-        default: return true
-        }
+        guard let address = IPAddress(ip) else { return false }
+        return !nonGlobalBlocks.contains { $0.contains(address) }
     }
 }

@@ -1,5 +1,6 @@
 import DNS
 import EmailAuth
+import Foundation
 import XCTest
 
 final class DMARCTests: XCTestCase {
@@ -15,21 +16,50 @@ final class DMARCTests: XCTestCase {
     }
 
     func testSystemListIsLoaded() throws {
-        try XCTSkipIf(PublicSuffixList.shared.isEmpty, "publicsuffix package not installed")
-        XCTAssertEqual(PublicSuffixList.shared.organizationalDomain(of: "mail.example.co.uk"), "example.co.uk")
-        XCTAssertEqual(PublicSuffixList.shared.organizationalDomain(of: "a.b.github.io"), "b.github.io")
+        let path = PublicSuffixList.defaultPath
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: path), "publicsuffix package not installed")
+        let list = try PublicSuffixList(contentsOfFile: path)
+        XCTAssertEqual(list.organizationalDomain(of: "mail.example.co.uk"), "example.co.uk")
+        XCTAssertEqual(list.organizationalDomain(of: "a.b.github.io"), "b.github.io")
     }
 
-    func testRecordParsing() throws {
-        let r = try DMARCRecord(parsing: "v=DMARC1; p=quarantine; sp=reject; pct=50; adkim=s; rua=mailto:d@example.com")
-        XCTAssertEqual(r.policy, .quarantine)
-        XCTAssertEqual(r.subdomainPolicy, .reject)
-        XCTAssertEqual(r.percentage, 50)
-        XCTAssertTrue(r.strictDKIM)
-        XCTAssertFalse(r.strictSPF)
-        XCTAssertThrowsError(try DMARCRecord(parsing: "p=reject; v=DMARC1"))
-        XCTAssertThrowsError(try DMARCRecord(parsing: "v=DMARC1; p=bogus"))
-        XCTAssertEqual(try DMARCRecord(parsing: "v=DMARC1; p=bogus; rua=mailto:x@y.test").policy, DMARCRecord.Policy.none)
+    func testMissingOrEmptyListIsAnError() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("psl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let missing = directory.appendingPathComponent("missing.dat").path
+        XCTAssertThrowsError(try PublicSuffixList(contentsOfFile: missing)) { error in
+            XCTAssertEqual((error as? PublicSuffixListError)?.path, missing)
+            XCTAssertTrue("\(error)".contains(missing))
+        }
+        for (name, text) in [("empty.dat", ""), ("comments.dat", "// only comments\n\n// nothing else\n")] {
+            let path = directory.appendingPathComponent(name).path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try PublicSuffixList(contentsOfFile: path), name) { error in
+                XCTAssertEqual((error as? PublicSuffixListError)?.path, path)
+            }
+        }
+        let good = directory.appendingPathComponent("good.dat").path
+        try "co.uk\n".write(toFile: good, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try PublicSuffixList(contentsOfFile: good).organizationalDomain(of: "a.b.co.uk"), "b.co.uk")
+    }
+
+    /// Two registrable domains under the multi-label suffix `co.uk` are different organizations: relaxed
+    /// alignment (RFC 7489 §3.1) must not join them.
+    func testRelaxedAlignmentKeepsRegistrableDomainsUnderMultiLabelSuffixApart() async {
+        let dns = MockResolver()
+        dns.setTXT("_dmarc.victim.co.uk", ["v=DMARC1; p=reject"])
+        let v = DMARCVerifier(resolver: dns, suffixes: psl)
+        let attacker = SPFResult(verdict: .pass, reason: "", domain: "attacker.co.uk")
+        var r = await v.evaluate(fromDomain: "victim.co.uk", spf: attacker, dkim: [], sample: 0)
+        XCTAssertEqual(r.verdict, .fail)
+        XCTAssertEqual(r.disposition, .reject)
+        r = await v.evaluate(fromDomain: "victim.co.uk", spf: nil,
+                             dkim: [DKIMResult(verdict: .pass, reason: "", domain: "mail.attacker.co.uk")], sample: 0)
+        XCTAssertEqual(r.verdict, .fail, "DKIM d= of another registrable domain under co.uk")
+        r = await v.evaluate(fromDomain: "victim.co.uk", spf: SPFResult(verdict: .pass, reason: "", domain: "bounce.victim.co.uk"),
+                             dkim: [], sample: 0)
+        XCTAssertEqual(r.verdict, .pass, "a subdomain of the same registrable domain is aligned")
     }
 
     func testAlignmentAndPolicies() async {

@@ -1,5 +1,6 @@
 import DNS
 import EmailAuth
+import MailCore
 import XCTest
 
 final class DNSRecordPlanTests: XCTestCase {

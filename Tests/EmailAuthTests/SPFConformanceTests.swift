@@ -1,5 +1,6 @@
 import DNS
 import EmailAuth
+import MailCore
 import Foundation
 import XCTest
 

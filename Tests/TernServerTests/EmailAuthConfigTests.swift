@@ -1,3 +1,4 @@
+import Foundation
 import TernServer
 import XCTest
 
@@ -9,6 +10,33 @@ final class EmailAuthConfigTests: XCTestCase {
         XCTAssertTrue(c.emailAuth.dmarcEnforce)
         XCTAssertEqual(c.emailAuth.selectors(for: "example.test"), ["rsa", "ed"])
         XCTAssertEqual(c.emailAuth.dnsTimeout, 5)
+        XCTAssertEqual(c.emailAuth.publicSuffixList, "/usr/share/publicsuffix/public_suffix_list.dat")
+    }
+
+    /// DMARC must not fail open: a missing or empty Public Suffix List is a configuration error naming the file.
+    func testMissingOrEmptyPublicSuffixListIsAConfigError() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("psl-config-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let list = directory + "/list.dat"
+        let configPath = directory + "/tern.toml"
+        try """
+            hostname = "mail.example.test"
+            domains = ["example.test"]
+            data_dir = "\(directory)/data"
+            [inbound]
+            public_suffix_list = "list.dat"
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        for content in [nil, "", "// no rules\n"] as [String?] {
+            try? FileManager.default.removeItem(atPath: list)
+            if let content { try content.write(toFile: list, atomically: true, encoding: .utf8) }
+            XCTAssertThrowsError(try ConfigLoader.load(path: configPath), String(describing: content)) { error in
+                XCTAssertTrue("\(error)".contains("public_suffix_list"), "\(error)")
+                XCTAssertTrue("\(error)".contains(list), "\(error)")
+            }
+        }
+        try "co.uk\n".write(toFile: list, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try ConfigLoader.load(path: configPath).emailAuth.publicSuffixList, list, "relative to the config file")
     }
 
     func testSectionsAndOverrides() throws {

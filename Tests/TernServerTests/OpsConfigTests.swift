@@ -37,7 +37,7 @@ final class OpsConfigTests: XCTestCase {
         new.dataDirectory = "/srv/tern"
         new.outbound.port = 2525
         XCTAssertEqual(ConfigReload.restartOnlyChanges(old: old, new: new), ["data_dir", "[listen]"], "[outbound] is reloaded")
-        new.outbound.dnsForwarders = ["192.0.2.53@53"]
+        new.dns.forwarders = ["192.0.2.53@53"]
         XCTAssertEqual(ConfigReload.restartOnlyChanges(old: old, new: new), ["data_dir", "[listen]", "[dns]"])
     }
 

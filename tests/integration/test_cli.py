@@ -135,6 +135,42 @@ def test_garbage_cert_names_the_file(tmp_path):
     assert_refused(r, "garbage-cert.pem")
 
 
+@pytest.mark.parametrize("content", [None, "", "// comments only, no rules\n"], ids=["missing", "empty", "comments-only"])
+def test_public_suffix_list_missing_or_empty_is_refused(tmp_path, content):
+    # DMARC must not fail open: without the list, relaxed alignment would treat a.co.uk and b.co.uk as one
+    # organization. check and serve both refuse, naming the file.
+    psl = tmp_path / "public_suffix_list.dat"
+    if content is not None:
+        psl.write_text(content)
+    cfg = write(tmp_path, base_config(tmp_path, sections=f'[inbound]\npublic_suffix_list = "{psl}"\n'))
+    r = tern("check", "--config", str(cfg))
+    assert_refused(r, "public_suffix_list", str(psl))
+    r = tern(*SERVE, "--config", str(cfg), timeout=30)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert str(psl) in r.stdout + r.stderr
+    assert "listening" not in r.stderr
+
+
+def test_public_suffix_list_setting_is_used(tmp_path):
+    psl = tmp_path / "list.dat"
+    psl.write_text("// test list\ntest\nco.uk\n")
+    cfg = write(tmp_path, base_config(tmp_path, sections=f'[inbound]\npublic_suffix_list = "{psl.name}"\n'))
+    r = tern("check", "--config", str(cfg))
+    assert r.returncode == 0, r.stdout + r.stderr
+    # the debug command reads the same setting
+    msg = tmp_path / "msg.eml"
+    msg.write_text("From: a@victim.co.uk\r\nSubject: x\r\n\r\nbody\r\n")
+    zone = tmp_path / "zone.txt"
+    zone.write_text('_dmarc.victim.co.uk. 300 IN TXT "v=DMARC1; p=reject"\n')
+    r = tern("dmarc", "check", str(msg), "--config", str(cfg), "--dns-file", str(zone))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "dmarc=fail" in r.stdout
+    psl.unlink()
+    r = tern("dmarc", "check", str(msg), "--config", str(cfg), "--dns-file", str(zone))
+    assert r.returncode != 0
+    assert str(psl) in r.stdout + r.stderr
+
+
 def test_serve_refuses_bad_config_naming_key_and_line(tmp_path):
     text = base_config(tmp_path)
     lines = text.splitlines()
