@@ -103,7 +103,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "IMAPServerTests", dependencies: [
-            "IMAPServer", "IMAPProtocol", "MailStore", "MailStoreSQLite", "MailStoreTesting", "MailCore", "Accounts", "SASL",
+            "IMAPServer", "IMAPProtocol", "MailStore", "MailStoreTesting", "MailCore", "Accounts", "SASL",
         ]),
         .testTarget(name: "TernMetricsTests", dependencies: ["TernMetrics", .product(name: "Metrics", package: "swift-metrics")]),
         .testTarget(name: "EmailAuthTests", dependencies: ["EmailAuth", "DNS", "MailCore"],

@@ -3,13 +3,13 @@ import Foundation
 import IMAPProtocol
 import IMAPServer
 import MailStore
-import MailStoreSQLite
+import MailStoreTesting
 import XCTest
 
-/// The store every IMAPServer test runs against. The one line to change for the in-memory store.
+/// The store every IMAPServer test runs against: the in-memory one (the SQLite backend passes the
+/// same conformance suite, and the integration tests run IMAP against it).
 func makeStore() throws -> any MailStore {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-imapserver-\(UUID().uuidString)").path
-    return try SQLiteMailStore(dataDirectory: directory)
+    InMemoryMailStore()
 }
 
 /// One account in a fresh store, and sessions on it: the in-process counterpart of a server.
