@@ -49,7 +49,7 @@ public actor IMAPSession {
     }
 
     let directory: AccountDirectory
-    let throttle: LoginThrottle
+    let throttle: any LoginThrottling
     let clientAddress: String
     let store: any MailStore
     let hostname: String
@@ -86,7 +86,7 @@ public actor IMAPSession {
 
     /// A session for one connection. `loopback` allows plaintext LOGIN without TLS (the client is
     /// on this host); `logger` gets one line per event, never a password or literal.
-    public init(directory: AccountDirectory, throttle: LoginThrottle, clientAddress: String, hostname: String, tlsActive: Bool,
+    public init(directory: AccountDirectory, throttle: any LoginThrottling, clientAddress: String, hostname: String, tlsActive: Bool,
                 loopback: Bool, storeLimits: IMAPStoreLimits = IMAPStoreLimits(), logger: @escaping @Sendable (String) -> Void) {
         self.directory = directory
         self.throttle = throttle

@@ -11,7 +11,7 @@ import TernMetrics
 struct IMAPContext: Sendable {
     let config: TernConfig
     let directory: AccountDirectory
-    let throttle: LoginThrottle
+    let throttle: any LoginThrottling
     let sslContext: NIOSSLContext?
     let limiter: ConnectionLimiter
     let logger: Logger

@@ -1,7 +1,22 @@
+import Accounts
 import Foundation
 import IMAPProtocol
 import IMAPServer
 import XCTest
+
+/// A throttle that refuses every attempt (an address locked out after too many failures).
+struct RefusingThrottle: LoginThrottling {
+    func check(_ ip: String) -> LoginThrottleVerdict { .refused }
+    func recordFailure(_ ip: String) {}
+    func recordSuccess(_ ip: String) {}
+}
+
+/// A throttle that never delays (so that a test of many failures does not wait).
+struct PermissiveThrottle: LoginThrottling {
+    func check(_ ip: String) -> LoginThrottleVerdict { .allowed(delay: 0) }
+    func recordFailure(_ ip: String) {}
+    func recordSuccess(_ ip: String) {}
+}
 
 /// LOGIN and AUTHENTICATE (RFC 9051 §6.2), the plaintext rule (RFC 8314: TLS or loopback) and STARTTLS.
 final class AuthTests: XCTestCase {
@@ -86,6 +101,26 @@ final class AuthTests: XCTestCase {
         XCTAssertEqual(login, "a BAD Already authenticated\r\n")
         let auth = try await client.send("b AUTHENTICATE PLAIN \(Self.plain())")
         XCTAssertEqual(auth, "b BAD Already authenticated\r\n")
+    }
+
+    func testThrottledAddressIsRefusedWithoutAPasswordCheck() async throws {
+        let server = try await IMAPTestServer.make(throttle: RefusingThrottle())
+        let client = server.connect()
+        let reply = try await client.send("a LOGIN bob@example.test \"correct horse battery\"")
+        XCTAssertEqual(reply, "a NO [UNAVAILABLE] Too many authentication failures; try again later\r\n")
+    }
+
+    func testFifthFailureCloses() async throws {
+        let server = try await IMAPTestServer.make(throttle: PermissiveThrottle())
+        let client = server.connect()
+        for n in 1...4 {
+            let reply = try await client.step("a\(n) LOGIN bob@example.test wrong-password")
+            XCTAssertEqual(reply.action, .none)
+        }
+        let last = try await client.step("a5 LOGIN bob@example.test wrong-password")
+        XCTAssertEqual(String(decoding: last.output, as: UTF8.self),
+                       "a5 NO [AUTHENTICATIONFAILED] Authentication failed\r\n* BYE Too many authentication failures\r\n")
+        XCTAssertEqual(last.action, .close)
     }
 
     /// `\0user\0password` in base64 (RFC 4616).

@@ -19,15 +19,15 @@ struct IMAPTestServer {
 
     let store: any MailStore
     let directory: AccountDirectory
-    let throttle: LoginThrottle
+    let throttle: any LoginThrottling
     let account: AccountRecord
 
     /// A server over `store` (a fresh one by default) with the account ``user``.
-    static func make(store: (any MailStore)? = nil) async throws -> IMAPTestServer {
+    static func make(store: (any MailStore)? = nil, throttle: any LoginThrottling = LoginThrottle()) async throws -> IMAPTestServer {
         let store = try store ?? makeStore()
         let directory = AccountDirectory(store: store, domains: ["example.test"])
         let account = try await directory.addUser(user, password: password)
-        return IMAPTestServer(store: store, directory: directory, throttle: LoginThrottle(), account: account)
+        return IMAPTestServer(store: store, directory: directory, throttle: throttle, account: account)
     }
 
     /// A new connection's session; `loopback` allows plaintext LOGIN without TLS.

@@ -1,5 +1,5 @@
 import IMAPProtocol
-import IMAPServer
+@testable import IMAPServer
 import XCTest
 
 /// The per-state command tables: a command outside its state gets the one `BAD` for that state.
@@ -70,5 +70,25 @@ final class StateTests: XCTestCase {
         XCTAssertTrue(last.hasPrefix("a BAD "), last)
         for _ in 0..<50 { last = await client.sendLine("a FROB") }
         XCTAssertTrue(last.hasSuffix("* BYE Too many invalid commands\r\n"), last)
+    }
+}
+
+/// The tables themselves: every command has a handler once a mailbox is selected, and each state's
+/// table grows the previous one.
+final class CommandTableTests: XCTestCase {
+    typealias Session = IMAPServer.IMAPSession
+
+    func testTablesNest() {
+        let any = Set(Session.anyStateCommands.keys)
+        let notAuthenticated = Set(Session.commands(in: .notAuthenticated).keys)
+        let authenticated = Set(Session.commands(in: .authenticated).keys)
+        let selected = Set(Session.commands(in: .selected).keys)
+        XCTAssertEqual(selected, Set(IMAPCommandName.allCases), "every command is valid with a mailbox selected")
+        XCTAssertEqual(notAuthenticated, any.union([.login, .authenticate]))
+        XCTAssertTrue(any.isSubset(of: authenticated))
+        XCTAssertTrue(authenticated.isSubset(of: selected))
+        XCTAssertEqual(selected.subtracting(authenticated),
+                       [.close, .unselect, .expunge, .uidExpunge, .fetch, .store, .search, .extendedSearch, .copy, .move])
+        XCTAssertTrue(Session.commands(in: .logout).isEmpty)
     }
 }
