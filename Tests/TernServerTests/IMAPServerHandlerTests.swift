@@ -51,6 +51,20 @@ final class IMAPServerHandlerTests: XCTestCase {
         _ = try? await channel.finish(acceptAlreadyClosed: true)
     }
 
+    func testSynchronisingLiteralWaitsForTheContinuation() async throws {
+        let world = try await ShellTestWorld.make()
+        let channel = try await connect(world)
+        try await channel.send("a LOGIN \(ShellTestWorld.user) \"\(ShellTestWorld.password)\"\r\nb APPEND INBOX {5}\r\n")
+        let ready = try await channel.output(until: "+ Ready")
+        XCTAssertTrue(ready.hasSuffix("+ Ready for literal data\r\n"), ready)
+        XCTAssertTrue(ready.contains("] Logged in\r\n"), ready)
+        try await channel.send("hello\r\nc NOOP\r\n")
+        let rest = try await channel.output(until: "c OK")
+        let inbox = try await world.store.mailbox(accountID: world.account.id, name: "INBOX")!
+        XCTAssertEqual(rest, "b OK [APPENDUID \(inbox.uidValidity) 1] APPEND completed\r\nc OK NOOP completed\r\n")
+        _ = try? await channel.finish(acceptAlreadyClosed: true)
+    }
+
     func testChangeWakesIdle() async throws {
         let world = try await ShellTestWorld.make()
         let channel = try await connect(world)
