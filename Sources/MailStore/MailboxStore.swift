@@ -66,7 +66,8 @@ public protocol MailboxStore: Sendable {
     /// Stores a batch of imported messages in one mailbox durably, in one transaction. With
     /// `keepUIDs`, each message keeps its `uid` (a UID already present is skipped) and UIDNEXT moves
     /// past the largest; otherwise UIDs are assigned as for APPEND. Returns the number added. On
-    /// error nothing of the batch is visible. A UID above 2^32−2 is refused with `.notAllowed`.
+    /// error nothing of the batch is visible. With `keepUIDs`, a message whose UID is 0xFFFF0000 or
+    /// above is skipped (the importer renumbers such UIDs first, so UIDNEXT never reaches the end of the space).
     func importMessages(mailboxID: Int64, _ messages: [ImportedMessage], keepUIDs: Bool) async throws -> Int
 }
 

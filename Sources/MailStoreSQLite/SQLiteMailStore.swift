@@ -117,6 +117,10 @@ public final class SQLiteMailStore: MailStore {
             sink.discard()
             throw MailStoreError(.notAllowed, "message sink of another store")
         }
+        guard !targets.isEmpty || !(outbound?.recipients.isEmpty ?? true) else {
+            spool.discard() // nothing would reference the blob
+            return []
+        }
         let size = spool.size
         do {
             try await CommitQueue.blocking { [files] in try files.commit(spool) }

@@ -2,7 +2,7 @@ import Delivery
 import Foundation
 import MailCore
 import MailStore
-import MailStoreSQLite
+import MailStoreTesting
 import SMTPProtocol
 import XCTest
 
@@ -13,8 +13,9 @@ final class LocalDeliveryTests: XCTestCase {
     override func setUp() { dir = NSTemporaryDirectory() + "tern-local-\(UUID().uuidString)" }
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
-    /// The store under test; one line to change to run these against another backend.
-    func makeStore() throws -> any MailStore { try SQLiteMailStore(dataDirectory: dir) }
+    /// The store under test: the in-memory backend (server logic is tested in process; the SQLite
+    /// backend passes the same conformance suite).
+    func makeStore() throws -> any MailStore { InMemoryMailStore() }
 
     func delivery(_ store: any MailStore, filters: [any DeliveryFilter] = [], quota: Int64 = 0) -> LocalDelivery {
         LocalDelivery(store: store, router: Router(domains: ["example.test"], recipientDelimiter: "+", accounts: store, aliases: store),
