@@ -32,20 +32,21 @@ final class IMAPServerHandler: ChannelInboundHandler {
     private var busy = true
     private var wakePending = false
     private var closed = false
-    private var acquired = false
-    private var clientAddress = "unknown"
     private var authInProgress = false
     private let stall: StallGuard
-    private var handshakeDeadline: Scheduled<Void>?
     private var timeoutSeconds: Int { shared.config.imap.timeout }
-    private var registration: Int?
     private var shuttingDown = false
     private var channelContext: ChannelHandlerContext?
+    /// Admission, shutdown registration, handshake deadline, connect/disconnect logging.
+    private var connection: ConnectionShell
+    /// The peer's address text.
+    private var clientAddress: String { connection.clientAddress }
     private var timer = CommandTimer(.imap)
 
     init(context shared: IMAPContext, implicitTLS: Bool) {
         self.shared = shared
         self.implicitTLS = implicitTLS
+        connection = ConnectionShell(limiter: shared.limiter, sessions: shared.sessions, logger: shared.logger, handshakeSeconds: shared.config.imap.timeout)
         // RFC 7889: APPENDLIMIT (≤ literal_size_limit) bounds every literal, so a synchronising
         // literal above it is refused before the client sends it.
         framer = IMAPCommandFramer(maxLineLength: shared.config.imap.commandLineLimit, maxLiteralSize: shared.config.imapStoreLimits.appendLimit)
@@ -53,20 +54,13 @@ final class IMAPServerHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        let remote = context.channel.remoteAddress
-        clientAddress = remote?.ipAddress ?? "unknown"
-        guard shared.limiter.acquire(clientAddress) else {
-            shared.logger.warning("connection limit reached, refusing [\(clientAddress)]")
+        guard connection.admit(self, context: context, implicitTLS: implicitTLS, shutdown: { $0.shutdown() }) else {
             write(context, [.status(.bye, "Too many connections")], thenClose: true)
             closed = true
             return
         }
-        acquired = true
         channelContext = context
-        registration = shared.sessions.register(self, on: context) { $0.shutdown() }
-        if implicitTLS { armHandshakeDeadline(context) }
-        shared.logger.info("connect from [\(clientAddress)]:\(remote?.port ?? 0)")
-        let loopback = shared.config.loopbackPlaintext && Self.isLoopback(clientAddress)
+        let loopback = shared.config.loopbackPlaintext && connection.isLoopback
         let logger = shared.logger
         let client = clientAddress
         let session = IMAPSession(directory: shared.directory, throttle: shared.throttle, clientAddress: client,
@@ -100,17 +94,9 @@ final class IMAPServerHandler: ChannelInboundHandler {
         closed = true
     }
 
-    static func isLoopback(_ ip: String) -> Bool {
-        ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
-    }
-
     func channelInactive(context: ChannelHandlerContext) {
-        if let registration { shared.sessions.remove(registration) }
         channelContext = nil
-        if acquired {
-            shared.limiter.release(clientAddress)
-            shared.logger.info("disconnect from [\(clientAddress)]")
-        }
+        connection.close()
         closed = true
         if let session { Task { await session.releaseSelection() } }
         context.fireChannelInactive()
@@ -118,7 +104,7 @@ final class IMAPServerHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
-            handshakeDeadline?.cancel()
+            connection.handshakeCompleted()
         } else if event is IdleStateHandler.IdleStateEvent {
             timedOut(context)
         }
@@ -134,7 +120,7 @@ final class IMAPServerHandler: ChannelInboundHandler {
     }
 
     private func armHandshakeDeadline(_ context: ChannelHandlerContext) {
-        handshakeDeadline = TernServer.handshakeDeadline(context, seconds: timeoutSeconds, logger: shared.logger, client: clientAddress)
+        connection.armHandshakeDeadline(context)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
