@@ -76,9 +76,20 @@ public struct Maildrop: Sendable {
 
     /// Messages `node` claimed earlier but did not finish (it stopped or crashed meanwhile), oldest first.
     public func claimed(node: String) -> [String] {
-        let prefix = ".claimed.\(node)."
-        return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasPrefix(prefix) }
-            .sorted { $0.dropFirst(prefix.count) < $1.dropFirst(prefix.count) }
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).compactMap { name -> (String, Substring)? in
+            guard let claim = Self.parseClaim(name), claim.node == node else { return nil }
+            return (name, claim.id)
+        }.sorted { $0.1 < $1.1 }.map(\.0)
+    }
+
+    /// The node and message id of a claimed name `.claimed.NODE.ID` (ids contain no dot; node ids,
+    /// like host names, may), nil for other names.
+    static func parseClaim(_ name: String) -> (node: Substring, id: Substring)? {
+        let prefix = ".claimed."
+        guard name.hasPrefix(prefix) else { return nil }
+        let rest = name.dropFirst(prefix.count)
+        guard let dot = rest.lastIndex(of: "."), dot > rest.startIndex else { return nil }
+        return (rest[..<dot], rest[rest.index(after: dot)...])
     }
 
     /// Reads one dropped message; nil when the file is malformed (it is then left for the administrator).

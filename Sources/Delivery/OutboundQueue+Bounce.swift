@@ -12,15 +12,20 @@ extension OutboundQueue {
     public func notifySender(reversePath: String, arrival: Int64, message: [UInt8], failures: [(recipient: String, reply: SMTPReply)]) async {
         let entry = QueueEntry(id: "pickup", fileID: "", arrival: arrival, size: message.count, reversePath: reversePath,
                                authenticatedUser: nil, pendingRecipients: [], attempts: 0, delayWarned: false)
-        await bounce(entry: entry, message: message, failures: failures.map { Failure(recipient: $0.recipient, reply: $0.reply) }, action: .failed)
+        // These refusals are final (nothing retries them), so a temporary reply (a full mailbox) is
+        // reported with the permanent class: `Status: 5.2.2` (RFC 3463 §3.1, RFC 3464 §2.3.4).
+        let final = failures.map { Failure(recipient: $0.recipient, reply: $0.reply, final: true) }
+        await bounce(entry: entry, message: message, failures: final, action: .failed)
     }
 
     func bounce(entry: QueueEntry, message: [UInt8], failures: [Failure], action: DSNRecipient.Action) async {
         guard entry.reversePath != "<>", let sender = EmailAddress(parsingPath: entry.reversePath) else { return }
         let t = now()
         let recipients = failures.map { f in
-            DSNRecipient(address: f.recipient, originalRecipient: entry.originalRecipients[f.recipient], action: action,
-                         status: f.reply.enhancedCode ?? (f.reply.isPermanent ? "5.0.0" : "4.0.0"),
+            var status = f.reply.enhancedCode ?? (f.reply.isPermanent ? "5.0.0" : "4.0.0")
+            if f.final, status.hasPrefix("4.") { status = "5." + status.dropFirst(2) }
+            return DSNRecipient(address: f.recipient, originalRecipient: entry.originalRecipients[f.recipient], action: action,
+                         status: status,
                          remoteMTA: f.remoteMTA, diagnostic: "smtp; \(f.reply.code) \(f.reply.enhancedCode.map { $0 + " " } ?? "")\(f.reply.lines.joined(separator: " "))",
                          lastAttempt: t)
         }

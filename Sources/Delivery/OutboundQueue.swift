@@ -164,6 +164,8 @@ public actor OutboundQueue {
         var recipient: String
         var reply: SMTPReply
         var remoteMTA: String?
+        /// Refused for good although the reply was temporary: the DSN status gets the permanent class.
+        var final = false
     }
 
     func process(_ entry: QueueEntry) async {

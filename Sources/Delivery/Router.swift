@@ -61,26 +61,46 @@ public struct Router: Sendable {
         try await retryingTransient { try await resolveOnce(rcpt) }
     }
 
+    /// Postfix `virtual_alias_expansion_limit`: at most this many addresses come out of one
+    /// recipient's expansion (the rest are dropped and the expansion stops).
+    public static let expansionLimit = 1000
+    /// Postfix `virtual_alias_recursion_limit`: aliases of aliases are followed this deep.
+    public static let recursionLimit = 100
+
     private func resolveOnce(_ rcpt: EmailAddress) async throws -> Resolution {
         let localPart = rcpt.localPart
         if rcpt.isQuoted || localPart.contains("%") || localPart.contains("!") || localPart.contains("@") { return Resolution(accounts: [], remote: []) }
-        for key in lookupKeys(rcpt) {
-            let targets = try await aliases.aliasTargets(source: key)
-            if !targets.isEmpty {
-                var found: [AccountRecord] = []
-                var remote: [String] = []
-                for target in targets {
-                    if let account = try await accounts.account(address: target) {
-                        if !found.contains(where: { $0.id == account.id }) { found.append(account) }
-                    } else if let parsed = EmailAddress(parsing: target), !isLocal(parsed) {
-                        remote.append(target)
+        var found: [AccountRecord] = []
+        var remote: [String] = []
+        var visited = Set<String>()
+        /// Expands `address` (a local one): its alias targets, recursively; an address without an
+        /// alias (or met again: `bob → bob, bob@elsewhere` keeps bob's copy) is looked up as an account.
+        func expand(_ address: EmailAddress, depth: Int) async throws {
+            guard found.count + remote.count < Self.expansionLimit else { return }
+            for key in lookupKeys(address) {
+                if !visited.contains(key), depth < Self.recursionLimit {
+                    let targets = try await aliases.aliasTargets(source: key)
+                    if !targets.isEmpty {
+                        visited.insert(key)
+                        for target in targets {
+                            guard let parsed = EmailAddress(parsing: target) else { continue }
+                            if isLocal(parsed) {
+                                try await expand(parsed, depth: depth + 1)
+                            } else if !remote.contains(where: { $0.caseInsensitiveCompare(target) == .orderedSame }) {
+                                remote.append(target)
+                            }
+                        }
+                        return
                     }
                 }
-                return Resolution(accounts: found, remote: remote)
+                if let account = try await accounts.account(address: key) {
+                    if !found.contains(where: { $0.id == account.id }) { found.append(account) }
+                    return
+                }
             }
-            if let account = try await accounts.account(address: key) { return Resolution(accounts: [account], remote: []) }
         }
-        return Resolution(accounts: [], remote: [])
+        try await expand(rcpt, depth: 0)
+        return Resolution(accounts: found, remote: remote)
     }
 
     /// Who owns a sender address when no sender-login map entry says otherwise: the account with

@@ -69,11 +69,21 @@ public enum ServiceManager {
         if let other = runningServer(dataDirectory: dataDirectory, node: node) {
             throw ConfigError("data_dir: another tern serve (pid \(other)) is running with \(dataDirectory) (\(path)); stop it first")
         }
-        let text = "\(getpid())\n"
-        guard FileManager.default.createFile(atPath: path + ".tmp", contents: Data(text.utf8), attributes: [.posixPermissions: 0o644]),
-              rename(path + ".tmp", path) == 0 else {
+        // An exclusive lock held for the life of the process closes the window between the check
+        // above and the write: of two servers started at the same moment, one gets the lock.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ConfigError("data_dir: cannot write \(path)") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            let other = readPid(path).map { "pid \($0)" } ?? "starting"
+            throw ConfigError("data_dir: another tern serve (\(other)) is running with \(dataDirectory) (\(path)); stop it first")
+        }
+        let text = Array("\(getpid())\n".utf8)
+        guard ftruncate(fd, 0) == 0, text.withUnsafeBytes({ pwrite(fd, $0.baseAddress, $0.count, 0) }) == text.count else {
+            close(fd)
             throw ConfigError("data_dir: cannot write \(path)")
         }
+        // The descriptor stays open (and locked) until the process exits.
     }
 
     /// Removes the pid file if it still names this process.

@@ -182,6 +182,13 @@ public struct StoreSettings: Sendable, Equatable {
     /// This node's name as owner of outbound-queue leases: `[store] node_id`, default the machine's
     /// host name. Nodes (or processes) sharing one store need different ids.
     public var nodeID: String { explicitNodeID ?? StoreSettings.defaultNodeID() }
+    /// The name of this node's pid and reload-status files: nil (`tern.pid`) for the default node
+    /// id — also when it is configured explicitly — so that two processes with the same effective
+    /// id always meet at the same pid file and the second is refused.
+    public var instanceName: String? {
+        guard let explicitNodeID, explicitNodeID != StoreSettings.defaultNodeID() else { return nil }
+        return explicitNodeID
+    }
 
     /// The machine's host name (`gethostname`), or `tern` when it has none.
     public static func defaultNodeID() -> String {

@@ -58,7 +58,7 @@ public enum TernRuntime {
         var channels: [Channel] = []
         var current = ""
         do {
-            try ServiceManager.writePidFile(dataDirectory: config.dataDirectory, node: config.store.explicitNodeID)
+            try ServiceManager.writePidFile(dataDirectory: config.dataDirectory, node: config.store.instanceName)
             if let address = config.metricsListen {
                 current = "metrics on \(address)"
                 let channel = try await MetricsEndpoint.start(address: address, group: group) {
@@ -81,12 +81,12 @@ public enum TernRuntime {
             for c in channels { try? await c.close() }
             try? await group.shutdownGracefully()
             if let error = error as? ConfigError { throw error }
-            ServiceManager.removePidFile(dataDirectory: config.dataDirectory, node: config.store.explicitNodeID)
+            ServiceManager.removePidFile(dataDirectory: config.dataDirectory, node: config.store.instanceName)
             let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
             let key = current.hasPrefix("metrics") ? "[metrics] listen" : "[listen] \(current.split(separator: " ").first ?? "")"
             throw ConfigError("cannot listen \(current) (\(key)): \(reason)")
         }
-        defer { ServiceManager.removePidFile(dataDirectory: config.dataDirectory, node: config.store.explicitNodeID) }
+        defer { ServiceManager.removePidFile(dataDirectory: config.dataDirectory, node: config.store.instanceName) }
         if config.listen.values.allSatisfy(\.isEmpty) { logger.warning("no listeners configured in [listen]") }
         let queueTask = Task { await queue.run() }
         let pickupTask = Task {
@@ -112,7 +112,7 @@ public enum TernRuntime {
                 }
                 if outcome.ok { logger.notice("\(outcome.message)") } else { logger.error("\(outcome.message)") }
                 let status = "\(getpid()).\(generation) \(outcome.ok ? "ok" : "failed") \(outcome.message)\n"
-                let path = ServiceManager.reloadStatusFile(dataDirectory: config.dataDirectory, node: config.store.explicitNodeID)
+                let path = ServiceManager.reloadStatusFile(dataDirectory: config.dataDirectory, node: config.store.instanceName)
                 if !FileManager.default.createFile(atPath: path, contents: Data(status.utf8), attributes: [.posixPermissions: 0o644]) {
                     logger.warning("cannot write \(path)")
                 }

@@ -117,12 +117,12 @@ struct Reload: AsyncParsableCommand {
             print("config refused: \(options.config)\n\(error.message)\nthe running server was not asked to reload and keeps its configuration")
             throw ExitCode(1)
         }
-        let pidPath = ServiceManager.pidFile(dataDirectory: config.dataDirectory, node: config.store.explicitNodeID)
-        guard let pid = ServiceManager.runningServer(dataDirectory: config.dataDirectory, node: config.store.explicitNodeID) else {
+        let pidPath = ServiceManager.pidFile(dataDirectory: config.dataDirectory, node: config.store.instanceName)
+        guard let pid = ServiceManager.runningServer(dataDirectory: config.dataDirectory, node: config.store.instanceName) else {
             let why = FileManager.default.fileExists(atPath: pidPath) ? "\(pidPath) names no running tern serve (stale)" : "\(pidPath) is missing"
             throw CLIError("no running server: \(why); is `tern serve` running with data_dir \(config.dataDirectory)?")
         }
-        let statusPath = ServiceManager.reloadStatusFile(dataDirectory: config.dataDirectory, node: config.store.explicitNodeID)
+        let statusPath = ServiceManager.reloadStatusFile(dataDirectory: config.dataDirectory, node: config.store.instanceName)
         let before = try? String(contentsOfFile: statusPath, encoding: .utf8)
         guard kill(pid, SIGHUP) == 0 else {
             throw CLIError("cannot signal pid \(pid) from \(pidPath): \(String(cString: strerror(errno)))")
