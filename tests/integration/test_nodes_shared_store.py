@@ -30,8 +30,6 @@ def pair(tmp_path, node_a, node_b):
     return a, b
 
 
-@pytest.mark.xfail(strict=True, reason="Maildrop.claimed(node:) matches by prefix `.claimed.NODE.`: node `a` "
-                   "takes (and delivers) messages claimed by node `a.b` -> duplicates while both run")
 def test_node_does_not_take_messages_claimed_by_a_node_whose_id_it_prefixes(tmp_path):
     a, b = pair(tmp_path, "a", "a.b")
     try:
@@ -50,8 +48,6 @@ def test_node_does_not_take_messages_claimed_by_a_node_whose_id_it_prefixes(tmp_
         b.stop()
 
 
-@pytest.mark.xfail(strict=True, reason="a node without [store] node_id uses the host name as its id and tern.pid; "
-                   "a second node with node_id = host name uses tern-HOST.pid: both run with one node id")
 def test_explicit_node_id_equal_to_the_default_one_is_refused(tmp_path):
     a, b = pair(tmp_path, None, socket.gethostname())
     try:
