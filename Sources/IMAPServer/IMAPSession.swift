@@ -163,7 +163,15 @@ public actor IMAPSession {
     private func run(_ command: IMAPCommand) async -> IMAPStep {
         // Bring the view up to date first, so a command's results cover every message its
         // preceding `* N EXISTS` announced (RFC 9051 §7.4.1 limits only EXPUNGE reporting).
-        let before = state == .selected ? await pendingUpdates(allowExpunge: allowsExpungeUpdates(command.kind)) : []
+        // NOOP, CHECK and IDLE ask the store even without a change-feed notice: the feed is
+        // in-process, and another process on the same store (a second node, `tern import`)
+        // changes mailboxes without one (RFC 9051 §6.1.2: NOOP is how clients poll).
+        let poll: Bool
+        switch command.kind {
+        case .noop, .check, .idle: poll = true
+        default: poll = false
+        }
+        let before = state == .selected ? await pendingUpdates(allowExpunge: allowsExpungeUpdates(command.kind), force: poll) : []
         var step = await dispatch(command)
         step.responses = before + step.responses
         if state == .selected, step.action == .idle {

@@ -8,9 +8,14 @@ final class FailingMailStore: MailStore {
     let error: MailStoreError
     private let failing = Atomic<Bool>(false)
 
-    init(base: any MailStore, error: MailStoreError) {
+    /// With `silentFeed`, change-feed registrations never fire: the store behaves as if another
+    /// process (a second node, `tern import`) made every change.
+    let silentFeed: Bool
+
+    init(base: any MailStore, error: MailStoreError = MailStoreError(.io, "unused"), silentFeed: Bool = false) {
         self.base = base
         self.error = error
+        self.silentFeed = silentFeed
     }
 
     /// Makes every later `append`/`updateFlags` throw.
@@ -113,6 +118,6 @@ final class FailingMailStore: MailStore {
         try await base.importMessages(mailboxID: mailboxID, messages, keepUIDs: keepUIDs)
     }
     func observe(mailboxID: Int64, _ handler: @escaping @Sendable () -> Void) -> MailboxObservation {
-        base.observe(mailboxID: mailboxID, handler)
+        silentFeed ? MailboxObservation(onCancel: {}) : base.observe(mailboxID: mailboxID, handler)
     }
 }

@@ -68,4 +68,16 @@ final class IdleTests: XCTestCase {
         let wrong = await client.sendLine("NOOP")
         XCTAssertEqual(wrong, "i BAD Expected DONE\r\n")
     }
+
+    /// A change made by another process reaches no change feed here; NOOP (and IDLE) still ask the
+    /// store, so a polling client sees it (RFC 9051 §6.1.2).
+    func testNoopSeesAChangeWithoutAFeedNotice() async throws {
+        let base = try makeStore()
+        let server = try await IMAPTestServer.make(store: FailingMailStore(base: base, silentFeed: true))
+        let client = try await server.loggedIn(select: "INBOX")
+        let inbox = try await server.mailbox("INBOX")
+        _ = try await base.append(mailboxID: inbox.id, bytes: Array(IMAPTestServer.message().utf8), flags: [], internalDate: 1_700_000_000)
+        let noop = await client.sendLine("n NOOP")
+        XCTAssertEqual(noop, "* 1 EXISTS\r\nn OK NOOP completed\r\n")
+    }
 }
