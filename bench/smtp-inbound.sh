@@ -7,6 +7,9 @@
 #                    side by side, and print the ratio
 #        SHARED=DIR  where shared/ is (default: the repo's sibling ../shared)
 #        KEEP=1      keep the temp data dir
+#        TERN=path   use this tern binary instead of building one (to compare two builds side by side)
+#        VERIFY=1    keep SPF/DKIM/DMARC checks of port-25 mail on (default off: without a network every
+#                    message would wait for DNS timeouts, and Postfix's baseline does not check either)
 # Prints messages/s accepted (smtp-source wall time) and stored (messages counted through
 # IMAP SELECT INBOX), the server-side per-message delay p50/p99 from Tern's log lines,
 # server CPU seconds and peak RSS (VmHWM). Every message is its own SMTP session (smtp-source
@@ -44,10 +47,13 @@ install_smtp_source() {
 install_smtp_source
 SMTP_SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
 
-# --- build Tern (release)
-log "swift build -c release"
-(cd "$ROOT" && swift build -c release >&2)
-TERN="$(cd "$ROOT" && swift build -c release --show-bin-path)/tern"
+# --- build Tern (release), unless TERN names a binary
+if [ -z "${TERN:-}" ]; then
+  log "swift build -c release --product tern"
+  (cd "$ROOT" && swift build -c release --product tern >&2)
+  TERN="$(cd "$ROOT" && swift build -c release --show-bin-path)/tern"
+fi
+VERIFY=${VERIFY:-0}
 
 # --- temp config on the real disk (not tmpfs: fsync must cost what it costs)
 WORK=$(mktemp -d /var/tmp/tern-bench.XXXXXX)
@@ -75,10 +81,14 @@ imap = ["127.0.0.1:0"]
 [limits]
 max_connections = 1000
 max_connections_per_ip = 1000
+
+[inbound]
+verify = $( [ "$VERIFY" = 1 ] && echo true || echo false )
 EOF
 PASSWORD="bench-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 echo "$PASSWORD" | "$TERN" user add bob@example.test --password-stdin --config "$WORK/tern.toml" >/dev/null
 
+: > "$WORK/stderr.log"   # exists before the loop below reads it (set -e, pipefail)
 "$TERN" serve $( [ "$(id -u)" = 0 ] && echo --allow-root ) --config "$WORK/tern.toml" 2> "$WORK/stderr.log" > "$WORK/stdout.log" &
 PID=$!
 SMTP_PORT=""; IMAP_PORT=""
