@@ -72,6 +72,7 @@ for u in small big idle; do
 done
 
 ulimit -n "$(ulimit -Hn)"
+: > "$WORK/stderr.log"   # exists before the wait loop reads it (set -e, pipefail)
 "$TERN" serve $( [ "$(id -u)" = 0 ] && echo --allow-root ) --config "$WORK/tern.toml" 2> "$WORK/stderr.log" > "$WORK/stdout.log" &
 PID=$!
 IMAP_PORT=""
