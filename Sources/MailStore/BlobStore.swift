@@ -11,11 +11,16 @@ public protocol BlobStore: Sendable {
     /// Up to `length` octets of a stored blob starting at `offset` (fewer at its end; empty past
     /// it). Throws `.notFound` when the blob does not exist, `.io` on a read failure.
     func readBlob(fileID: String, offset: Int, length: Int) async throws -> [UInt8]
+    /// The whole blob (IMAP FETCH, POP3 RETR, outbound delivery). The default reads it in 1 MiB
+    /// chunks through ``readBlob(fileID:offset:length:)``; a backend may answer in one read.
+    /// Throws `.notFound` when the blob does not exist, `.io` on a read failure.
+    func messageBytes(fileID: String) async throws -> [UInt8]
 }
 
 extension BlobStore {
-    /// The whole blob, read in chunks of `chunkSize` octets. Throws what ``readBlob(fileID:offset:length:)`` throws.
-    public func messageBytes(fileID: String, chunkSize: Int = 1 << 20) async throws -> [UInt8] {
+    /// The whole blob, read in chunks of 1 MiB. Throws what ``readBlob(fileID:offset:length:)`` throws.
+    public func messageBytes(fileID: String) async throws -> [UInt8] {
+        let chunkSize = 1 << 20
         let size = try await blobSize(fileID: fileID)
         var out: [UInt8] = []
         out.reserveCapacity(size)

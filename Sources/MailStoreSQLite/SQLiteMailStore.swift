@@ -107,6 +107,11 @@ public final class SQLiteMailStore: MailStore {
         try await offCooperativePool { [files] in try files.size(id: fileID) }
     }
 
+    /// One read of the whole file, off the cooperative pool (the hot path of FETCH and RETR).
+    public func messageBytes(fileID: String) async throws -> [UInt8] {
+        try await offCooperativePool { [files] in try files.read(id: fileID) }
+    }
+
     public func readBlob(fileID: String, offset: Int, length: Int) async throws -> [UInt8] {
         try await offCooperativePool { [files] in try files.read(id: fileID, offset: offset, length: length) }
     }

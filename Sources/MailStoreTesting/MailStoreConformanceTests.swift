@@ -1268,8 +1268,11 @@ open class MailStoreConformanceTests: XCTestCase {
         XCTAssertEqual(sink.size, replaced.count)
         XCTAssertEqual(try sink.contents(), replaced)
         _ = try await store.commit(sink, to: [DeliveryTarget(accountID: a.id)], outbound: nil, internalDate: 1, quota: nil)
-        let stored = try await store.messageBytes(fileID: sink.id, chunkSize: 7)
+        let stored = try await store.messageBytes(fileID: sink.id)
         XCTAssertEqual(stored, replaced)
+        var chunked: [UInt8] = []
+        for try await chunk in store.blobChunks(fileID: sink.id, chunkSize: 7) { chunked += chunk }
+        XCTAssertEqual(chunked, replaced)
         await assertThrows(.notFound) { try await store.blobSize(fileID: other.id) }
     }
 
