@@ -156,8 +156,10 @@ public struct LocalDelivery: Sendable {
                 if sharers[target] == nil { targets.append((copy.index, target)) }
                 sharers[target, default: []].append(copy.index)
             }
-            // 3. Quota before the commit (and again atomically inside it).
-            if context.checkQuota {
+            // 3. Per recipient, find the full accounts before the commit so that the others still get
+            //    their copy. All or nothing needs no pre-check: the commit checks every account
+            //    atomically and refuses the whole delivery (one query less per account on SMTP's path).
+            if context.checkQuota, !context.allOrNothing {
                 var full = Set<Int64>()
                 let perAccount = Dictionary(grouping: targets.map(\.target.accountID), by: { $0 }).mapValues(\.count)
                 for (accountID, count) in perAccount.sorted(by: { $0.key < $1.key }) {
@@ -165,10 +167,6 @@ public struct LocalDelivery: Sendable {
                 }
                 if !full.isEmpty {
                     let over = Set(targets.filter { full.contains($0.target.accountID) }.flatMap { sharers[$0.target] ?? [$0.index] })
-                    if context.allOrNothing {
-                        sink.discard()
-                        return DeliveryReport(outcomes: resolved.indices.map { _ in .deferred(Self.mailboxFull) }, queued: [])
-                    }
                     for i in over { outcomes[i] = .deferred(Self.mailboxFull) }
                     targets.removeAll { full.contains($0.target.accountID) }
                 }
@@ -185,8 +183,10 @@ public struct LocalDelivery: Sendable {
                 uids = try await store.commit(sink, to: targets.map(\.target), outbound: remote.isEmpty ? nil : envelope,
                                               internalDate: context.internalDate, quota: context.checkQuota ? quota : nil)
             } catch is StorageQuota.Exceeded {
-                // A parallel delivery filled an account between the check and the commit.
-                return DeliveryReport(outcomes: resolved.indices.map { outcomes[$0] ?? .deferred(Self.mailboxFull) }, queued: [])
+                // All or nothing: an account is full. Per recipient: a parallel delivery filled one
+                // between the check and the commit. Either way nothing was stored.
+                return DeliveryReport(outcomes: resolved.indices.map { context.allOrNothing ? .deferred(Self.mailboxFull)
+                                                                       : outcomes[$0] ?? .deferred(Self.mailboxFull) }, queued: [])
             }
             var byIndex: [Int: [StoredCopy]] = [:]
             for (n, t) in targets.enumerated() {

@@ -371,9 +371,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             try spool.write(traceBytes)
             traceLength = traceBytes.count
         } catch {
-            let logID = ErrorLogID()
-            shared.logger.error("cannot create spool file (log id \(logID)): \(error)")
-            queue(.queueWriteError(logID))
+            queue(.queueWriteError(logFailure("cannot create spool file", error)))
             session.dataFinished()
             resolved = []
             return
@@ -395,9 +393,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         let progress = reader.consume(bytes, into: &out)
         if spoolFailure == nil {
             do { try spool.write(out) } catch {
-                let logID = ErrorLogID()
-                spoolFailure = logID
-                shared.logger.error("\(spool.id): spool write failed (log id \(logID)): \(error)")
+                spoolFailure = logFailure("\(spool.id): spool write failed", error)
             }
         }
         guard progress.finished else {
@@ -468,9 +464,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .failure(let error):
                 self.busy = false
                 spool.discard()
-                let logID = ErrorLogID()
-                self.shared.logger.error("\(spool.id): email authentication step failed (log id \(logID)): \(error)")
-                self.endData(context, .queueWriteError(logID))
+                self.endData(context, .queueWriteError(self.logFailure("\(spool.id): email authentication step failed", error)))
                 self.process(context)
             case .success(let outcome):
                 if inbound { self.shared.logger.info("\(spool.id): \(outcome.summary)") }
@@ -539,16 +533,22 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
                     case .deferred(let r), .rejected(let r): r
                     default: nil
                     }
-                }.first ?? .queueWriteError(ErrorLogID())
+                }.first ?? .queueWriteError(self.logFailure("\(id): local delivery gave no reply", report.outcomes))
                 self.shared.logger.info("\(id): reject: DATA from [\(self.clientAddress)]: \(reply); from=\(transaction.reversePath)")
                 self.endData(context, reply)
             case .failure(let error):
-                let logID = ErrorLogID()
-                self.shared.logger.error("\(id): local delivery failed (log id \(logID)): \(error)")
-                self.endData(context, .queueWriteError(logID))
+                self.endData(context, .queueWriteError(self.logFailure("\(id): local delivery failed", error)))
             }
             self.process(context)
         }
+    }
+
+    /// Logs `what` with its detail under a new log id and returns the id, for a reply that must
+    /// not carry storage detail (`451 4.3.0 Error: queue file write error (log id …)`).
+    private func logFailure(_ what: String, _ detail: Any) -> ErrorLogID {
+        let logID = ErrorLogID()
+        shared.logger.error("\(what) (log id \(logID)): \(detail)")
+        return logID
     }
 
     private func endData(_ context: ChannelHandlerContext, _ reply: SMTPReply) {
