@@ -6,7 +6,7 @@ import MailStore
 extension IMAPSession {
     /// Capabilities of the store-level extensions this session offers (RFC 7162, RFC 9208, RFC 7889).
     var storeCapabilities: [String] {
-        ["CONDSTORE", "QRESYNC", "QUOTA", "QUOTA=RES-STORAGE", "APPENDLIMIT=\(storeLimits.appendLimit)"]
+        ["CONDSTORE", "QRESYNC", "QUOTA", "QUOTA=RES-STORAGE", "APPENDLIMIT=\(storeLimits.appendLimit)", "STATUS=SIZE"]
     }
 
     /// `ENABLE CONDSTORE` / `ENABLE QRESYNC` (RFC 7162 §3.1.8, §3.2.3); QRESYNC implies CONDSTORE.
@@ -52,7 +52,7 @@ extension IMAPSession {
         let since = Int64(clamping: q.modSeq)
         let maxUID = snapshot.mailbox.uidNext &- 1
         for (index, record) in snapshot.messages.enumerated() where record.modSeq > since {
-            responses.append(.untagged(.fetch(UInt32(index + 1), [.uid(record.uid), .flags(record.flags), .modSeq(UInt64(clamping: record.modSeq))])))
+            responses.append(.untagged(.fetch(UInt32(index + 1), [.uid(record.uid), .flags(viewFlags(record)), .modSeq(UInt64(clamping: record.modSeq))])))
         }
         let gone = ((try? await store.vanished(mailboxID: snapshot.mailbox.id, since: since)) ?? [])
             .filter { q.knownUIDs?.contains($0, star: maxUID) ?? true }
@@ -63,7 +63,7 @@ extension IMAPSession {
     /// `FLAGS (...)` plus `MODSEQ (n)` once CONDSTORE is enabled (RFC 7162 §3.1.3): the items of an
     /// unsolicited FETCH, after `leading` (e.g. the UID).
     func flagItems(_ record: MessageRecord, after leading: [IMAPFetchItem] = []) -> [IMAPFetchItem] {
-        leading + [.flags(record.flags)] + (condStoreEnabled ? [.modSeq(UInt64(clamping: record.modSeq))] : [])
+        leading + [.flags(viewFlags(record))] + (condStoreEnabled ? [.modSeq(UInt64(clamping: record.modSeq))] : [])
     }
 
     /// Checks the FETCH modifiers (RFC 7162 §3.1.4, §3.2.6); a refusal text for `BAD`, or nil.

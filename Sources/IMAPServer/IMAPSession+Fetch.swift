@@ -75,7 +75,7 @@ extension IMAPSession {
     /// One FETCH item of a message; `message` is nil only for items that need no content.
     func render(_ attribute: IMAPFetchAttribute, record: MessageRecord, message: ParsedMessage?) -> IMAPFetchItem {
         switch attribute {
-        case .flags: return .flags(record.flags)
+        case .flags: return .flags(viewFlags(record))
         case .uid: return .uid(record.uid)
         case .internalDate: return .internalDate(record.internalDate)
         case .rfc822Size: return .rfc822Size(record.size)

@@ -14,8 +14,9 @@ import MailStore
 ///
 /// `\HasChildren`/`\HasNoChildren` and special-use attributes are always returned (RFC 5258 §4
 /// and RFC 6154 §2 allow it); `\Subscribed` only with the SUBSCRIBED selection or return option.
-/// The store keeps subscriptions only for existing mailboxes, so `\NonExistent` appears only
-/// for a name reached through RECURSIVEMATCH that no longer exists.
+/// Subscriptions are names (they outlive DELETE): with the SUBSCRIBED selection, a subscribed name
+/// that has no mailbox is listed `\NonExistent \Subscribed`, and with RECURSIVEMATCH a missing
+/// superior of a subscribed name is listed `\NonExistent` with its CHILDINFO (RFC 5258 §3.1, §5).
 extension IMAPSession {
     /// The RFC 6154 attributes CREATE accepts (the virtual `\All` and `\Flagged` are not offered).
     static let specialUses = ["\\Archive", "\\Drafts", "\\Junk", "\\Sent", "\\Trash"]
@@ -48,29 +49,56 @@ extension IMAPSession {
         let showSubscribed = options.subscribed || selection.contains(.subscribed)
         let boxes = try await store.mailboxes(accountID: account.id)
         let names = Set(boxes.map(\.name))
+        let byName = Dictionary(boxes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let subscribedNames = selection.contains(.subscribed) || showSubscribed ? try await store.subscriptions(accountID: account.id) : []
+        let subscribed = Set(subscribedNames)
 
-        func selected(_ box: MailboxRecord) -> Bool {
-            if selection.contains(.subscribed), !box.subscribed { return false }
-            if selection.contains(.specialUse), box.specialUse == nil { return false }
+        // Candidates: every mailbox, with the SUBSCRIBED selection also subscribed names that have
+        // no mailbox (`\NonExistent`, RFC 5258 §3.1) and, with RECURSIVEMATCH, their superiors.
+        var candidates = boxes.map(\.name)
+        if selection.contains(.subscribed) {
+            var extra: Set<String> = []
+            for name in subscribedNames where !names.contains(name) { extra.insert(name) }
+            if selection.contains(.recursiveMatch) {
+                for name in subscribedNames {
+                    let levels = name.split(separator: "/", omittingEmptySubsequences: false)
+                    for depth in stride(from: 1, to: levels.count, by: 1) {
+                        let parent = levels[0..<depth].joined(separator: "/")
+                        if !names.contains(parent) { extra.insert(parent) }
+                    }
+                }
+            }
+            candidates += extra.sorted()
+        }
+
+        func selected(_ name: String) -> Bool {
+            if selection.contains(.subscribed), !subscribed.contains(name) { return false }
+            if selection.contains(.specialUse), byName[name]?.specialUse == nil { return false }
             return true
         }
         let filtering = selection.contains(.subscribed) || selection.contains(.specialUse)
 
-        for box in boxes where matches(box.name) {
+        for name in candidates where matches(name) {
+            let box = byName[name]
             var childInfo: [String] = []
             if selection.contains(.recursiveMatch), selection.contains(.subscribed),
-               boxes.contains(where: { $0.name.hasPrefix(box.name + "/") && $0.subscribed && !matches($0.name) }) {
+               subscribedNames.contains(where: { $0.hasPrefix(name + "/") && !matches($0) }) {
                 childInfo.append("SUBSCRIBED")
             }
-            let chosen = !filtering || selected(box)
+            let chosen = !filtering || selected(name)
             guard chosen || !childInfo.isEmpty else { continue }
             var attributes: [String] = []
-            let hasChildren = names.contains { $0.hasPrefix(box.name + "/") }
-            attributes.append(hasChildren ? "\\HasChildren" : "\\HasNoChildren")
-            if let use = box.specialUse { attributes.append(use) }
-            if showSubscribed, box.subscribed { attributes.append("\\Subscribed") }
-            step.append(.untagged(.list(IMAPListResponse(attributes: attributes, mailbox: box.name,
+            if let box {
+                let hasChildren = names.contains { $0.hasPrefix(box.name + "/") }
+                attributes.append(hasChildren ? "\\HasChildren" : "\\HasNoChildren")
+                if let use = box.specialUse { attributes.append(use) }
+            } else {
+                attributes.append("\\NonExistent")
+            }
+            if showSubscribed, subscribed.contains(name) { attributes.append("\\Subscribed") }
+            step.append(.untagged(.list(IMAPListResponse(attributes: attributes, mailbox: name,
                                                          extendedItems: childInfo.isEmpty ? [] : [.childInfo(childInfo)]))))
+            guard let box else { continue }
             if let items = options.status, chosen {
                 // RFC 5819: the STATUS response follows its LIST response; STATUS runs as a
                 // command so it reports exactly what STATUS would.

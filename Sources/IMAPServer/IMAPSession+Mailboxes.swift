@@ -74,7 +74,7 @@ extension IMAPSession {
                     case .unseen: value = UInt64(clamping: status.unseen)
                     case .deleted: value = UInt64(clamping: status.deleted)
                     case .size: value = UInt64(clamping: status.size)
-                    case .recent: value = 0
+                    case .recent: value = UInt64(clamping: status.recent)
                     case .highestModSeq: value = UInt64(clamping: status.mailbox.highestModSeq)
                     case .appendLimit: value = UInt64(clamping: storeLimits.appendLimit)
                     case .deletedStorage: value = UInt64(clamping: StorageQuota.Usage.kibibytes(status.deletedSize))
@@ -131,6 +131,10 @@ extension IMAPSession {
             return
         }
         let full = reference.isEmpty || reference.hasSuffix("/") ? reference + pattern : reference + "/" + pattern
+        if lsub {
+            try await lsubNames(&step, account: account, pattern: full)
+            return
+        }
         let boxes = try await store.mailboxes(accountID: account.id)
         let names = Set(boxes.map(\.name))
         for box in boxes where Self.matches(Array(box.name.unicodeScalars), Array(full.unicodeScalars), caseInsensitiveInbox: true) {
@@ -141,6 +145,39 @@ extension IMAPSession {
             if let use = box.specialUse { attributes.append(use) }
             if !lsub, box.subscribed { attributes.append("\\Subscribed") }
             step.append(.untagged(.list(IMAPListResponse(kind: lsub ? .lsub : .list, attributes: attributes, mailbox: box.name))))
+        }
+    }
+
+    /// LSUB (RFC 3501 §6.3.9): the subscribed names matching `pattern`, whether or not a mailbox
+    /// has the name (`\Noselect` when none does). When `%` stops at a level whose name is not
+    /// subscribed but has a subscribed name below it, that level is listed with `\Noselect`:
+    ///
+    ///     (subscribed: work/a)      C: a LSUB "" %      S: * LSUB (\Noselect) "/" work
+    func lsubNames(_ step: inout IMAPStep, account: AccountRecord, pattern: String) async throws {
+        let subscribed = try await store.subscriptions(accountID: account.id)
+        let existing = Set(try await store.mailboxes(accountID: account.id).map(\.name))
+        let subscribedSet = Set(subscribed)
+        let pattern = Array(pattern.unicodeScalars)
+        var listed: Set<String> = []
+        var out: [(String, [String])] = []
+        for name in subscribed {
+            if Self.matches(Array(name.unicodeScalars), pattern, caseInsensitiveInbox: true) {
+                if listed.insert(name).inserted { out.append((name, existing.contains(name) ? [] : ["\\Noselect"])) }
+                continue
+            }
+            // The nearest unsubscribed superior level that the pattern matches (a `%` cut-off).
+            let levels = name.split(separator: "/", omittingEmptySubsequences: false)
+            guard levels.count > 1 else { continue }
+            for depth in 1..<levels.count {
+                let parent = levels[0..<depth].joined(separator: "/")
+                guard !subscribedSet.contains(parent),
+                      Self.matches(Array(parent.unicodeScalars), pattern, caseInsensitiveInbox: true) else { continue }
+                if listed.insert(parent).inserted { out.append((parent, ["\\Noselect"])) }
+                break
+            }
+        }
+        for (name, attributes) in out.sorted(by: { $0.0 < $1.0 }) {
+            step.append(.untagged(.list(IMAPListResponse(kind: .lsub, attributes: attributes, mailbox: name))))
         }
     }
 

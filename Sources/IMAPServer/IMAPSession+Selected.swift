@@ -38,7 +38,7 @@ extension IMAPSession {
                 var highestModSeq: Int64 = 0
                 if key.usesModSeq { step.responses += enableCondStoreImplicitly() }
                 for (i, record) in sel.messages.enumerated() {
-                    let candidate = await SearchCandidate.load(record: record, sequenceNumber: UInt32(i + 1), key: key, store: store)
+                    let candidate = await SearchCandidate.load(record: viewRecord(record), sequenceNumber: UInt32(i + 1), key: key, store: store)
                     if IMAPSearchEvaluator.matches(key, candidate, maxSequence: UInt32(sel.messages.count), maxUID: maxUID) {
                         hits.append(uid ? record.uid : UInt32(i + 1))
                         highestModSeq = max(highestModSeq, record.modSeq)
@@ -183,6 +183,11 @@ extension IMAPSession {
         var step = IMAPStep()
         var gone = sel.expungedLater
         for uid in delta.expunged where sel.index(ofUID: uid) != nil { gone.insert(uid) }
+        if let present = delta.presentUIDs {
+            // The store pruned expunge records newer than this view: compare UIDs instead.
+            let now = Set(present)
+            for m in sel.messages where !now.contains(m.uid) { gone.insert(m.uid) }
+        }
         if allowExpunge {
             if !gone.isEmpty {
                 let indexes = gone.compactMap { sel.index(ofUID: $0) }.sorted(by: >)
@@ -192,6 +197,7 @@ extension IMAPSession {
                     // Highest first: each number is still valid when its line is read (RFC 9051 §7.4.1).
                     for index in indexes { step.append(.untagged(.expunge(UInt32(index + 1)))) }
                 }
+                sel.recent.subtract(gone)
                 if indexes.count == 1 {
                     sel.messages.remove(at: indexes[0])
                 } else if !indexes.isEmpty {
@@ -217,6 +223,7 @@ extension IMAPSession {
         if !added.isEmpty {
             sel.messages += added
             step.append(.untagged(.exists(sel.messages.count)))
+            step.responses += await recentUpdate(sel, added: added)
         }
         if delta.mailbox.highestModSeq >= sel.mailbox.highestModSeq { sel.mailbox = delta.mailbox }
         return step.responses

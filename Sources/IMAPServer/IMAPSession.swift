@@ -32,6 +32,11 @@ public actor IMAPSession {
         /// UIDs expunged by another session that still hold their sequence numbers here, because
         /// EXPUNGE could not be reported yet (RFC 9051 §7.4.1); their content is no longer served.
         var expungedLater: Set<UInt32> = []
+        /// UIDs that are `\Recent` in this session (IMAP4rev1 sessions only, RFC 3501 §2.3.2).
+        var recent: Set<UInt32> = []
+        /// Keywords announced in `* FLAGS` so far (RFC 3501 §7.2.6), in announcement order.
+        var keywords: [String] = []
+        var keywordSet: Set<String> = []
         let observation: MailboxObservation
 
         init(mailbox: MailboxRecord, readOnly: Bool, messages: [MessageRecord], observation: MailboxObservation) {
@@ -177,6 +182,12 @@ public actor IMAPSession {
         if state == .selected, step.action == .idle {
             step.responses += await pendingUpdates(allowExpunge: true)
         }
+        if state == .selected, case .append = command.kind, let last = step.responses.popLast() {
+            // RFC 3501 §6.3.11: an APPEND into the selected mailbox is announced (EXISTS) at once.
+            step.responses += await pendingUpdates(allowExpunge: true, force: true)
+            step.responses.append(last)
+        }
+        announceKeywords(&step.responses)
         return step
     }
 
@@ -195,6 +206,7 @@ public actor IMAPSession {
         idleTag = nil
         var step = IMAPStep()
         if state == .selected { step.responses = await pendingUpdates(allowExpunge: true) }
+        announceKeywords(&step.responses)
         if String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces).uppercased() == "DONE" {
             step.append(.ok(tag, "IDLE terminated"))
         } else {
@@ -206,7 +218,9 @@ public actor IMAPSession {
     /// Called by the shell when the change feed fired during IDLE: the untagged updates to send now.
     public func idleUpdates() async -> [UInt8] {
         guard idleTag != nil, state == .selected else { return [] }
-        return responseEncoder.encode(await pendingUpdates(allowExpunge: true))
+        var responses = await pendingUpdates(allowExpunge: true)
+        announceKeywords(&responses)
+        return responseEncoder.encode(responses)
     }
 
     // MARK: SELECT
@@ -238,10 +252,14 @@ public actor IMAPSession {
             selected = Selected(mailbox: snapshot.mailbox, readOnly: readOnly, messages: snapshot.messages, observation: observation)
             state = .selected
             let m = snapshot.messages
+            let sel = selected!
+            if !rev2Enabled { sel.recent = try await recentOnSelect(sel) }
+            sel.keywords = Self.keywords(in: m)
+            sel.keywordSet = Set(sel.keywords)
             step.append(.untagged(.exists(m.count)))
-            if !rev2Enabled { step.append(.untagged(.recent(0))) }
-            step.append(.untagged(.flags(Self.systemFlags)))
-            step.append(.status(.ok, .permanentFlags(readOnly ? [] : Self.systemFlags + ["\\*"]), "Flags permitted"))
+            if !rev2Enabled { step.append(.untagged(.recent(sel.recent.count))) }
+            step.append(.untagged(.flags(Self.systemFlags + sel.keywords)))
+            step.append(.status(.ok, .permanentFlags(readOnly ? [] : Self.systemFlags + sel.keywords + ["\\*"]), "Flags permitted"))
             if !rev2Enabled, let firstUnseen = m.firstIndex(where: { !$0.flags.contains("\\Seen") }) {
                 step.append(.status(.ok, .unseen(UInt32(firstUnseen + 1)), "First unseen"))
             }

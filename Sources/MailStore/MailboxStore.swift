@@ -18,8 +18,24 @@ public protocol MailboxStore: Sendable {
     /// Renames a mailbox and its children (`from/…` become `to/…`; RFC 9051 §6.3.6); renaming INBOX
     /// moves its messages into a new mailbox and leaves INBOX empty. Throws `.notFound`, `.alreadyExists`.
     func renameMailbox(accountID: Int64, from: String, to: String) async throws
-    /// Sets the subscription flag (RFC 9051 §6.3.7). Throws `.notFound`.
+    /// Subscribes or unsubscribes a name (RFC 9051 §6.3.7, §6.3.8). Subscriptions are names, not
+    /// mailboxes: a name that has no mailbox may be subscribed, and DELETE keeps the subscription
+    /// (RFC 3501 §6.3.9); RENAME carries the subscriptions of the renamed names along. A mailbox's
+    /// `subscribed` is true while its name is subscribed.
     func setSubscribed(accountID: Int64, name: String, subscribed: Bool) async throws
+    /// The account's subscribed names in name order, including names that have no mailbox.
+    func subscriptions(accountID: Int64) async throws -> [String]
+    /// Hands the caller the mailbox's `\Recent` messages (RFC 3501 §2.3.2): the UIDs from the
+    /// first one no session has been given yet up to UIDNEXT, as a half-open range, and moves that
+    /// mark to UIDNEXT in the same transaction, so exactly one session sees each message as recent.
+    /// Empty when nothing arrived since the last claim. Throws `.notFound` when the mailbox is gone.
+    func claimRecent(mailboxID: Int64) async throws -> Range<UInt32>
+    /// Forgets the oldest expunge records of a mailbox so that at most `keep` remain (whole MODSEQs
+    /// only: the records of one expunge go together). Later ``changes(mailboxID:since:)`` and
+    /// ``vanished(mailboxID:since:)`` for a MODSEQ before the forgotten ones answer from the
+    /// present UIDs instead (RFC 7162 §3.2.5.2 allows the larger VANISHED set). Stores call it
+    /// themselves after expunges; callers may call it too. Throws `.notFound` for no mailbox.
+    func pruneExpungeHistory(mailboxID: Int64, keep: Int) async throws
 
     /// The mailbox's current record (UIDNEXT, HIGHESTMODSEQ…) and its messages ordered by UID, read
     /// consistently. Throws `.notFound` when the mailbox is gone.
@@ -33,7 +49,9 @@ public protocol MailboxStore: Sendable {
     /// new MODSEQ, recorded with each UID for ``vanished(mailboxID:since:)`` (RFC 7162 §3.2.5).
     func expunge(mailboxID: Int64, uids: [UInt32]) async throws -> [UInt32]
     /// UIDs expunged from the mailbox with a MODSEQ greater than `modSeq`, ascending
-    /// (RFC 7162 §3.2.5 `VANISHED (EARLIER)`, §3.2.6).
+    /// (RFC 7162 §3.2.5 `VANISHED (EARLIER)`, §3.2.6). When the records after `modSeq` were partly
+    /// pruned (``pruneExpungeHistory(mailboxID:keep:)``), every UID below UIDNEXT that is not in
+    /// the mailbox now (a superset, as RFC 7162 §3.2.5.2 allows).
     func vanished(mailboxID: Int64, since modSeq: Int64) async throws -> [UInt32]
     /// What changed in the mailbox after MODSEQ `modSeq`, read in one transaction (RFC 7162 §3.1,
     /// §3.2.5): the mailbox record, every message whose MODSEQ is greater (new messages and flag

@@ -97,11 +97,16 @@ public struct MailboxChanges: Sendable, Equatable {
     public var messages: [MessageRecord]
     /// UIDs expunged with a MODSEQ above the given one, ascending.
     public var expunged: [UInt32]
+    /// Every UID in the mailbox now (ascending), set only when expunge records after the given
+    /// MODSEQ were pruned (`MailboxStore.pruneExpungeHistory`): `expunged` is then incomplete and
+    /// a view learns its expunges by comparing its UIDs with these. Nil otherwise.
+    public var presentUIDs: [UInt32]?
     /// Creates a value.
-    public init(mailbox: MailboxRecord, messages: [MessageRecord], expunged: [UInt32]) {
+    public init(mailbox: MailboxRecord, messages: [MessageRecord], expunged: [UInt32], presentUIDs: [UInt32]? = nil) {
         self.mailbox = mailbox
         self.messages = messages
         self.expunged = expunged
+        self.presentUIDs = presentUIDs
     }
 }
 
@@ -118,8 +123,11 @@ public struct MailboxStatus: Sendable, Equatable {
     public var size: Int64
     /// Octets of the messages with `\Deleted` (RFC 9208 DELETED-STORAGE before rounding to KiB).
     public var deletedSize: Int64
+    /// Messages no session has been given as `\Recent` yet (STATUS RECENT, RFC 3501 §6.3.10).
+    public var recent: Int
     /// Creates a value.
-    public init(mailbox: MailboxRecord, messages: Int, unseen: Int, deleted: Int, size: Int64, deletedSize: Int64) {
+    public init(mailbox: MailboxRecord, messages: Int, unseen: Int, deleted: Int, size: Int64, deletedSize: Int64, recent: Int = 0) {
+        self.recent = recent
         self.mailbox = mailbox
         self.messages = messages
         self.unseen = unseen
@@ -263,7 +271,25 @@ public enum FlagOperation: Sendable {
     case replace, add, remove
 }
 
-/// The default mailboxes of a new account with their RFC 6154 attributes.
+/// Expunge records a store keeps per mailbox for QRESYNC (RFC 7162 §3.2.5) before it prunes the
+/// oldest (`MailboxStore.pruneExpungeHistory`), so that no command's cost grows with a mailbox's history.
+public let expungeHistoryKept = 10_000
+
+/// The default mailboxes of a new account with their RFC 6154 attributes (all subscribed).
 public let defaultMailboxes: [(name: String, specialUse: String?)] = [
     ("INBOX", nil), ("Sent", "\\Sent"), ("Drafts", "\\Drafts"), ("Trash", "\\Trash"), ("Junk", "\\Junk"), ("Archive", "\\Archive"),
 ]
+
+/// UIDs 1..<`below` that are not in `present` (ascending; `present` ascending): the VANISHED set a
+/// store answers from pruned expunge history (RFC 7162 §3.2.5.2 allows UIDs that never existed).
+public func absentUIDs(present: [UInt32], below: UInt32) -> [UInt32] {
+    var out: [UInt32] = []
+    var next: UInt32 = 1
+    for uid in present where uid >= next {
+        if uid >= below { break }
+        if uid > next { out.append(contentsOf: next..<uid) }
+        next = uid &+ 1
+    }
+    if next < below { out.append(contentsOf: next..<below) }
+    return out
+}

@@ -38,8 +38,14 @@ extension SQLiteMailStore {
 
     public func vanished(mailboxID: Int64, since modSeq: Int64) async throws -> [UInt32] {
         try await read { db in
-            try Int64.fetchAll(db.cachedStatement(sql: "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid"),
-                               arguments: [mailboxID, modSeq]).map { UInt32(truncatingIfNeeded: $0) }
+            if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT uid_next, expunge_floor FROM mailboxes WHERE id = ?"), arguments: [mailboxID]),
+               modSeq < row["expunge_floor"] as Int64 {
+                // Pruned history: every UID below UIDNEXT that is not here now (RFC 7162 §3.2.5.2).
+                return absentUIDs(present: try Self.presentUIDs(db, mailboxID: mailboxID),
+                                       below: UInt32(truncatingIfNeeded: row["uid_next"] as Int64))
+            }
+            return try Int64.fetchAll(db.cachedStatement(sql: "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid"),
+                                      arguments: [mailboxID, modSeq]).map { UInt32(truncatingIfNeeded: $0) }
         }
     }
 
@@ -55,7 +61,8 @@ extension SQLiteMailStore {
                                                    arguments: [mailboxID, modSeq])
             let expunged = try Int64.fetchAll(db.cachedStatement(sql: "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid"),
                                               arguments: [mailboxID, modSeq]).map { UInt32(truncatingIfNeeded: $0) }
-            return MailboxChanges(mailbox: mailbox, messages: messages, expunged: expunged)
+            let present = modSeq < row["expunge_floor"] as Int64 ? try Self.presentUIDs(db, mailboxID: mailboxID) : nil
+            return MailboxChanges(mailbox: mailbox, messages: messages, expunged: expunged, presentUIDs: present)
         }
     }
 
@@ -73,8 +80,10 @@ extension SQLiteMailStore {
                        COALESCE(SUM(CASE WHEN instr(' ' || flags || ' ', ' \\Deleted ') > 0 THEN size ELSE 0 END), 0)
                 FROM messages WHERE mailbox_id = ?
                 """), arguments: [mailboxID])
+            let recent = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM messages WHERE mailbox_id = ? AND uid >= ?"),
+                                          arguments: [mailboxID, row["recent_uid"] as Int64]) ?? 0
             return MailboxStatus(mailbox: Self.mailboxRecord(row), messages: counts?[0] ?? 0, unseen: counts?[1] ?? 0, deleted: counts?[2] ?? 0,
-                                 size: counts?[3] ?? 0, deletedSize: counts?[4] ?? 0)
+                                 size: counts?[3] ?? 0, deletedSize: counts?[4] ?? 0, recent: recent)
         }
     }
 

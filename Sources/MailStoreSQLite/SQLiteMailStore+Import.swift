@@ -26,10 +26,8 @@ extension SQLiteMailStore {
             } else {
                 mode = .appended
             }
-            if !subscribed {
-                try db.cachedStatement(sql: "UPDATE mailboxes SET subscribed = 0 WHERE id = ?").execute(arguments: [mailbox.id])
-                mailbox.subscribed = false
-            }
+            try Self.subscribe(db, accountID: accountID, name: name, subscribed: subscribed)
+            mailbox.subscribed = subscribed
             return (mailbox, mode)
         }
     }

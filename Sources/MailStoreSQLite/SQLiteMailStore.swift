@@ -46,6 +46,7 @@ public final class SQLiteMailStore: MailStore {
                            arguments: [address, passwordHash, Int64(Date().timeIntervalSince1970)])
             let id = db.lastInsertedRowID
             for (name, use) in defaultMailboxes {
+                try Self.subscribe(db, accountID: id, name: name, subscribed: true)
                 _ = try Self.insertMailbox(db, accountID: id, name: name, specialUse: use)
             }
             return AccountRecord(id: id, address: address, passwordHash: passwordHash)
@@ -261,6 +262,7 @@ public final class SQLiteMailStore: MailStore {
             for (id, name) in renames {
                 try db.cachedStatement(sql: "UPDATE mailboxes SET name = ? WHERE id = ?").execute(arguments: [name, id])
             }
+            try Self.renameSubscriptions(db, accountID: accountID, from: from, to: to)
             // The renamed mailbox must not show a UIDVALIDITY an earlier mailbox of the new name had.
             let validity = try Self.newUIDValidity(db)
             try db.cachedStatement(sql: "UPDATE mailboxes SET uid_validity = ? WHERE id = ?").execute(arguments: [Int64(validity), source.id])
@@ -270,10 +272,7 @@ public final class SQLiteMailStore: MailStore {
     }
 
     public func setSubscribed(accountID: Int64, name: String, subscribed: Bool) async throws {
-        try await write { db in
-            try db.cachedStatement(sql: "UPDATE mailboxes SET subscribed = ? WHERE account_id = ? AND name = ?").execute(arguments: [subscribed, accountID, name])
-            if db.changesCount == 0 { throw MailStoreError(.notFound, "no mailbox \(name)") }
-        }
+        try await write { db in try Self.subscribe(db, accountID: accountID, name: name, subscribed: subscribed) }
     }
 
     // MARK: Messages
@@ -299,7 +298,9 @@ public final class SQLiteMailStore: MailStore {
                 throw MailStoreError(.notFound, "mailbox no longer exists")
             }
             let mailbox = Self.mailboxRecord(row)
-            if let cached, cached.mailbox.uidValidity == mailbox.uidValidity, cached.mailbox.highestModSeq <= mailbox.highestModSeq {
+            let floor: Int64 = row["expunge_floor"]
+            if let cached, cached.mailbox.uidValidity == mailbox.uidValidity, cached.mailbox.highestModSeq <= mailbox.highestModSeq,
+               cached.mailbox.highestModSeq >= floor {
                 var messages = cached.messages
                 let since = cached.mailbox.highestModSeq
                 if since < mailbox.highestModSeq {
@@ -332,6 +333,7 @@ public final class SQLiteMailStore: MailStore {
                 removed.append(uid)
                 fileIDs.append(fileID)
             }
+            if !removed.isEmpty { try Self.pruneExpunged(db, mailboxID: mailboxID, keep: expungeHistoryKept) }
             return (removed, try Self.unreferenced(db, fileIDs))
         }
         orphans.forEach(files.remove)
@@ -418,6 +420,7 @@ public final class SQLiteMailStore: MailStore {
                 try db.cachedStatement(sql: "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?").execute(arguments: [mailboxID, m.uid])
                 try Self.recordExpunge(db, mailboxID: mailboxID, uid: m.uid, modSeq: modseq)
             }
+            try Self.pruneExpunged(db, mailboxID: mailboxID, keep: expungeHistoryKept)
             return pairs
         }
         if !pairs.isEmpty {

@@ -49,10 +49,11 @@ extension SQLiteMailStore {
     /// New mailbox with a fresh UIDVALIDITY (``newUIDValidity(_:)``).
     static func insertMailbox(_ db: Database, accountID: Int64, name: String, specialUse: String?) throws -> MailboxRecord {
         let validity = try newUIDValidity(db)
-        try db.cachedStatement(sql: "INSERT INTO mailboxes(account_id, name, special_use, uid_validity) VALUES (?, ?, ?, ?)").execute(
-                       arguments: [accountID, name, specialUse, Int64(validity)])
+        let subscribed = try isSubscribed(db, accountID: accountID, name: name)
+        try db.cachedStatement(sql: "INSERT INTO mailboxes(account_id, name, special_use, uid_validity, subscribed) VALUES (?, ?, ?, ?, ?)").execute(
+                       arguments: [accountID, name, specialUse, Int64(validity), subscribed])
         return MailboxRecord(id: db.lastInsertedRowID, accountID: accountID, name: name, specialUse: specialUse,
-                             uidValidity: validity, uidNext: 1, highestModSeq: 1, subscribed: true)
+                             uidValidity: validity, uidNext: 1, highestModSeq: 1, subscribed: subscribed)
     }
 
     /// A UIDVALIDITY from the clock, above every one given out before (deleted mailboxes included:

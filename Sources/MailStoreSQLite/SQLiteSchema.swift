@@ -137,6 +137,27 @@ enum SQLiteSchema {
                     VALUES (1, MIN(COALESCE((SELECT MAX(uid_validity) FROM mailboxes), 0), 4294967040));
                 """)
         }
+        migrator.registerMigration("v10-imap-subscriptions-recent-expunge-floor") { db in
+            // Subscriptions are names, independent of the mailboxes (RFC 9051 §6.3.7: a subscription
+            // outlives DELETE and may name a mailbox that does not exist); `mailboxes.subscribed`
+            // stays as a cache kept equal to "a subscription of this name exists".
+            // `recent_uid`: the first UID no session has been given as \Recent yet (RFC 3501
+            // §2.3.2); every message of an existing data_dir counts as seen already.
+            // `expunge_floor`: expunge records with a MODSEQ at or below it were pruned, so a
+            // `changes`/`vanished` question from before it is answered from the present UIDs
+            // (RFC 7162 §3.2.5.2 allows the larger VANISHED set).
+            try db.execute(sql: """
+                CREATE TABLE subscriptions (
+                    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    PRIMARY KEY(account_id, name)
+                ) WITHOUT ROWID;
+                INSERT INTO subscriptions(account_id, name) SELECT account_id, name FROM mailboxes WHERE subscribed = 1;
+                ALTER TABLE mailboxes ADD COLUMN recent_uid INTEGER NOT NULL DEFAULT 1;
+                ALTER TABLE mailboxes ADD COLUMN expunge_floor INTEGER NOT NULL DEFAULT 0;
+                UPDATE mailboxes SET recent_uid = uid_next;
+                """)
+        }
         return migrator
     }
 }

@@ -38,10 +38,15 @@ public final class InMemoryMailStore: MailStore {
         /// Wider than a UID so that a mailbox that used UID 2^32−1 is recognisably full.
         var uidNext: Int64 = 1
         var highestModSeq: Int64 = 1
-        var subscribed = true
+        /// Cache of "the account subscribes this name" (``State/subscriptions`` is the truth).
+        var subscribed = false
         var messages: [UInt32: MessageRecord] = [:]
         /// Expunged UID → MODSEQ of its expunge (RFC 7162 §3.2.5).
         var expunged: [UInt32: Int64] = [:]
+        /// The first UID no session has been given as `\Recent` yet.
+        var recentUID: Int64 = 1
+        /// Expunge records with a MODSEQ at or below this were pruned.
+        var expungeFloor: Int64 = 0
 
         var record: MailboxRecord {
             MailboxRecord(id: id, accountID: accountID, name: name, specialUse: specialUse, uidValidity: uidValidity,
@@ -81,6 +86,8 @@ public final class InMemoryMailStore: MailStore {
         /// References (message entries and queue entries) per blob; a blob goes with its last one.
         var blobReferences: [String: Int] = [:]
         var queue: [String: QueueItem] = [:]
+        /// Subscribed names per account (RFC 9051 §6.3.7), independent of the mailboxes.
+        var subscriptions: [Int64: Set<[UInt8]>] = [:]
 
         func account(address: String) -> Account? {
             let address = address.lowercased()
@@ -101,7 +108,8 @@ public final class InMemoryMailStore: MailStore {
 
         mutating func insertMailbox(accountID: Int64, name: String, specialUse: String?) throws -> Box {
             guard accounts[accountID] != nil else { throw MailStoreError(.notFound, "no account \(accountID)") }
-            let box = Box(id: nextMailboxID, accountID: accountID, name: name, specialUse: specialUse, uidValidity: newUIDValidity())
+            var box = Box(id: nextMailboxID, accountID: accountID, name: name, specialUse: specialUse, uidValidity: newUIDValidity())
+            box.subscribed = subscriptions[accountID]?.contains(Array(name.utf8)) ?? false
             nextMailboxID += 1
             mailboxes[box.id] = box
             return box
@@ -154,8 +162,31 @@ public final class InMemoryMailStore: MailStore {
                 box.expunged[uid] = box.highestModSeq
             }
             mailboxes[mailboxID] = box
+            pruneExpunged(mailboxID: mailboxID, keep: expungeHistoryKept)
             fileIDs.forEach { release($0) }
             return present
+        }
+
+        /// Keeps at most `keep` expunge records (whole MODSEQs) and raises the floor past the dropped ones.
+        mutating func pruneExpunged(mailboxID: Int64, keep: Int) {
+            guard var box = mailboxes[mailboxID], box.expunged.count > keep else { return }
+            let modseqs = box.expunged.values.sorted(by: >)
+            let cutoff = modseqs[max(keep, 0)]
+            box.expunged = box.expunged.filter { $0.value > cutoff }
+            box.expungeFloor = max(box.expungeFloor, cutoff)
+            mailboxes[mailboxID] = box
+        }
+
+        /// Adds or removes a subscription and keeps the mailboxes' `subscribed` cache equal to it.
+        mutating func subscribe(accountID: Int64, name: String, _ on: Bool) {
+            if on {
+                subscriptions[accountID, default: []].insert(Array(name.utf8))
+            } else {
+                subscriptions[accountID]?.remove(Array(name.utf8))
+            }
+            for (id, box) in mailboxes where box.accountID == accountID && InMemoryMailStore.sameName(box.name, name) {
+                mailboxes[id]?.subscribed = on
+            }
         }
 
         /// Deletes a mailbox with its messages and expunge records.
@@ -251,7 +282,10 @@ public final class InMemoryMailStore: MailStore {
             let record = AccountRecord(id: s.nextAccountID, address: address, passwordHash: passwordHash)
             s.nextAccountID += 1
             s.accounts[record.id] = Account(record: record, storageLimit: nil)
-            for (name, use) in defaultMailboxes { _ = try s.insertMailbox(accountID: record.id, name: name, specialUse: use) }
+            for (name, use) in defaultMailboxes {
+                s.subscribe(accountID: record.id, name: name, true)
+                _ = try s.insertMailbox(accountID: record.id, name: name, specialUse: use)
+            }
             return record
         }
     }
@@ -285,6 +319,7 @@ public final class InMemoryMailStore: MailStore {
             guard let id = s.account(address: address)?.record.id else { throw MailStoreError(.notFound, "no account \(address)") }
             for box in s.mailboxes.values where box.accountID == id { s.deleteBox(box.id) }
             s.accounts[id] = nil
+            s.subscriptions[id] = nil
         }
     }
 
@@ -472,6 +507,16 @@ public final class InMemoryMailStore: MailStore {
                 throw MailStoreError(.alreadyExists, "mailbox \(name) already exists")
             }
             for (id, name) in renames { s.mailboxes[id]?.name = name }
+            // Subscriptions of the renamed names follow them.
+            for name in s.subscriptions[accountID] ?? [] {
+                let text = String(decoding: name, as: UTF8.self)
+                guard name == Array(from.utf8) || name.starts(with: prefix) else { continue }
+                s.subscribe(accountID: accountID, name: text, false)
+                s.subscribe(accountID: accountID, name: name == Array(from.utf8) ? to : to + "/" + String(decoding: name.dropFirst(prefix.count), as: UTF8.self), true)
+            }
+            for (id, box) in s.mailboxes where box.accountID == accountID {
+                s.mailboxes[id]?.subscribed = s.subscriptions[accountID]?.contains(Array(box.name.utf8)) ?? false
+            }
             // A name must never show a UIDVALIDITY an earlier mailbox of that name had.
             let validity = s.newUIDValidity()
             s.mailboxes[source.id]?.uidValidity = validity
@@ -482,9 +527,29 @@ public final class InMemoryMailStore: MailStore {
 
     /// See ``MailboxStore/setSubscribed(accountID:name:subscribed:)``.
     public func setSubscribed(accountID: Int64, name: String, subscribed: Bool) async throws {
+        transaction { s in s.subscribe(accountID: accountID, name: name, subscribed) }
+    }
+
+    /// See ``MailboxStore/subscriptions(accountID:)``.
+    public func subscriptions(accountID: Int64) async throws -> [String] {
+        read { s in (s.subscriptions[accountID] ?? []).sorted { $0.lexicographicallyPrecedes($1) }.map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    /// See ``MailboxStore/claimRecent(mailboxID:)``.
+    public func claimRecent(mailboxID: Int64) async throws -> Range<UInt32> {
         try transaction { s in
-            guard let box = s.box(accountID: accountID, name: name) else { throw MailStoreError(.notFound, "no mailbox \(name)") }
-            s.mailboxes[box.id]?.subscribed = subscribed
+            guard let box = s.mailboxes[mailboxID] else { throw MailStoreError(.notFound, "mailbox no longer exists") }
+            guard box.recentUID < box.uidNext else { return 0..<0 }
+            s.mailboxes[mailboxID]?.recentUID = box.uidNext
+            return UInt32(truncatingIfNeeded: box.recentUID)..<UInt32(truncatingIfNeeded: min(box.uidNext, Int64(UInt32.max)))
+        }
+    }
+
+    /// See ``MailboxStore/pruneExpungeHistory(mailboxID:keep:)``.
+    public func pruneExpungeHistory(mailboxID: Int64, keep: Int) async throws {
+        try transaction { s in
+            guard s.mailboxes[mailboxID] != nil else { throw MailStoreError(.notFound, "mailbox no longer exists") }
+            s.pruneExpunged(mailboxID: mailboxID, keep: keep)
         }
     }
 
@@ -542,7 +607,13 @@ public final class InMemoryMailStore: MailStore {
 
     /// See ``MailboxStore/vanished(mailboxID:since:)``.
     public func vanished(mailboxID: Int64, since modSeq: Int64) async throws -> [UInt32] {
-        read { s in (s.mailboxes[mailboxID]?.expunged ?? [:]).filter { $0.value > modSeq }.map(\.key).sorted() }
+        read { s in
+            guard let box = s.mailboxes[mailboxID] else { return [] }
+            if modSeq < box.expungeFloor {
+                return absentUIDs(present: box.messages.keys.sorted(), below: UInt32(truncatingIfNeeded: min(box.uidNext, Int64(UInt32.max))))
+            }
+            return box.expunged.filter { $0.value > modSeq }.map(\.key).sorted()
+        }
     }
 
     /// See ``MailboxStore/changes(mailboxID:since:)``.
@@ -552,7 +623,8 @@ public final class InMemoryMailStore: MailStore {
             guard box.highestModSeq > modSeq else { return MailboxChanges(mailbox: box.record, messages: [], expunged: []) }
             return MailboxChanges(mailbox: box.record,
                                   messages: box.messages.values.filter { $0.modSeq > modSeq }.sorted { $0.uid < $1.uid },
-                                  expunged: box.expunged.filter { $0.value > modSeq }.map(\.key).sorted())
+                                  expunged: box.expunged.filter { $0.value > modSeq }.map(\.key).sorted(),
+                                  presentUIDs: modSeq < box.expungeFloor ? box.messages.keys.sorted() : nil)
         }
     }
 
@@ -560,7 +632,8 @@ public final class InMemoryMailStore: MailStore {
     public func status(mailboxID: Int64) async throws -> MailboxStatus {
         try read { s in
             guard let box = s.mailboxes[mailboxID] else { throw MailStoreError(.notFound, "mailbox no longer exists") }
-            var status = MailboxStatus(mailbox: box.record, messages: box.messages.count, unseen: 0, deleted: 0, size: 0, deletedSize: 0)
+            var status = MailboxStatus(mailbox: box.record, messages: box.messages.count, unseen: 0, deleted: 0, size: 0, deletedSize: 0,
+                                       recent: box.messages.keys.filter { Int64($0) >= box.recentUID }.count)
             for m in box.messages.values {
                 if !m.flags.contains("\\Seen") { status.unseen += 1 }
                 if m.flags.contains("\\Deleted") {
@@ -633,8 +706,9 @@ public final class InMemoryMailStore: MailStore {
             } else {
                 mode = .appended
             }
-            if !subscribed { box.subscribed = false }
             s.mailboxes[box.id] = box
+            s.subscribe(accountID: accountID, name: name, subscribed)
+            box.subscribed = subscribed
             return (box.record, mode)
         }
     }

@@ -442,7 +442,99 @@ open class MailStoreConformanceTests: XCTestCase {
         try await store.setSubscribed(accountID: a.id, name: "Junk", subscribed: true)
         junk = try await box(store, a.id, "Junk")
         XCTAssertTrue(junk.subscribed)
-        await assertThrows(.notFound) { try await store.setSubscribed(accountID: a.id, name: "Nope", subscribed: true) }
+    }
+
+    /// Subscriptions are names (RFC 9051 §6.3.7, RFC 3501 §6.3.9): a name without a mailbox can be
+    /// subscribed, DELETE keeps the subscription, CREATE does not subscribe, a re-created mailbox
+    /// shows the old subscription, RENAME carries the subscriptions of the name and its children.
+    open func testSubscriptionsAreNamesIndependentOfMailboxes() async throws {
+        let store = try await makeStore()
+        let a = try await store.createAccount(address: "a@example.test", passwordHash: "x")
+        let b = try await store.createAccount(address: "b@example.test", passwordHash: "x")
+        var names = try await store.subscriptions(accountID: a.id)
+        XCTAssertEqual(names, ["Archive", "Drafts", "INBOX", "Junk", "Sent", "Trash"])
+        try await store.setSubscribed(accountID: a.id, name: "Nope", subscribed: true)
+        let work = try await store.createMailbox(accountID: a.id, name: "Work", specialUse: nil)
+        XCTAssertFalse(work.subscribed)
+        try await store.setSubscribed(accountID: a.id, name: "Work", subscribed: true)
+        _ = try await store.createMailbox(accountID: a.id, name: "Work/Sub", specialUse: nil)
+        try await store.setSubscribed(accountID: a.id, name: "Work/Sub", subscribed: true)
+        try await store.deleteMailbox(accountID: a.id, name: "Work/Sub")
+        names = try await store.subscriptions(accountID: a.id)
+        XCTAssertTrue(names.contains("Nope") && names.contains("Work/Sub"), "\(names)")
+        let again = try await store.createMailbox(accountID: a.id, name: "Work/Sub", specialUse: nil)
+        XCTAssertTrue(again.subscribed)
+        try await store.renameMailbox(accountID: a.id, from: "Work", to: "Job")
+        names = try await store.subscriptions(accountID: a.id)
+        XCTAssertTrue(names.contains("Job") && names.contains("Job/Sub"), "\(names)")
+        XCTAssertFalse(names.contains("Work") || names.contains("Work/Sub"), "\(names)")
+        let job = try await box(store, a.id, "Job")
+        XCTAssertTrue(job.subscribed)
+        try await store.setSubscribed(accountID: a.id, name: "Nope", subscribed: false)
+        try await store.setSubscribed(accountID: a.id, name: "Nope", subscribed: false)
+        names = try await store.subscriptions(accountID: a.id)
+        XCTAssertFalse(names.contains("Nope"))
+        let other = try await store.subscriptions(accountID: b.id)
+        XCTAssertEqual(other.count, defaultMailboxes.count)
+    }
+
+    /// `claimRecent` (RFC 3501 §2.3.2): each message is handed out as recent exactly once; STATUS
+    /// counts the unclaimed ones.
+    open func testClaimRecentHandsEachMessageOutOnce() async throws {
+        let store = try await makeStore()
+        let a = try await store.createAccount(address: "a@example.test", passwordHash: "x")
+        let inbox = try await box(store, a.id, "INBOX")
+        var claimed = try await store.claimRecent(mailboxID: inbox.id)
+        XCTAssertTrue(claimed.isEmpty)
+        for i in 0..<3 { try await commit(store, messageBytes("r\(i)"), to: [DeliveryTarget(accountID: a.id, mailbox: "INBOX")]) }
+        var status = try await store.status(mailboxID: inbox.id)
+        XCTAssertEqual(status.recent, 3)
+        claimed = try await store.claimRecent(mailboxID: inbox.id)
+        XCTAssertEqual(claimed, 1..<4)
+        claimed = try await store.claimRecent(mailboxID: inbox.id)
+        XCTAssertTrue(claimed.isEmpty)
+        status = try await store.status(mailboxID: inbox.id)
+        XCTAssertEqual(status.recent, 0)
+        try await commit(store, messageBytes("r4"), to: [DeliveryTarget(accountID: a.id, mailbox: "INBOX")])
+        status = try await store.status(mailboxID: inbox.id)
+        XCTAssertEqual(status.recent, 1)
+        claimed = try await store.claimRecent(mailboxID: inbox.id)
+        XCTAssertEqual(claimed, 4..<5)
+        await assertThrows(.notFound) { try await store.claimRecent(mailboxID: 999_999) }
+    }
+
+    /// Pruned expunge history (RFC 7162 §3.2.5.2): after `pruneExpungeHistory`, a question from
+    /// before the pruned records gets every absent UID below UIDNEXT and the present UIDs; a
+    /// question after them is answered exactly as before.
+    open func testPrunedExpungeHistoryAnswersWithSuperset() async throws {
+        let store = try await makeStore()
+        let a = try await store.createAccount(address: "a@example.test", passwordHash: "x")
+        let inbox = try await box(store, a.id, "INBOX")
+        for i in 0..<6 { try await commit(store, messageBytes("p\(i)"), to: [DeliveryTarget(accountID: a.id, mailbox: "INBOX")]) }
+        let start = try await store.snapshot(mailboxID: inbox.id).mailbox.highestModSeq
+        _ = try await store.expunge(mailboxID: inbox.id, uids: [1])
+        _ = try await store.expunge(mailboxID: inbox.id, uids: [3, 4])
+        let middle = try await store.snapshot(mailboxID: inbox.id).mailbox.highestModSeq
+        _ = try await store.expunge(mailboxID: inbox.id, uids: [5])
+        var gone = try await store.vanished(mailboxID: inbox.id, since: start)
+        XCTAssertEqual(gone, [1, 3, 4, 5])
+        var delta = try await store.changes(mailboxID: inbox.id, since: start)
+        XCTAssertNil(delta.presentUIDs)
+        // Keep one record: the expunges of UID 1 and of 3+4 are forgotten (whole MODSEQs).
+        try await store.pruneExpungeHistory(mailboxID: inbox.id, keep: 1)
+        gone = try await store.vanished(mailboxID: inbox.id, since: middle)
+        XCTAssertEqual(gone, [5])
+        delta = try await store.changes(mailboxID: inbox.id, since: middle)
+        XCTAssertEqual(delta.expunged, [5])
+        XCTAssertNil(delta.presentUIDs)
+        gone = try await store.vanished(mailboxID: inbox.id, since: start)
+        XCTAssertEqual(gone, [1, 3, 4, 5])
+        delta = try await store.changes(mailboxID: inbox.id, since: start)
+        XCTAssertEqual(delta.presentUIDs, [2, 6])
+        // A snapshot from before the floor is still exact.
+        let snapshot = try await store.snapshot(mailboxID: inbox.id)
+        XCTAssertEqual(snapshot.messages.map(\.uid), [2, 6])
+        await assertThrows(.notFound) { try await store.pruneExpungeHistory(mailboxID: 999_999, keep: 1) }
     }
 
     /// `mailbox(accountID:specialUse:)`: the mailbox with the attribute, the first by name when

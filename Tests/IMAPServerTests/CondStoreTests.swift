@@ -26,7 +26,7 @@ final class CondStoreTests: XCTestCase {
         XCTAssertLessThan(before[0].modSeq, before[1].modSeq)
         let reply = try await client.send("a STORE 1:2 (UNCHANGEDSINCE \(before[0].modSeq)) +FLAGS (\\Seen)")
         let after = try await server.records(in: "INBOX")
-        XCTAssertEqual(reply, "* 1 FETCH (FLAGS (\\Seen) MODSEQ (\(after[0].modSeq)))\r\na OK [MODIFIED 2] Conditional STORE failed\r\n")
+        XCTAssertEqual(reply, "* 1 FETCH (FLAGS (\\Seen \\Recent) MODSEQ (\(after[0].modSeq)))\r\na OK [MODIFIED 2] Conditional STORE failed\r\n")
         XCTAssertEqual(after.map(\.flags), [["\\Seen"], []])
         let silent = try await client.send("b UID STORE 2 (UNCHANGEDSINCE \(after[1].modSeq)) +FLAGS.SILENT (\\Flagged)")
         let last = try await server.records(in: "INBOX")[1]
@@ -42,7 +42,7 @@ final class CondStoreTests: XCTestCase {
         try await client.expectOK("a STORE 1 +FLAGS.SILENT (\\Answered)")
         let changed = try await server.records(in: "INBOX")[0]
         let reply = try await client.send("f FETCH 1:* (FLAGS) (CHANGEDSINCE \(box.highestModSeq))")
-        XCTAssertEqual(reply, "* 1 FETCH (FLAGS (\\Answered) MODSEQ (\(changed.modSeq)))\r\nf OK FETCH completed\r\n")
+        XCTAssertEqual(reply, "* 1 FETCH (FLAGS (\\Answered \\Recent) MODSEQ (\(changed.modSeq)))\r\nf OK FETCH completed\r\n")
     }
 
     func testUIDFetchVanished() async throws {

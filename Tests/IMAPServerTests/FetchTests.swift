@@ -13,7 +13,7 @@ final class FetchTests: XCTestCase {
         let client = try await server.loggedIn(select: "INBOX")
         let reply = try await client.send("f FETCH 1 (FLAGS UID RFC822.SIZE INTERNALDATE)")
         XCTAssertEqual(reply, """
-            * 1 FETCH (FLAGS (\\Flagged) UID 1 RFC822.SIZE \(Self.size) INTERNALDATE "14-Nov-2023 22:13:20 +0000")\r
+            * 1 FETCH (FLAGS (\\Flagged \\Recent) UID 1 RFC822.SIZE \(Self.size) INTERNALDATE "14-Nov-2023 22:13:20 +0000")\r
             f OK FETCH completed\r
 
             """)
@@ -25,9 +25,9 @@ final class FetchTests: XCTestCase {
         try await server.deliver()
         let client = try await server.loggedIn(select: "INBOX")
         let reply = try await client.send("f UID FETCH 2:* FLAGS")
-        XCTAssertEqual(reply, "* 2 FETCH (UID 2 FLAGS ())\r\nf OK UID FETCH completed\r\n")
+        XCTAssertEqual(reply, "* 2 FETCH (UID 2 FLAGS (\\Recent))\r\nf OK UID FETCH completed\r\n")
         let star = try await client.send("g UID FETCH 7:* FLAGS")
-        XCTAssertEqual(star, "* 2 FETCH (UID 2 FLAGS ())\r\ng OK UID FETCH completed\r\n", "7:* is 2:7 (RFC 9051 §6.4.8: * is the largest UID)")
+        XCTAssertEqual(star, "* 2 FETCH (UID 2 FLAGS (\\Recent))\r\ng OK UID FETCH completed\r\n", "7:* is 2:7 (RFC 9051 §6.4.8: * is the largest UID)")
         let none = try await client.send("h UID FETCH 7:9 FLAGS")
         XCTAssertEqual(none, "h OK UID FETCH completed\r\n")
     }
@@ -47,7 +47,7 @@ final class FetchTests: XCTestCase {
         try await server.deliver()
         let client = try await server.loggedIn(select: "INBOX")
         let reply = try await client.send("f FETCH 1 BODY[TEXT]")
-        XCTAssertEqual(reply, "* 1 FETCH (BODY[TEXT] {9}\r\nHi Bob.\r\n FLAGS (\\Seen))\r\nf OK FETCH completed\r\n")
+        XCTAssertEqual(reply, "* 1 FETCH (BODY[TEXT] {9}\r\nHi Bob.\r\n FLAGS (\\Seen \\Recent))\r\nf OK FETCH completed\r\n")
         let flags = try await server.records(in: "INBOX").map(\.flags)
         XCTAssertEqual(flags, [["\\Seen"]])
         let partial = try await client.send("g FETCH 1 BODY.PEEK[]<0.5>")
@@ -83,7 +83,7 @@ final class FetchTests: XCTestCase {
         let client = try await server.loggedIn(select: "INBOX")
         try await server.deliver()
         let reply = try await client.send("f FETCH 2 UID")
-        XCTAssertEqual(reply, "* 2 EXISTS\r\n* 2 FETCH (UID 2)\r\nf OK FETCH completed\r\n")
+        XCTAssertEqual(reply, "* 2 EXISTS\r\n* 2 RECENT\r\n* 2 FETCH (UID 2)\r\nf OK FETCH completed\r\n")
     }
 
     func testFetchOfMessageExpungedElsewhereIsRefused() async throws {

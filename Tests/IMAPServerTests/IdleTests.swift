@@ -29,7 +29,7 @@ final class IdleTests: XCTestCase {
         XCTAssertEqual(idle.action, .idle)
         try await wakeup(of: client) { try await server.deliver() }
         let updates = String(decoding: await client.session.idleUpdates(), as: UTF8.self)
-        XCTAssertEqual(updates, "* 1 EXISTS\r\n")
+        XCTAssertEqual(updates, "* 1 EXISTS\r\n* 1 RECENT\r\n")
         let done = await client.sendLine("DONE")
         XCTAssertEqual(done, "i OK IDLE terminated\r\n", "nothing is reported twice")
     }
@@ -42,7 +42,7 @@ final class IdleTests: XCTestCase {
         _ = try await client.step("i IDLE")
         try await wakeup(of: client) { try await other.expectOK("a STORE 1 +FLAGS (\\Seen)") }
         let updates = String(decoding: await client.session.idleUpdates(), as: UTF8.self)
-        XCTAssertEqual(updates, "* 1 FETCH (UID 1 FLAGS (\\Seen))\r\n")
+        XCTAssertEqual(updates, "* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent))\r\n")
         let done = await client.sendLine("done")
         XCTAssertEqual(done, "i OK IDLE terminated\r\n")
     }
@@ -78,6 +78,6 @@ final class IdleTests: XCTestCase {
         let inbox = try await server.mailbox("INBOX")
         _ = try await base.append(mailboxID: inbox.id, bytes: Array(IMAPTestServer.message().utf8), flags: [], internalDate: 1_700_000_000)
         let noop = await client.sendLine("n NOOP")
-        XCTAssertEqual(noop, "* 1 EXISTS\r\nn OK NOOP completed\r\n")
+        XCTAssertEqual(noop, "* 1 EXISTS\r\n* 1 RECENT\r\nn OK NOOP completed\r\n")
     }
 }

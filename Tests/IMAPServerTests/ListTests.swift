@@ -60,10 +60,13 @@ final class ListTests: XCTestCase {
         let client = try await server.loggedIn()
         try await client.expectOK("a CREATE Notes")
         try await client.expectOK("b CREATE Scratch")
+        // CREATE does not subscribe (RFC 9051 §6.3.4 says nothing of it; Dovecot does not either).
+        try await client.expectOK("a2 SUBSCRIBE Notes")
+        try await client.expectOK("b2 SUBSCRIBE Scratch")
         let unsubscribe = try await client.send("c UNSUBSCRIBE Scratch")
         XCTAssertEqual(unsubscribe, "c OK UNSUBSCRIBE completed\r\n")
         let lsub = try await client.send("d LSUB \"\" *")
-        XCTAssertTrue(lsub.contains("* LSUB (\\HasNoChildren) \"/\" \"Notes\"\r\n"), lsub)
+        XCTAssertTrue(lsub.contains("* LSUB () \"/\" \"Notes\"\r\n"), lsub)
         XCTAssertFalse(lsub.contains("Scratch"), lsub)
         let special = try await client.send("e LIST (SPECIAL-USE) \"\" *")
         XCTAssertEqual(special, """
@@ -107,5 +110,34 @@ final class ListTests: XCTestCase {
         XCTAssertTrue(missing.hasPrefix("e NO [NONEXISTENT] "), missing)
         let inbox = try await client.send("f DELETE INBOX")
         XCTAssertTrue(inbox.hasPrefix("f NO [CANNOT] "), inbox)
+    }
+
+    /// Subscriptions are names (RFC 3501 §6.3.9, RFC 9051 §6.3.7): DELETE keeps them, LIST
+    /// (SUBSCRIBED) shows a deleted one `\\NonExistent`, and LSUB with `%` lists an unsubscribed
+    /// level that has a subscribed name below it `\\Noselect` (imaptest `subscribe`, `listext`).
+    func testSubscriptionsOutliveDeleteAndLsubShowsNoselectLevels() async throws {
+        let server = try await IMAPTestServer.make()
+        let client = try await server.loggedIn()
+        for name in ["Box", "Box/test", "Box/test2/test", "Box/test3/test3", "Box/gone"] {
+            try await client.expectOK("c CREATE \"\(name)\"")
+            try await client.expectOK("s SUBSCRIBE \"\(name)\"")
+        }
+        try await client.expectOK("u UNSUBSCRIBE Box")
+        try await client.expectOK("d DELETE Box/gone")
+        let lsub = try await client.send("l LSUB \"\" Box/%")
+        XCTAssertEqual(lsub, """
+            * LSUB (\\Noselect) "/" "Box/gone"\r
+            * LSUB () "/" "Box/test"\r
+            * LSUB (\\Noselect) "/" "Box/test2"\r
+            * LSUB (\\Noselect) "/" "Box/test3"\r
+            l OK LSUB completed\r
+
+            """)
+        let list = try await client.send("m LIST (SUBSCRIBED) \"\" Box/*")
+        XCTAssertTrue(list.contains("* LIST (\\NonExistent \\Subscribed) \"/\" \"Box/gone\"\r\n"), list)
+        XCTAssertFalse(list.contains("\"Box\"\r\n"), list)
+        try await client.expectOK("c2 CREATE Box/gone")
+        let again = try await client.send("n LIST \"\" Box/gone RETURN (SUBSCRIBED)")
+        XCTAssertEqual(again, "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"Box/gone\"\r\nn OK LIST completed\r\n")
     }
 }

@@ -15,7 +15,7 @@ final class SelectTests: XCTestCase {
         let box = try await server.mailbox("INBOX")
         XCTAssertEqual(reply, """
             * 2 EXISTS\r
-            * 0 RECENT\r
+            * 2 RECENT\r
             * FLAGS (\(Self.flags))\r
             * OK [PERMANENTFLAGS (\(Self.flags) \\*)] Flags permitted\r
             * OK [UNSEEN 2] First unseen\r
@@ -88,7 +88,7 @@ final class SelectTests: XCTestCase {
         // CONDSTORE is now enabled: a flag change carries MODSEQ.
         let store = try await client.send("a STORE 1 +FLAGS (\\Flagged)")
         let record = try await server.records(in: "INBOX")[0]
-        XCTAssertEqual(store, "* 1 FETCH (FLAGS (\\Flagged) MODSEQ (\(record.modSeq)))\r\na OK STORE completed\r\n")
+        XCTAssertEqual(store, "* 1 FETCH (FLAGS (\\Flagged \\Recent) MODSEQ (\(record.modSeq)))\r\na OK STORE completed\r\n")
     }
 
     func testSelectQResync() async throws {

@@ -14,7 +14,7 @@ final class StatusTests: XCTestCase {
         let size = 3 * IMAPTestServer.message().utf8.count
         let reply = try await client.send("s STATUS INBOX (MESSAGES UIDNEXT UIDVALIDITY UNSEEN DELETED SIZE RECENT)")
         XCTAssertEqual(reply, """
-            * STATUS "INBOX" (MESSAGES 3 UIDNEXT 4 UIDVALIDITY \(box.uidValidity) UNSEEN 2 DELETED 1 SIZE \(size) RECENT 0)\r
+            * STATUS "INBOX" (MESSAGES 3 UIDNEXT 4 UIDVALIDITY \(box.uidValidity) UNSEEN 2 DELETED 1 SIZE \(size) RECENT 3)\r
             s OK STATUS completed\r
 
             """)

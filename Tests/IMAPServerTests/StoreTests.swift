@@ -10,11 +10,19 @@ final class StoreTests: XCTestCase {
         try await server.deliver()
         let client = try await server.loggedIn(select: "INBOX")
         let add = try await client.send("a STORE 1:2 +FLAGS (\\Seen $Label)")
-        XCTAssertEqual(add, "* 1 FETCH (FLAGS (\\Seen $Label))\r\n* 2 FETCH (FLAGS (\\Seen $Label))\r\na OK STORE completed\r\n")
+        // RFC 3501 §7.2.6: the new keyword is announced in FLAGS (and PERMANENTFLAGS) before a FETCH shows it.
+        XCTAssertEqual(add, """
+            * FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label)\r
+            * OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label \\*)] Flags permitted\r
+            * 1 FETCH (FLAGS (\\Seen $Label \\Recent))\r
+            * 2 FETCH (FLAGS (\\Seen $Label \\Recent))\r
+            a OK STORE completed\r
+
+            """)
         let remove = try await client.send("b STORE 2 -FLAGS ($Label)")
-        XCTAssertEqual(remove, "* 2 FETCH (FLAGS (\\Seen))\r\nb OK STORE completed\r\n")
+        XCTAssertEqual(remove, "* 2 FETCH (FLAGS (\\Seen \\Recent))\r\nb OK STORE completed\r\n")
         let replace = try await client.send("c STORE 1 FLAGS (\\Draft)")
-        XCTAssertEqual(replace, "* 1 FETCH (FLAGS (\\Draft))\r\nc OK STORE completed\r\n")
+        XCTAssertEqual(replace, "* 1 FETCH (FLAGS (\\Draft \\Recent))\r\nc OK STORE completed\r\n")
         let flags = try await server.records(in: "INBOX").map(\.flags)
         XCTAssertEqual(flags, [["\\Draft"], ["\\Seen"]])
     }
@@ -27,7 +35,7 @@ final class StoreTests: XCTestCase {
         let silent = try await client.send("a STORE 1 +FLAGS.SILENT (\\Flagged)")
         XCTAssertEqual(silent, "a OK STORE completed\r\n")
         let uid = try await client.send("b UID STORE 2 +FLAGS (\\Answered)")
-        XCTAssertEqual(uid, "* 2 FETCH (UID 2 FLAGS (\\Answered))\r\nb OK UID STORE completed\r\n")
+        XCTAssertEqual(uid, "* 2 FETCH (UID 2 FLAGS (\\Answered \\Recent))\r\nb OK UID STORE completed\r\n")
         let flags = try await server.records(in: "INBOX").map(\.flags)
         XCTAssertEqual(flags, [["\\Flagged"], ["\\Answered"]])
     }
@@ -51,7 +59,7 @@ final class StoreTests: XCTestCase {
         let other = try await server.loggedIn(select: "INBOX")
         try await other.expectOK("a STORE 1 +FLAGS (\\Seen)")
         let noop = try await client.send("n NOOP")
-        XCTAssertEqual(noop, "* 1 FETCH (UID 1 FLAGS (\\Seen))\r\nn OK NOOP completed\r\n")
+        XCTAssertEqual(noop, "* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent))\r\nn OK NOOP completed\r\n")
         let again = try await client.send("n NOOP")
         XCTAssertEqual(again, "n OK NOOP completed\r\n", "a change is reported once")
     }

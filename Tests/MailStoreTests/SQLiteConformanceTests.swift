@@ -48,6 +48,9 @@ final class SQLiteConformanceTests: MailStoreConformanceTests {
     override func testRenameOntoExistingNameAndMissingSource() async throws { try await super.testRenameOntoExistingNameAndMissingSource() }
     override func testRenameINBOXMovesMessagesAndLeavesItEmpty() async throws { try await super.testRenameINBOXMovesMessagesAndLeavesItEmpty() }
     override func testSetSubscribed() async throws { try await super.testSetSubscribed() }
+    override func testSubscriptionsAreNamesIndependentOfMailboxes() async throws { try await super.testSubscriptionsAreNamesIndependentOfMailboxes() }
+    override func testClaimRecentHandsEachMessageOutOnce() async throws { try await super.testClaimRecentHandsEachMessageOutOnce() }
+    override func testPrunedExpungeHistoryAnswersWithSuperset() async throws { try await super.testPrunedExpungeHistoryAnswersWithSuperset() }
     override func testMailboxBySpecialUse() async throws { try await super.testMailboxBySpecialUse() }
     override func testCommitToSeveralTargetsSharesOneBlob() async throws { try await super.testCommitToSeveralTargetsSharesOneBlob() }
     override func testCommitToMissingMailboxFallsBackToINBOX() async throws { try await super.testCommitToMissingMailboxFallsBackToINBOX() }

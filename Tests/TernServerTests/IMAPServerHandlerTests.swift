@@ -73,8 +73,8 @@ final class IMAPServerHandlerTests: XCTestCase {
         XCTAssertTrue(idling.hasSuffix("b OK [READ-WRITE] SELECT completed\r\n+ idling\r\n"), idling)
         let inbox = try await world.store.mailbox(accountID: world.account.id, name: "INBOX")!
         _ = try await world.store.append(mailboxID: inbox.id, bytes: Array("Subject: hi\r\n\r\nhi\r\n".utf8), flags: [], internalDate: 0)
-        let pushed = try await channel.output(until: "EXISTS\r\n")
-        XCTAssertEqual(pushed, "* 1 EXISTS\r\n")
+        let pushed = try await channel.output(until: "RECENT\r\n")
+        XCTAssertEqual(pushed, "* 1 EXISTS\r\n* 1 RECENT\r\n")
         try await channel.send("DONE\r\n")
         let done = try await channel.output(until: "c OK")
         XCTAssertEqual(done, "c OK IDLE terminated\r\n")

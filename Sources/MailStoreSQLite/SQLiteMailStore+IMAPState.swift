@@ -1,0 +1,91 @@
+import GRDB
+import MailStore
+
+/// Subscriptions, `\Recent` and the pruned expunge history of `SQLiteMailStore` (schema v10).
+extension SQLiteMailStore {
+    public func subscriptions(accountID: Int64) async throws -> [String] {
+        try await read { db in
+            try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM subscriptions WHERE account_id = ? ORDER BY name"), arguments: [accountID])
+        }
+    }
+
+    public func claimRecent(mailboxID: Int64) async throws -> Range<UInt32> {
+        // A read first: most SELECTs find nothing new, and a read costs no write transaction.
+        let pending = try await read { db -> Bool in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT recent_uid, uid_next FROM mailboxes WHERE id = ?"), arguments: [mailboxID]) else {
+                throw MailStoreError(.notFound, "mailbox no longer exists")
+            }
+            return (row["recent_uid"] as Int64) < (row["uid_next"] as Int64)
+        }
+        guard pending else { return 0..<0 }
+        return try await write { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT recent_uid, uid_next FROM mailboxes WHERE id = ?"), arguments: [mailboxID]) else {
+                throw MailStoreError(.notFound, "mailbox no longer exists")
+            }
+            let from: Int64 = row["recent_uid"], to: Int64 = row["uid_next"]
+            guard from < to else { return 0..<0 }
+            try db.cachedStatement(sql: "UPDATE mailboxes SET recent_uid = ? WHERE id = ?").execute(arguments: [to, mailboxID])
+            return UInt32(truncatingIfNeeded: from)..<UInt32(truncatingIfNeeded: to)
+        }
+    }
+
+    public func pruneExpungeHistory(mailboxID: Int64, keep: Int) async throws {
+        try await write { db in
+            guard try Row.fetchOne(db.cachedStatement(sql: "SELECT id FROM mailboxes WHERE id = ?"), arguments: [mailboxID]) != nil else {
+                throw MailStoreError(.notFound, "mailbox no longer exists")
+            }
+            try Self.pruneExpunged(db, mailboxID: mailboxID, keep: keep)
+        }
+    }
+
+    /// Keeps at most `keep` expunge records of the mailbox, dropping whole MODSEQs from the oldest,
+    /// and raises `expunge_floor` to the largest dropped MODSEQ. One index probe when there is
+    /// nothing to drop (the usual case).
+    static func pruneExpunged(_ db: Database, mailboxID: Int64, keep: Int) throws {
+        guard let cutoff = try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT modseq FROM expunged WHERE mailbox_id = ? ORDER BY modseq DESC LIMIT 1 OFFSET ?
+            """), arguments: [mailboxID, max(keep, 0)]) else { return }
+        // Rows with the cutoff's MODSEQ go too (one expunge is never split), so at most `keep` remain.
+        try db.cachedStatement(sql: "DELETE FROM expunged WHERE mailbox_id = ? AND modseq <= ?").execute(arguments: [mailboxID, cutoff])
+        try db.cachedStatement(sql: "UPDATE mailboxes SET expunge_floor = MAX(expunge_floor, ?) WHERE id = ?").execute(arguments: [cutoff, mailboxID])
+    }
+
+    /// Whether the account subscribes `name`.
+    static func isSubscribed(_ db: Database, accountID: Int64, name: String) throws -> Bool {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM subscriptions WHERE account_id = ? AND name = ?"), arguments: [accountID, name]) != nil
+    }
+
+    /// Adds or removes a subscription and keeps the mailbox's `subscribed` cache equal to it.
+    static func subscribe(_ db: Database, accountID: Int64, name: String, subscribed: Bool) throws {
+        if subscribed {
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO subscriptions(account_id, name) VALUES (?, ?)").execute(arguments: [accountID, name])
+        } else {
+            try db.cachedStatement(sql: "DELETE FROM subscriptions WHERE account_id = ? AND name = ?").execute(arguments: [accountID, name])
+        }
+        try db.cachedStatement(sql: "UPDATE mailboxes SET subscribed = ? WHERE account_id = ? AND name = ?").execute(arguments: [subscribed, accountID, name])
+    }
+
+    /// RENAME carries the subscriptions of `from` and its children (`from/…`) to the new names.
+    static func renameSubscriptions(_ db: Database, accountID: Int64, from: String, to: String) throws {
+        let prefix = Array((from + "/").utf8)
+        let names = try String.fetchAll(db.cachedStatement(sql: """
+            SELECT name FROM subscriptions WHERE account_id = ? AND (name = ? OR substr(CAST(name AS BLOB), 1, ?) = CAST(? AS BLOB))
+            """), arguments: [accountID, from, prefix.count, from + "/"])
+        for name in names {
+            let renamed = name == from ? to : to + "/" + String(decoding: name.utf8.dropFirst(prefix.count), as: UTF8.self)
+            try subscribe(db, accountID: accountID, name: name, subscribed: false)
+            try subscribe(db, accountID: accountID, name: renamed, subscribed: true)
+        }
+        // A renamed mailbox whose new name was subscribed before shows that.
+        try db.cachedStatement(sql: """
+            UPDATE mailboxes SET subscribed = EXISTS(SELECT 1 FROM subscriptions s WHERE s.account_id = mailboxes.account_id AND s.name = mailboxes.name)
+            WHERE account_id = ?
+            """).execute(arguments: [accountID])
+    }
+
+    /// Every UID in the mailbox, ascending.
+    static func presentUIDs(_ db: Database, mailboxID: Int64) throws -> [UInt32] {
+        try Int64.fetchAll(db.cachedStatement(sql: "SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid"), arguments: [mailboxID])
+            .map { UInt32(truncatingIfNeeded: $0) }
+    }
+}
