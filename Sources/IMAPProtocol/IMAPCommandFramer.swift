@@ -40,9 +40,11 @@ public enum IMAPFramerEvent: Equatable, Sendable {
 ///     framer.append(Array("bob secret\r\n".utf8))
 ///     framer.next()   // .command("a1 LOGIN {3}\r\nbob secret")
 public struct IMAPCommandFramer: Sendable {
-    /// Default limit on the octets of one command outside its literals (RFC 9051 §4 asks servers
-    /// to accept lines of at least 8192 octets).
-    public static let defaultMaxLineLength = 8192
+    /// Default limit on the octets of one command outside its literals: 64 KiB, Dovecot's
+    /// `imap_max_line_length`. RFC 9051 §4 asks for at least 8192 octets, but an RFC 2971 ID at
+    /// its own limits (30 fields of 30 octets with 1024-octet values) is about 32 KiB, and long
+    /// UID sets from resynchronising clients exceed 8 KiB too.
+    public static let defaultMaxLineLength = 65_536
     /// Default limit on one literal (an APPENDed message), 64 MiB.
     public static let defaultMaxLiteralSize = 64 * 1024 * 1024
 

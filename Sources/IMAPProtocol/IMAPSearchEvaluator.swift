@@ -1,3 +1,5 @@
+import MailCore
+
 /// What SEARCH needs to know of one message
 /// ([RFC 9051 §6.4.4](https://datatracker.ietf.org/doc/html/rfc9051#section-6.4.4)); the server implements it.
 public protocol IMAPSearchable {
@@ -65,10 +67,10 @@ public enum IMAPSearchEvaluator {
         case .old: return !hasFlag(message, "\\Recent")
         case .keyword(let flag): return hasFlag(message, flag)
         case .unkeyword(let flag): return !hasFlag(message, flag)
-        case .from(let s): return headerContains(message, "From", s)
-        case .to(let s): return headerContains(message, "To", s)
-        case .cc(let s): return headerContains(message, "Cc", s)
-        case .bcc(let s): return headerContains(message, "Bcc", s)
+        case .from(let s): return addressContains(message, "From", s)
+        case .to(let s): return addressContains(message, "To", s)
+        case .cc(let s): return addressContains(message, "Cc", s)
+        case .bcc(let s): return addressContains(message, "Bcc", s)
         case .subject(let s): return headerContains(message, "Subject", s)
         case .header(let field, let s): return headerContains(message, field, s)
         case .body(let s): return containsIgnoringCase(message.bodyText(), s)
@@ -94,6 +96,22 @@ public enum IMAPSearchEvaluator {
     /// (so an empty needle matches every message that has the field, RFC 9051 §6.4.4 HEADER).
     private static func headerContains(_ message: some IMAPSearchable, _ field: String, _ needle: String) -> Bool {
         message.headerValues(field).contains { containsIgnoringCase($0, needle) }
+    }
+
+    /// FROM, TO, CC, BCC: the field's text contains `needle`, or one of its addresses does when
+    /// written plainly as `Name <local@domain>` — comments and folding inside an address
+    /// (`<user (c)@ (c) example.org>`) do not hide it.
+    private static func addressContains(_ message: some IMAPSearchable, _ field: String, _ needle: String) -> Bool {
+        let values = message.headerValues(field)
+        if values.contains(where: { containsIgnoringCase($0, needle) }) { return true }
+        for value in values {
+            for mailbox in AddressList.mailboxes(value) {
+                let address = mailbox.domain.map { "\(mailbox.localPart)@\($0)" } ?? mailbox.localPart
+                let plain = mailbox.displayName.map { "\($0) <\(address)>" } ?? address
+                if containsIgnoringCase(plain, needle) { return true }
+            }
+        }
+        return false
     }
 
     private static func containsIgnoringCase(_ haystack: String, _ needle: String) -> Bool {

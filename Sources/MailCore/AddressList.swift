@@ -7,7 +7,8 @@
 ///
 /// See [RFC 5322 §3.4](https://datatracker.ietf.org/doc/html/rfc5322#section-3.4).
 public struct MailboxAddress: Sendable, Equatable {
-    /// The display name: quoted strings unquoted, comments dropped, words joined by one space.
+    /// The display name: quoted strings unquoted, comments dropped, words joined by one space;
+    /// for a bare `addr-spec (Comment)` the comment's text (the RFC 822 way of naming).
     /// RFC 2047 encoded-words are **not** decoded (use `EncodedWord.decode`). Nil when absent.
     public var displayName: String?
     /// The local part, unquoted (`"john doe"@x` gives `john doe`); CFWS around dots removed (RFC 5322 §4.4).
@@ -74,7 +75,14 @@ public enum AddressList {
                     items.append(.mailbox(mailbox))
                 }
                 while i < n, !tokens[i].isSpecial(","), !tokens[i].isSpecial(";") { i += 1 }
-            } else if let mailbox = addrSpec(phrase) {
+            } else if var mailbox = addrSpec(phrase) {
+                // `user@example.org (Real Name)`: the comment names the mailbox, as the display
+                // name of RFC 822's time did (what IMAP ENVELOPE and SEARCH FROM show).
+                if let comment = phrase.last(where: { $0.kind == .comment }) {
+                    let name = String(decoding: comment.text, as: UTF8.self)
+                        .split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }).joined(separator: " ")
+                    if !name.isEmpty { mailbox.displayName = name }
+                }
                 items.append(.mailbox(mailbox))
             }
             if i < n {
@@ -103,7 +111,7 @@ public enum AddressList {
 
     /// `local-part "@" domain` (RFC 5322 §3.4.1), split at the last `@`; nil when empty.
     private static func addrSpec(_ tokens: ArraySlice<AddressToken>) -> MailboxAddress? {
-        let words = tokens.filter { !$0.isSpecial(">") && !$0.isSpecial("<") }
+        let words = tokens.filter { !$0.isSpecial(">") && !$0.isSpecial("<") && $0.kind != .comment }
         guard !words.isEmpty else { return nil }
         if let at = words.lastIndex(where: { $0.isSpecial("@") }) {
             let local = text(words[..<at], spaced: false)
@@ -118,7 +126,7 @@ public enum AddressList {
     /// Joins token texts; with `spaced`, one space where the source had whitespace or a comment.
     private static func text(_ tokens: ArraySlice<AddressToken>, spaced: Bool) -> String {
         var out: [UInt8] = []
-        for t in tokens {
+        for t in tokens where t.kind != .comment {
             if spaced, t.spaceBefore, !out.isEmpty { out.append(MailASCII.space) }
             out += t.text
         }

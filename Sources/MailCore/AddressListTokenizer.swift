@@ -11,6 +11,9 @@ struct AddressToken: Equatable {
         case domainLiteral
         /// One of `<` `>` `@` `,` `:` `;`.
         case special
+        /// A comment's content without its outer parentheses (nested ones kept); the parser
+        /// ignores comments except as the name of a bare `addr-spec (Name)`.
+        case comment
     }
 
     var kind: Kind
@@ -24,7 +27,8 @@ struct AddressToken: Equatable {
 }
 
 enum AddressListTokenizer {
-    /// Splits `bytes` into tokens, skipping whitespace and (nested) comments; never fails.
+    /// Splits `bytes` into tokens, skipping whitespace; (nested) comments become `.comment`
+    /// tokens and count as whitespace for the token after them. Never fails.
     static func tokenize(_ bytes: [UInt8]) -> [AddressToken] {
         var tokens: [AddressToken] = []
         var s = HeaderValueScanner(bytes)
@@ -35,7 +39,11 @@ enum AddressListTokenizer {
                 space = true
                 s.pos += 1
             case UInt8(ascii: "("):
+                let start = s.pos
                 s.skipComment()
+                var content = Array(bytes[(start + 1)..<s.pos])
+                if content.last == UInt8(ascii: ")") { content.removeLast() }
+                tokens.append(AddressToken(kind: .comment, text: content, spaceBefore: space))
                 space = true
             case UInt8(ascii: ")"):
                 s.pos += 1

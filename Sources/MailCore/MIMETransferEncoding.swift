@@ -55,12 +55,33 @@ public enum MIMETransferEncoding {
 
     /// Quoted-printable (RFC 2045 §6.7): `=` at the end of a line (before optional whitespace)
     /// is a soft line break; `=XX` (either case) is an octet; anything else passes through.
+    /// Literal spaces and tabs at the end of a line are removed (rule 3: transports may add
+    /// them, so a decoder deletes them); encoded ones (`=20`) and those before a soft line
+    /// break stay.
     public static func quotedPrintable(_ text: ArraySlice<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(text.count)
+        // Where the run of literal whitespace at the end of `out` starts, if there is one.
+        var trailing: Int?
         var i = text.startIndex
         while i < text.endIndex {
             let c = text[i]
+            if c == MailASCII.space || c == UInt8(ascii: "\t") {
+                if trailing == nil { trailing = out.count }
+                out.append(c)
+                i += 1
+                continue
+            }
+            if c == UInt8(ascii: "\r") || c == UInt8(ascii: "\n") {
+                if let start = trailing, c == UInt8(ascii: "\n") || (i + 1 < text.endIndex && text[i + 1] == UInt8(ascii: "\n")) {
+                    out.removeSubrange(start...)
+                }
+                trailing = nil
+                out.append(c)
+                i += 1
+                continue
+            }
+            trailing = nil
             guard c == UInt8(ascii: "=") else {
                 out.append(c)
                 i += 1
@@ -79,6 +100,7 @@ public enum MIMETransferEncoding {
                 i += 1
             }
         }
+        if let start = trailing { out.removeSubrange(start...) }
         return out
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Accounts
 import Delivery
+import IMAPProtocol
 import IMAPServer
 import MailStore
 import MailCore
@@ -100,7 +101,7 @@ public struct IMAPSettings: Sendable, Equatable {
     /// `literal_size_limit`: largest literal in octets (APPEND); larger → `NO [TOOBIG]`.
     public var literalSizeLimit = 50 * 1024 * 1024
     /// `command_line_limit`: longest command line without literals, octets.
-    public var commandLineLimit = 8192
+    public var commandLineLimit = IMAPCommandFramer.defaultMaxLineLength
     /// `timeout`: seconds of silence before `* BYE` (RFC 9051 §5.4: at least 30 minutes once authenticated).
     public var timeout = 1800
 }

@@ -50,6 +50,14 @@ final class IMAPBinarySectionTests: XCTestCase {
             ("=41=4a=4A", "AJJ", #line),
             ("x=ZZ y=", "x=ZZ y", #line),
             ("100% =", "100% ", #line),
+            // RFC 2045 §6.7 rule 3: literal whitespace at the end of a line is deleted; encoded
+            // whitespace and whitespace before a soft line break stay (imaptest fetch-binary-mime-qp).
+            ("hello  \r\nbar", "hello\r\nbar", #line),
+            ("a \t\nb", "a\nb", #line),
+            ("foo\t \t= \r\n=62", "foo\t \tb", #line),
+            ("a=20\r\n", "a \r\n", #line),
+            ("a =20 \r\n", "a  \r\n", #line),
+            ("tail  ", "tail", #line),
         ]
         for (input, expected, line) in cases {
             XCTAssertEqual(MIMETransferEncoding.quotedPrintable(Array(input.utf8)[...]), Array(expected.utf8), input, line: line)

@@ -53,4 +53,19 @@ final class SearchTests: XCTestCase {
         let reply = try await client.send("s SEARCH UNSEEN")
         XCTAssertEqual(reply, "* ESEARCH (TAG \"s\") ALL 2:3\r\ns OK SEARCH completed\r\n")
     }
+
+    /// SEARCH FROM finds an address however it is written: with a display name, with a trailing
+    /// comment, or with comments inside the address (RFC 3501 §6.4.4; imaptest search-addresses).
+    func testSearchFromSeesAddressesWrittenWithComments() async throws {
+        let server = try await IMAPTestServer.make()
+        for from in ["user-from@domain.org", "RealFrom <user-from@domain.org>", "<user-from (comment)@ (comment) domain.org>",
+                     "user-from@domain.org (RealFrom)", "someone@else.org"] {
+            try await server.deliver("From: \(from)\r\nSubject: x\r\n\r\nbody\r\n")
+        }
+        let client = try await server.loggedIn(select: "INBOX", enable: "IMAP4rev2")
+        let reply = try await client.send("s SEARCH FROM user-from@domain.org")
+        XCTAssertEqual(reply, "* ESEARCH (TAG \"s\") ALL 1:4\r\ns OK SEARCH completed\r\n")
+        let name = try await client.send("t SEARCH FROM realfrom")
+        XCTAssertEqual(name, "* ESEARCH (TAG \"t\") ALL 2,4\r\nt OK SEARCH completed\r\n")
+    }
 }

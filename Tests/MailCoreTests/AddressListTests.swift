@@ -32,6 +32,9 @@ final class AddressListTests: XCTestCase {
              [m("Mary Smith", "mary", "example.net"), m(nil, "jdoe", "test.example")], #line),
             ("<@a.test,@b.test:joe@c.test>", [m(nil, "joe", "c.test")], #line),
             ("John Doe <jdoe (comment) @ machine(comment) .  example>", [m("John Doe", "jdoe", "machine.example")], #line),
+            // A bare addr-spec's comment names it (imaptest fetch-envelope: ENVELOPE shows "Real Name").
+            ("user@domain (Real  Name), other@domain", [m("Real Name", "user", "domain"), m(nil, "other", "domain")], #line),
+            ("<user-from (comment)@ (comment) domain.org>", [m(nil, "user-from", "domain.org")], #line),
         ]
         for (input, expected, line) in cases {
             XCTAssertEqual(AddressList.parse(input), expected, line: line)

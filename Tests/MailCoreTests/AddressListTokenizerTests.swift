@@ -11,6 +11,7 @@ final class AddressListTokenizerTests: XCTestCase {
             case .quoted: return (t.spaceBefore ? "_" : "") + "q:" + text
             case .domainLiteral: return "d:" + text
             case .special: return "s:" + text
+            case .comment: return "c:" + text
             }
         }
     }
@@ -18,7 +19,7 @@ final class AddressListTokenizerTests: XCTestCase {
     func testFixtures() {
         let cases: [(String, [String], UInt)] = [
             ("a.b@c", ["a.b", "s:@", "c"], #line),
-            ("Joe (c (nested)) \"x\\\"y\" <a>", ["Joe", "_q:x\"y", "s:<", "a", "s:>"], #line),
+            ("Joe (c (nested)) \"x\\\"y\" <a>", ["Joe", "c:c (nested)", "_q:x\"y", "s:<", "a", "s:>"], #line),
             ("[ 1.2 ]", ["d:[1.2]"], #line),
             ("[unterminated", ["d:[unterminated]"], #line),
             ("a,b;c:", ["a", "s:,", "b", "s:;", "c", "s::"], #line),
