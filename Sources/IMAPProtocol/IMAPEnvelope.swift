@@ -50,7 +50,7 @@ public struct IMAPEnvelope: Equatable, Sendable {
 public struct IMAPAddress: Equatable, Sendable {
     /// The display name.
     public var name: String?
-    /// The obsolete source route; Tern always gives nil.
+    /// The obsolete source route (`@a.example,@b.example`), nil when the address has none.
     public var adl: String?
     /// The local part, or the group name of a group start.
     public var mailbox: String?
@@ -91,7 +91,7 @@ public enum IMAPMessageRenderer {
     private static func addresses(_ header: MessageHeader, _ name: String) -> [IMAPAddress] {
         (header.first(name).map(AddressList.parse) ?? []).map { item in
             switch item {
-            case .mailbox(let m): return IMAPAddress(name: m.displayName, mailbox: m.localPart, host: m.domain ?? "")
+            case .mailbox(let m): return IMAPAddress(name: m.displayName, adl: m.route, mailbox: m.localPart, host: m.domain ?? "")
             case .groupStart(let name): return IMAPAddress(name: nil, mailbox: name, host: nil)
             case .groupEnd: return IMAPAddress(name: nil, mailbox: nil, host: nil)
             }

@@ -15,12 +15,17 @@ public struct MailboxAddress: Sendable, Equatable {
     public var localPart: String
     /// The domain (a domain literal keeps its brackets); nil when the address has no `@`.
     public var domain: String?
+    /// The obsolete source route of `<@a.example,@b.example:joe@c.example>` as written without
+    /// spaces (`@a.example,@b.example`; RFC 5322 §4.4 `obs-route`), nil when there is none.
+    /// IMAP ENVELOPE shows it as `addr-adl` (RFC 3501 §7.4.2).
+    public var route: String?
 
     /// Creates a mailbox (RFC 5322 §3.4).
-    public init(displayName: String?, localPart: String, domain: String?) {
+    public init(displayName: String?, localPart: String, domain: String?, route: String? = nil) {
         self.displayName = displayName
         self.localPart = localPart
         self.domain = domain
+        self.route = route
     }
 }
 
@@ -68,10 +73,16 @@ public enum AddressList {
                       inRoute || !tokens[i].isSpecial(",") { i += 1 }
                 var inner = tokens[angleStart..<i]
                 if i < n, tokens[i].isSpecial(">") { i += 1 }
-                if let colon = inner.lastIndex(where: { $0.isSpecial(":") }) { inner = inner[(colon + 1)...] }
+                var route: String?
+                if let colon = inner.lastIndex(where: { $0.isSpecial(":") }) {
+                    let written = text(inner[..<colon], spaced: false)
+                    route = written.isEmpty ? nil : written
+                    inner = inner[(colon + 1)...]
+                }
                 let name = text(phrase, spaced: true)
                 if var mailbox = addrSpec(inner) {
                     mailbox.displayName = name.isEmpty ? nil : name
+                    mailbox.route = route
                     items.append(.mailbox(mailbox))
                 }
                 while i < n, !tokens[i].isSpecial(","), !tokens[i].isSpecial(";") { i += 1 }

@@ -52,6 +52,9 @@ final class IMAPEnvelopeTests: XCTestCase {
             ("In-Reply-To: <a@b>\nMessage-ID: <c@d>\n\n", "(NIL NIL NIL NIL NIL NIL NIL NIL \"<a@b>\" \"<c@d>\")", #line),
             // The first of repeated fields wins.
             ("Subject: one\nSubject: two\n\n", "(NIL \"one\" NIL NIL NIL NIL NIL NIL NIL NIL)", #line),
+            // RFC 3501 §7.4.2: a source route is the addr-adl; a bare address's comment is its name.
+            ("To: <@route:user@domain>\n\n", "(NIL NIL NIL NIL NIL ((NIL \"@route\" \"user\" \"domain\")) NIL NIL NIL NIL)", #line),
+            ("To: user@domain (Real Name)\n\n", "(NIL NIL NIL NIL NIL ((\"Real Name\" NIL \"user\" \"domain\")) NIL NIL NIL NIL)", #line),
         ]
         for (message, expected, line) in cases {
             XCTAssertEqual(envelope(message), expected, line: line)

@@ -29,8 +29,8 @@ final class AddressListTests: XCTestCase {
             // Obsolete syntax (RFC 5322 §4.4, Appendix A.6).
             ("Joe Q. Public <john.q.public@example.com>", [m("Joe Q. Public", "john.q.public", "example.com")], #line),
             ("Mary Smith <@node.test:mary@example.net>, , jdoe@test  . example",
-             [m("Mary Smith", "mary", "example.net"), m(nil, "jdoe", "test.example")], #line),
-            ("<@a.test,@b.test:joe@c.test>", [m(nil, "joe", "c.test")], #line),
+             [.mailbox(MailboxAddress(displayName: "Mary Smith", localPart: "mary", domain: "example.net", route: "@node.test")), m(nil, "jdoe", "test.example")], #line),
+            ("<@a.test,@b.test:joe@c.test>", [.mailbox(MailboxAddress(displayName: nil, localPart: "joe", domain: "c.test", route: "@a.test,@b.test"))], #line),
             ("John Doe <jdoe (comment) @ machine(comment) .  example>", [m("John Doe", "jdoe", "machine.example")], #line),
             // A bare addr-spec's comment names it (imaptest fetch-envelope: ENVELOPE shows "Real Name").
             ("user@domain (Real  Name), other@domain", [m("Real Name", "user", "domain"), m(nil, "other", "domain")], #line),
