@@ -27,6 +27,12 @@ extension IMAPSession {
         }
         if let found = await directory.authenticate(credentials) {
             throttle.recordSuccess(clientAddress)
+            if let admit = loginAdmission, !admit(found.address) {
+                // RFC 5530 LIMIT: the credentials are right, but this user has too many sessions here.
+                logger("login refused: user=<\(found.address)> has too many connections from this address")
+                step.append(.no(tag, .limit, "Too many connections for this user from your address; close some and try again"))
+                return step
+            }
             TernMetrics.login(.imap, success: true)
             account = found
             state = .authenticated

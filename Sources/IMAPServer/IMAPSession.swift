@@ -63,6 +63,9 @@ public actor IMAPSession {
     let changes = ChangeFlag()
     /// Called when the selected mailbox changes while idling (the shell then asks for updates).
     var idleWakeup: (@Sendable () -> Void)?
+    /// Asked at a successful login with the account's address: false refuses the login because
+    /// the user has too many connections from this address (the shell's connection limiter).
+    var loginAdmission: (@Sendable (String) -> Bool)?
 
     /// The current connection state.
     public internal(set) var state: State = .notAuthenticated
@@ -106,6 +109,9 @@ public actor IMAPSession {
 
     /// Sets what to call when the selected mailbox changes (the shell then calls ``idleUpdates()``).
     public func setIdleWakeup(_ wakeup: @escaping @Sendable () -> Void) { idleWakeup = wakeup }
+
+    /// Sets the per-user connection check a login must pass (see ``loginAdmission``).
+    public func setLoginAdmission(_ admission: @escaping @Sendable (String) -> Bool) { loginAdmission = admission }
 
     /// Plaintext authentication is allowed over TLS or on loopback (RFC 9051 §6.2.3, RFC 8314).
     var loginAllowed: Bool { tlsActive || loopback }

@@ -190,7 +190,7 @@ public enum ConfigLoader {
             config.throttle.lockout = Double(lockout)
         }
         if let limits = reader.table(root, "limits") {
-            reader.allow(limits, ["max_connections", "max_connections_per_ip", "shutdown_timeout", "quota_storage"], section: "limits")
+            reader.allow(limits, ["max_connections", "max_connections_per_ip", "max_connections_per_user_ip", "shutdown_timeout", "quota_storage"], section: "limits")
             if let value = limits["quota_storage"] {
                 if let octets = value.int.map(Int64.init) ?? value.string.flatMap(Self.parseSize), octets >= 0 {
                     config.limits.quotaStorage = octets
@@ -201,6 +201,7 @@ public enum ConfigLoader {
             reader.int(limits, "shutdown_timeout", "limits", min: 0, into: &config.limits.shutdownTimeout)
             reader.int(limits, "max_connections", "limits", min: 1, into: &config.limits.maxConnections)
             reader.int(limits, "max_connections_per_ip", "limits", min: 1, into: &config.limits.maxConnectionsPerIP)
+            reader.int(limits, "max_connections_per_user_ip", "limits", min: 1, into: &config.limits.maxConnectionsPerUserIP)
         }
         if let outbound = reader.table(root, "outbound") {
             reader.allow(outbound, ["tls_security_level", "tls_mandatory_ciphers", "tls_ca_file", "relayhost", "port", "minimal_backoff_time",

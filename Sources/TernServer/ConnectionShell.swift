@@ -26,6 +26,8 @@ struct ConnectionShell {
     private(set) var admitted = false
     private var registration: Int?
     private var handshakeDeadline: Scheduled<Void>?
+    /// Whose pool the slot is in after a login (see ``ConnectionLimiter``).
+    let slotOwner = ConnectionSlotOwner()
 
     /// Creates the shell of one connection.
     init(limiter: ConnectionLimiter, sessions: SessionRegistry, logger: Logger, handshakeSeconds: Int) {
@@ -55,6 +57,13 @@ struct ConnectionShell {
         return true
     }
 
+    /// The check a login runs (from any thread): moves this connection's slot to the user's pool
+    /// at this address, false when that pool is full (``ConnectionLimiter``).
+    var loginAdmission: @Sendable (String) -> Bool {
+        let (limiter, owner, ip) = (limiter, slotOwner, clientAddress)
+        return { user in owner.promote(limiter, ip: ip, user: user) }
+    }
+
     /// Whether the peer is a loopback address (typed check, IPv4-mapped IPv6 included).
     var isLoopback: Bool { peer?.isLoopback == true }
 
@@ -80,7 +89,7 @@ struct ConnectionShell {
         registration = nil
         guard admitted else { return }
         admitted = false
-        limiter.release(clientAddress)
+        limiter.release(clientAddress, user: slotOwner.owner)
         logger.info("disconnect from [\(clientAddress)]\(detail)")
     }
 }

@@ -55,7 +55,7 @@ final class IMAPServerHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         guard connection.admit(self, context: context, implicitTLS: implicitTLS, shutdown: { $0.shutdown() }) else {
-            write(context, [.status(.bye, "Too many connections")], thenClose: true)
+            write(context, [.status(.bye, .unavailable, "Too many connections from your address or in total; try again later")], thenClose: true)
             closed = true
             return
         }
@@ -71,8 +71,10 @@ final class IMAPServerHandler: ChannelInboundHandler {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let loop = context.eventLoop
         let promise = context.eventLoop.makePromise(of: IMAPResponse.self)
+        let admission = connection.loginAdmission
         promise.completeWithTask {
             await session.setIdleWakeup { loop.execute { bound.value.0.idleWake(context: bound.value.1) } }
+            await session.setLoginAdmission(admission)
             return await session.greeting
         }
         promise.futureResult.assumeIsolated().whenSuccess { greeting in

@@ -261,6 +261,12 @@ final class POP3ServerHandler: ChannelInboundHandler {
             if case .success(let found?) = result {
                 throttle.recordSuccess(client)
                 TernMetrics.login(.pop3, success: true)
+                guard self.connection.loginAdmission(found.0.address) else {
+                    self.shared.logger.info("login refused: user=<\(found.0.address)> has too many connections from [\(client)]")
+                    self.perform(context, self.session.authenticationUnavailable("Too many connections for this user from your address"))
+                    self.process(context)
+                    return
+                }
                 guard self.shared.locks.acquire(account: found.0.id) else {
                     self.perform(context, self.session.maildropLocked())
                     self.process(context)

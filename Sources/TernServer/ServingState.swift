@@ -103,7 +103,8 @@ enum ConfigReload {
         effective.store = old.config.store
         effective.throttle = old.config.throttle
         effective.emailAuth = old.config.emailAuth
-        limiter.update(maxTotal: config.limits.maxConnections, maxPerIP: config.limits.maxConnectionsPerIP)
+        limiter.update(maxTotal: config.limits.maxConnections, maxPerIP: config.limits.maxConnectionsPerIP,
+                       maxPerUserIP: config.limits.maxConnectionsPerUserIP)
         state.replace(ServingSnapshot(config: effective, tls: files, ssl: ssl, store: old.directory.store))
         return Outcome(ok: true, message: "reload: configuration \(path) in force for new connections; certificate \(files.certificate)")
     }

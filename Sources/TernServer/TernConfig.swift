@@ -112,6 +112,9 @@ public struct ConnectionSettings: Sendable, Equatable {
     public var maxConnections = 1000
     /// `max_connections_per_ip`: open connections from one client address.
     public var maxConnectionsPerIP = 50
+    /// `max_connections_per_user_ip`: IMAP and POP3 connections one user may have logged in from
+    /// one client address (Dovecot's `mail_max_userip_connections`); a login past it is refused.
+    public var maxConnectionsPerUserIP = 20
     /// `shutdown_timeout`: seconds an in-flight SMTP transaction may take to finish after SIGTERM.
     public var shutdownTimeout = 5
     /// `quota_storage`: default storage limit per account in octets (RFC 9208 STORAGE; `"1G"`,

@@ -53,7 +53,8 @@ public enum TernRuntime {
                                   group: group, logger: Logger(label: "queue"))
         let shared = SharedServices(
             store: store, state: state, throttle: LoginThrottle(settings: config.throttle),
-            limiter: ConnectionLimiter(maxTotal: config.limits.maxConnections, maxPerIP: config.limits.maxConnectionsPerIP),
+            limiter: ConnectionLimiter(maxTotal: config.limits.maxConnections, maxPerIP: config.limits.maxConnectionsPerIP,
+                                       maxPerUserIP: config.limits.maxConnectionsPerUserIP),
             wakeOutbound: { queue.wake() }, authenticator: authenticator)
         var channels: [Channel] = []
         var current = ""

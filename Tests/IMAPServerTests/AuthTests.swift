@@ -1,3 +1,4 @@
+import Synchronization
 import Accounts
 import Foundation
 import IMAPProtocol
@@ -126,5 +127,23 @@ final class AuthTests: XCTestCase {
     /// `\0user\0password` in base64 (RFC 4616).
     static func plain(_ user: String = IMAPTestServer.user, _ password: String = IMAPTestServer.password) -> String {
         Data("\0\(user)\0\(password)".utf8).base64EncodedString()
+    }
+
+    /// A login the connection limiter refuses (too many sessions of this user from this address)
+    /// gets RFC 5530 `NO [LIMIT]` and leaves the session unauthenticated; the check sees the
+    /// account's address, not the name typed.
+    func testLoginOverThePerUserLimitIsRefusedWithLimit() async throws {
+        let server = try await IMAPTestServer.make()
+        let client = server.connect(loopback: true)
+        let asked = Mutex<[String]>([])
+        await client.session.setLoginAdmission { user in
+            asked.withLock { $0.append(user) }
+            return false
+        }
+        let reply = try await client.send("a LOGIN BOB@example.test \"correct horse battery\"")
+        XCTAssertEqual(reply, "a NO [LIMIT] Too many connections for this user from your address; close some and try again\r\n")
+        XCTAssertEqual(asked.withLock { $0 }, ["bob@example.test"])
+        let state = await client.session.state
+        XCTAssertEqual(state, .notAuthenticated)
     }
 }

@@ -345,7 +345,7 @@ def limited(make_module_server):
         "smtp": {"message_size_limit": 10000, "recipient_limit": 150, "timeout": 2, "hard_error_limit": 3,
                  "line_length_limit": 200, "command_line_limit": 600},
         "imap": {"timeout": 2, "literal_size_limit": 2048},
-        "limits": {"max_connections_per_ip": 4},
+        "limits": {"max_connections_per_ip": 4, "max_connections_per_user_ip": 6},
     })
 
 
@@ -439,6 +439,46 @@ def test_connections_per_ip_limit(limited):
             break
         time.sleep(0.2)
     assert first[0].startswith("220 "), first
+
+
+def test_logged_in_connections_leave_the_per_address_pool(limited):
+    """An office behind one NAT address: logged-in IMAP sessions count per user and address
+    (`max_connections_per_user_ip`), not against `max_connections_per_ip`, which bounds the
+    unauthenticated ones; past either the refusal says why ([UNAVAILABLE], RFC 5530 [LIMIT])."""
+    addr, password = limited.new_user()
+    sessions = []
+    try:
+        for _ in range(6):  # more than max_connections_per_ip = 4
+            sessions.append(limited.imap(addr, password))
+        extra = limited.imap_raw()
+        try:
+            c = extra
+            c.readline()
+            c.send(b"L LOGIN " + addr.encode() + b" " + password.encode() + b"\r\n")
+            line = c.readline()
+            assert line.startswith(b"L NO [LIMIT] "), line
+        finally:
+            extra.close()
+        # four unauthenticated connections fill the address's pool; the fifth is refused
+        raws = [limited.imap_raw() for _ in range(4)]
+        try:
+            for r in raws:
+                assert r.readline().startswith(b"* OK "), "greeting"
+            refused = limited.imap_raw()
+            try:
+                line = refused.readline()
+                assert line.startswith(b"* BYE [UNAVAILABLE] "), line
+            finally:
+                refused.close()
+        finally:
+            for r in raws:
+                r.close()
+    finally:
+        for s in sessions:
+            try:
+                s.logout()
+            except Exception:
+                pass
 
 
 def test_configured_imap_literal_limit(limited):
