@@ -5,6 +5,8 @@
 # env:   MODE=all|scripted|stress   (default all)
 #        TEST=name    run only this scripted test (a file or directory under IMAPTEST_TESTS)
 #        CLIENTS="10 50"   stress client counts     SECS=30  seconds per stress run
+#        DOVECOT=1    also run the stress load against a private Dovecot (Debian's dovecot-imapd,
+#                     loopback, temp dir, same mbox, same yescrypt hash) for side-by-side figures
 #        BUILD=release|debug (default release)   TERN=path  use this tern binary   KEEP=1 keep the data dir
 #
 # Getting imaptest (built outside this repository; nothing of it is committed here):
@@ -17,7 +19,8 @@
 #
 # The scripted run prints imaptest's own summary ("N test groups: F failed, S skipped due to
 # missing capabilities" and "base protocol: F/N individual commands failed" …). The stress runs
-# print commands/s from imaptest's totals line and the server's peak RSS.
+# print commands/s from imaptest's totals line and each server's peak RSS (Dovecot: the sum over
+# all its processes), Tern and Dovecot alternating, with and without a login per cycle.
 # Only loopback is used; the server started here is stopped by its PID.
 set -euo pipefail
 
@@ -104,18 +107,122 @@ fi
 
 if [ "$MODE" = all ] || [ "$MODE" = stress ]; then
   MBOX="$IMAPTEST_TESTS/default.mbox"
+  # The same password hash on both sides: Tern's yescrypt hash of the stress user, given to
+  # Dovecot as {CRYPT} (libxcrypt verifies it for both), so re-login costs compare fairly.
+  HASH=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select password_hash from accounts where address=?", ("stress@example.test",)).fetchone()[0])' "$WORK/data/tern.sqlite")
+
+  DPID=""
+  DPORT=""
+  if [ "${DOVECOT:-1}" = 1 ] && command -v dovecot >/dev/null 2>&1; then
+    D="$WORK/dovecot"
+    mkdir -p "$D/mail" "$D/home"
+    chmod 755 "$D" "$WORK"
+    chown nobody:nogroup "$D/mail" "$D/home"
+    DPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    echo "stress@example.test:{CRYPT}$HASH::::::" > "$D/users"
+    cat > "$D/dovecot.conf" <<EOD
+protocols = imap
+listen = 127.0.0.1
+base_dir = $D/run
+state_dir = $D/state
+log_path = $D/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain
+mail_location = maildir:$D/mail/%n
+mail_uid = nobody
+mail_gid = nogroup
+first_valid_uid = 1
+namespace inbox {
+  inbox = yes
+  separator = /
+}
+passdb {
+  driver = passwd-file
+  args = $D/users
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=$D/home/%n
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $DPORT
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service anvil {
+  chroot =
+}
+service stats {
+  unix_listener stats-writer {
+    mode = 0666
+  }
+}
+service imap {
+  process_limit = 1024
+}
+EOD
+    dovecot -F -c "$D/dovecot.conf" > "$D/stdout.log" 2>&1 &
+    DPID=$!
+    for _ in $(seq 1 100); do
+      python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $DPORT), 1).close()" 2>/dev/null && break
+      sleep 0.1
+    done
+    log "dovecot $(dovecot --version | cut -d' ' -f1) pid $DPID imap 127.0.0.1:$DPORT"
+  fi
+  stop_dovecot() {
+    if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
+      kill -TERM "$DPID"; for _ in $(seq 1 50); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+      wait "$DPID" 2>/dev/null || true
+    fi
+  }
+  trap 'stop_dovecot; cleanup' EXIT
+
+  # RSS (MiB) of a process and all its descendants.
+  tree_rss() {
+    local pids="$1" all="" next
+    while [ -n "$pids" ]; do
+      all="$all $pids"
+      next=""
+      for p in $pids; do next="$next $(cat /proc/"$p"/task/*/children 2>/dev/null)"; done
+      pids=$(echo $next)
+    done
+    for p in $all; do awk '/VmRSS/ {print $2}' /proc/"$p"/status 2>/dev/null; done | awk '{s+=$1} END {printf "%.1f", s/1024}'
+  }
+
+  # One stress run: prints "commands/s peak-RSS-MiB".
+  stress_run() {
+    local port="$1" pid="$2" clients="$3" extra="$4" out="$5"
+    "$IMAPTEST" host=127.0.0.1 port="$port" user=stress@example.test pass="$PASSWORD" \
+      mbox="$MBOX" clients="$clients" secs="$SECS" $extra > "$out" 2>&1 &
+    local ipid=$! peak=0 now
+    while kill -0 "$ipid" 2>/dev/null; do
+      now=$(tree_rss "$pid")
+      peak=$(awk -v a="$peak" -v b="$now" 'BEGIN {print (b > a) ? b : a}')
+      sleep 1
+    done
+    wait "$ipid" || true
+    # The last line of imaptest's report holds the command totals of the whole run.
+    local total
+    total=$(tail -1 "$out" | awk '{s=0; for (i=1;i<=NF;i++) if ($i ~ /^[0-9]+$/) s+=$i; print s}')
+    printf '%.0f %s' "$(echo "${total:-0} / $SECS" | bc -l)" "$peak"
+  }
+
+  printf '%-34s %14s %10s %16s %10s\n' "imaptest stress ($SECS s each)" "tern cmds/s" "tern MiB" "dovecot cmds/s" "dov. MiB"
   for c in $CLIENTS; do
     for relogin in no yes; do
       extra=""
       [ "$relogin" = no ] && extra="logout=0"
-      "$IMAPTEST" host=127.0.0.1 port="$PORT" user=stress@example.test pass="$PASSWORD" \
-        mbox="$MBOX" clients="$c" secs="$SECS" $extra > "$WORK/stress-$c-$relogin.log" 2>&1 || true
-      # The last totals line: the first column of the figures after the header is Logi, the
-      # sum of all command columns divided by the seconds gives commands/s.
-      total=$(awk '/^[0-9]+ +[0-9]+ /{last=$0} END{print last}' "$WORK/stress-$c-$relogin.log")
-      cmds=$(echo "$total" | awk '{s=0; for (i=1;i<=NF;i++) if ($i ~ /^[0-9]+$/) s+=$i; print s}')
-      printf 'stress clients=%s relogin=%s: %s commands in %ss (%.0f/s), tern RSS %s MiB\n' \
-        "$c" "$relogin" "${cmds:-0}" "$SECS" "$(echo "${cmds:-0} / $SECS" | bc -l)" "$(rss_mib)"
+      t=$(stress_run "$PORT" "$PID" "$c" "$extra" "$WORK/stress-tern-$c-$relogin.log")
+      d="- -"
+      [ -n "$DPID" ] && d=$(stress_run "$DPORT" "$DPID" "$c" "$extra" "$WORK/stress-dovecot-$c-$relogin.log")
+      printf '%-34s %14s %10s %16s %10s\n' "clients=$c login-per-cycle=$relogin" $t $d
     done
   done
+  echo "(errors reported by imaptest: tern $(cat "$WORK"/stress-tern-*.log | grep -c '^Error' || true)," \
+       "dovecot $(cat "$WORK"/stress-dovecot-*.log 2>/dev/null | grep -c '^Error' || true); logs in $WORK when KEEP=1)"
 fi

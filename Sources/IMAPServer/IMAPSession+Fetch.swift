@@ -66,7 +66,7 @@ extension IMAPSession {
         if unknownEncoding {
             step.append(.no(tag, .unknownCTE, "A part has a Content-Transfer-Encoding the server cannot decode"))
         } else if missing {
-            step.append(.no(tag, .expungeIssued, "Some messages were expunged and cannot be fetched"))
+            step.append(.no(tag, .expungeIssued, "Some of the requested messages no longer exist"))
         } else {
             step.append(.ok(tag, "\(byUID ? "UID FETCH" : "FETCH") completed"))
         }

@@ -95,7 +95,7 @@ final class FetchTests: XCTestCase {
         try await other.expectOK("b EXPUNGE")
         // RFC 9051 §7.4.1: no EXPUNGE during FETCH by sequence number; the content is gone.
         let reply = try await client.send("f FETCH 1 BODY.PEEK[]")
-        XCTAssertEqual(reply, "f NO [EXPUNGEISSUED] Some messages were expunged and cannot be fetched\r\n")
+        XCTAssertEqual(reply, "f NO [EXPUNGEISSUED] Some of the requested messages no longer exist\r\n")
         let noop = try await client.send("n NOOP")
         XCTAssertEqual(noop, "* 1 EXPUNGE\r\nn OK NOOP completed\r\n")
     }
