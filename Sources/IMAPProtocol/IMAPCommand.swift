@@ -94,6 +94,8 @@ public enum IMAPStatusItem: String, Equatable, Sendable, CaseIterable {
     case deletedStorage = "DELETED-STORAGE"
     /// RFC 7889 §3.2: the largest message APPEND accepts into this mailbox, octets.
     case appendLimit = "APPENDLIMIT"
+    /// RFC 8474 §4.2: the mailbox's object id (encoded `MAILBOXID (M<value>)`).
+    case mailboxID = "MAILBOXID"
 }
 
 /// `date-time` of APPEND (RFC 9051 §9), e.g. `"17-Jul-1996 02:44:25 -0700"`.
@@ -173,6 +175,14 @@ public enum IMAPFetchAttribute: Equatable, Sendable {
     case rfc822Header
     case rfc822Text
     case modSeq
+    /// `PREVIEW` / `PREVIEW (LAZY)` (RFC 8970 §3): a short plain-text extract of the message.
+    case preview(lazy: Bool)
+    /// `EMAILID` (RFC 8474 §5.1): the message's object id, the same for every copy.
+    case emailID
+    /// `THREADID` (RFC 8474 §5.2): Tern keeps no thread ids and answers NIL.
+    case threadID
+    /// `SAVEDATE` (RFC 8514 §3): when the message was saved into this mailbox.
+    case saveDate
 }
 
 /// `<first.count>` partial specifier (RFC 9051 §6.4.5).
@@ -245,4 +255,14 @@ public indirect enum IMAPSearchKey: Equatable, Sendable {
     case smaller(UInt32)
     /// `MODSEQ [entry] n` (RFC 7162 §3.1.5): messages whose MODSEQ is at least n.
     case modSeq(UInt64)
+    /// `SAVEDBEFORE` / `SAVEDON` / `SAVEDSINCE date` (RFC 8514 §4.2): by the day of the save date.
+    case savedBefore(IMAPDate)
+    case savedOn(IMAPDate)
+    case savedSince(IMAPDate)
+    /// `SAVEDATESUPPORTED` (RFC 8514 §4.1): every message of a mailbox that keeps save dates.
+    case saveDateSupported
+    /// `EMAILID objectid` (RFC 8474 §6): the message with that EMAILID.
+    case emailID(String)
+    /// `THREADID objectid` (RFC 8474 §6): Tern keeps no thread ids, so nothing matches.
+    case threadID(String)
 }

@@ -42,6 +42,22 @@ enum IMAPFetchAttributeParser {
         case ("RFC822.HEADER", false): return .rfc822Header
         case ("RFC822.TEXT", false): return .rfc822Text
         case ("MODSEQ", false): return .modSeq
+        case ("EMAILID", false): return .emailID
+        case ("THREADID", false): return .threadID
+        case ("SAVEDATE", false): return .saveDate
+        case ("PREVIEW", false):
+            // RFC 8970 §6: "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"], preview-mod = "LAZY".
+            // A following "(" that is not LAZY belongs to the FETCH modifiers (RFC 7162).
+            var lookahead = r
+            guard lookahead.consume(IMAPTokenReader.sp), lookahead.consume(UInt8(ascii: "(")), lookahead.consumeKeyword("LAZY") else {
+                return .preview(lazy: false)
+            }
+            while lookahead.consume(IMAPTokenReader.sp) {
+                guard lookahead.consumeKeyword("LAZY") else { throw IMAPTokenReader.error("unknown PREVIEW modifier") }
+            }
+            try lookahead.expect(UInt8(ascii: ")"), "')' to end the PREVIEW modifiers")
+            r = lookahead
+            return .preview(lazy: true)
         case ("BODY", true), ("BODY.PEEK", true):
             let section = try parseSection(&r)
             return .bodySection(section, partial: try parsePartial(&r), peek: name == "BODY.PEEK")

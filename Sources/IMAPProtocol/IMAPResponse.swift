@@ -308,4 +308,12 @@ public enum IMAPFetchItem: Equatable, Sendable {
     case binary(part: [Int], origin: UInt32?, [UInt8]?)
     /// `BINARY.SIZE[part] n` (RFC 3516 §4.2).
     case binarySize(part: [Int], Int)
+    /// `PREVIEW "text"` or `PREVIEW NIL` (RFC 8970 §3).
+    case preview(String?)
+    /// `EMAILID (id)` (RFC 8474 §5.1).
+    case emailID(String)
+    /// `THREADID (id)` or `THREADID NIL` (RFC 8474 §5.2).
+    case threadID(String?)
+    /// `SAVEDATE "date-time"` or `SAVEDATE NIL` (RFC 8514 §3), from seconds since 1970 (UTC).
+    case saveDate(Int64?)
 }

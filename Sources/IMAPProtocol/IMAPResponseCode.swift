@@ -18,6 +18,8 @@ public enum IMAPResponseCode: Equatable, Sendable {
     case alreadyExists
     /// `APPENDUID uidvalidity uid-set` (RFC 4315 §3): the UIDs APPEND assigned.
     case appendUID(uidValidity: UInt32, uids: [UInt32])
+    /// `MAILBOXID (id)` (RFC 8474 §4.1): the object id of the mailbox SELECTed or CREATEd.
+    case mailboxID(String)
     /// `AUTHENTICATIONFAILED` (RFC 9051 §7.1, RFC 5530 §3).
     case authenticationFailed
     /// `AUTHORIZATIONFAILED` (RFC 9051 §7.1, RFC 5530 §3).
@@ -99,6 +101,7 @@ public enum IMAPResponseCode: Equatable, Sendable {
         case .alert: return "ALERT"
         case .alreadyExists: return "ALREADYEXISTS"
         case .appendUID: return "APPENDUID"
+        case .mailboxID: return "MAILBOXID"
         case .authenticationFailed: return "AUTHENTICATIONFAILED"
         case .authorizationFailed: return "AUTHORIZATIONFAILED"
         case .badCharset: return "BADCHARSET"

@@ -86,6 +86,8 @@ public struct IMAPResponseEncoder: Sendable {
         case .appendUID(let validity, let uids):
             raw(" \(validity) ", &out)
             sequenceSet(uids, &out)
+        case .mailboxID(let id):
+            raw(" (\(id))", &out)
         case .copyUID(let validity, let source, let destination):
             raw(" \(validity) ", &out)
             sequenceSet(source, &out)
@@ -159,7 +161,10 @@ public struct IMAPResponseEncoder: Sendable {
             raw("STATUS ", &out)
             self.mailbox(mailbox, &out)
             space(&out)
-            list(items, &out) { item, out in raw("\(item.item.rawValue) \(item.value)", &out) }
+            list(items, &out) { item, out in
+                // RFC 8474 §4.2: MAILBOXID's value is an objectid in parentheses.
+                raw(item.item == .mailboxID ? "MAILBOXID (M\(item.value))" : "\(item.item.rawValue) \(item.value)", &out)
+            }
         case .flags(let flags):
             raw("FLAGS ", &out)
             list(flags, &out) { atom($0, &$1) }
@@ -278,6 +283,12 @@ public struct IMAPResponseEncoder: Sendable {
             literal8(bytes, &out)
         case .binarySize(let part, let size):
             raw("BINARY.SIZE[\(part.map(String.init).joined(separator: "."))] \(size)", &out)
+        case .preview(let text):
+            raw("PREVIEW ", &out)
+            nstring(text, &out)
+        case .emailID(let id): raw("EMAILID (\(id))", &out)
+        case .threadID(let id): raw(id.map { "THREADID (\($0))" } ?? "THREADID NIL", &out)
+        case .saveDate(let seconds): raw(seconds.map { "SAVEDATE \"\(Self.dateTime($0))\"" } ?? "SAVEDATE NIL", &out)
         }
     }
 

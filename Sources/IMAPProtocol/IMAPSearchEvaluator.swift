@@ -23,11 +23,20 @@ public protocol IMAPSearchable {
     func fullText() -> String
     /// The message's MODSEQ (RFC 7162 §3.1.5); 0 when the server keeps none.
     var modSeq: UInt64 { get }
+    /// The day the message was saved into its mailbox (RFC 8514); nil when unknown, and then the
+    /// SAVED* keys use the internal date.
+    var saveDate: IMAPDate? { get }
+    /// The message's EMAILID (RFC 8474 §5.1), nil when the server has none.
+    var emailID: String? { get }
 }
 
 extension IMAPSearchable {
     /// Servers without CONDSTORE keep no MODSEQ.
     public var modSeq: UInt64 { 0 }
+    /// Servers without SAVEDATE know no save date.
+    public var saveDate: IMAPDate? { nil }
+    /// Servers without OBJECTID have no EMAILID.
+    public var emailID: String? { nil }
 }
 
 /// Decides whether a message matches a SEARCH key
@@ -84,6 +93,12 @@ public enum IMAPSearchEvaluator {
         case .larger(let n): return message.size > n
         case .smaller(let n): return message.size < n
         case .modSeq(let n): return message.modSeq >= n
+        case .savedBefore(let date): return (message.saveDate ?? message.internalDate) < date
+        case .savedOn(let date): return (message.saveDate ?? message.internalDate) == date
+        case .savedSince(let date): return (message.saveDate ?? message.internalDate) >= date
+        case .saveDateSupported: return true
+        case .emailID(let id): return message.emailID == id
+        case .threadID: return false
         }
     }
 

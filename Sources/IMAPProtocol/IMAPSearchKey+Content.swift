@@ -11,4 +11,16 @@ extension IMAPSearchKey {
         default: false
         }
     }
+
+    /// Whether evaluating the key needs the messages' save dates (RFC 8514 SAVEDBEFORE, SAVEDON,
+    /// SAVEDSINCE), which a server then reads once for the whole search.
+    public var needsSaveDate: Bool {
+        switch self {
+        case .and(let keys): keys.contains { $0.needsSaveDate }
+        case .or(let a, let b): a.needsSaveDate || b.needsSaveDate
+        case .not(let k): k.needsSaveDate
+        case .savedBefore, .savedOn, .savedSince: true
+        default: false
+        }
+    }
 }

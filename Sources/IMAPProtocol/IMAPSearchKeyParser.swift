@@ -125,6 +125,19 @@ enum IMAPSearchKeyParser {
             return .uid(try r.readSequenceSet())
         case "MODSEQ":
             return try IMAPModifierParser.parseSearchModSeq(&r)
+        case "SAVEDBEFORE", "SAVEDON", "SAVEDSINCE":
+            try r.expectSpace()
+            let date = try r.readDate()
+            switch name {
+            case "SAVEDBEFORE": return .savedBefore(date)
+            case "SAVEDON": return .savedOn(date)
+            default: return .savedSince(date)
+            }
+        case "SAVEDATESUPPORTED": return .saveDateSupported
+        case "EMAILID", "THREADID":
+            try r.expectSpace()
+            let id = try r.readAtom("an object id")
+            return name == "EMAILID" ? .emailID(id) : .threadID(id)
         case "NOT":
             try r.expectSpace()
             return .not(try parseKey(&r, depth: depth + 1))

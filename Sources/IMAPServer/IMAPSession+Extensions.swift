@@ -20,7 +20,7 @@ extension IMAPSession {
         let maxUID = sel.messages.last?.uid ?? 0
         var hits: [UInt32] = []
         for (i, record) in sel.messages.enumerated() {
-            let candidate = await SearchCandidate.load(record: viewRecord(record), sequenceNumber: UInt32(i + 1), key: key, store: store)
+            let candidate = await SearchCandidate.load(record: viewRecord(record), sequenceNumber: UInt32(i + 1), key: key, store: store, mailboxID: sel.mailbox.id)
             if IMAPSearchEvaluator.matches(key, candidate, maxSequence: UInt32(sel.messages.count), maxUID: maxUID) {
                 hits.append(byUID ? record.uid : UInt32(i + 1))
             }

@@ -21,7 +21,7 @@ extension IMAPSession {
         }
         let needsContent = attributes.contains { a in
             switch a {
-            case .flags, .uid, .internalDate, .rfc822Size, .modSeq: return false
+            case .flags, .uid, .internalDate, .rfc822Size, .modSeq, .emailID, .threadID, .saveDate: return false
             default: return true
             }
         }
@@ -39,6 +39,9 @@ extension IMAPSession {
                 }
             }
         }
+        // RFC 8514: save dates are read for the whole set at once, only when asked for.
+        let saveDates = attributes.contains(.saveDate)
+            ? try await store.saveDates(mailboxID: sel.mailbox.id, uids: indexes.map { sel.messages[$0].uid }) : [:]
         var missing = false
         var unknownEncoding = false
         for index in indexes {
@@ -53,6 +56,10 @@ extension IMAPSession {
             }
             var items: [IMAPFetchItem] = []
             for attribute in attributes {
+                if attribute == .saveDate {
+                    items.append(.saveDate(saveDates[record.uid]))
+                    continue
+                }
                 guard let item = renderItem(attribute, record: record, message: parsed) else { unknownEncoding = true; break }
                 items.append(item)
             }
@@ -80,6 +87,10 @@ extension IMAPSession {
         case .internalDate: return .internalDate(record.internalDate)
         case .rfc822Size: return .rfc822Size(record.size)
         case .modSeq: return .modSeq(UInt64(clamping: record.modSeq))
+        case .preview: return .preview(IMAPMessageRenderer.preview(message!))
+        case .emailID: return .emailID(Self.emailID(record))
+        case .threadID: return .threadID(nil)
+        case .saveDate: return .saveDate(nil)
         case .envelope: return .envelope(IMAPMessageRenderer.envelope(message!))
         case .bodyStructure: return .bodyStructure(IMAPMessageRenderer.bodyStructure(message!, extensible: true))
         case .body: return .body(IMAPMessageRenderer.bodyStructure(message!, extensible: false))
@@ -97,6 +108,19 @@ extension IMAPSession {
         }
     }
 
+    /// The EMAILID of a message (RFC 8474 §5.1): `E` and its immutable message file's name, which
+    /// every copy shares (COPY, MOVE, delivery to several mailboxes), limited to the objectid
+    /// alphabet (`A-Z a-z 0-9 _ -`).
+    static func emailID(_ record: MessageRecord) -> String {
+        "E" + String(record.fileID.unicodeScalars.map { s -> Character in
+            ("a"..."z").contains(s) || ("A"..."Z").contains(s) || ("0"..."9").contains(s) || s == "_" || s == "-" ? Character(s) : "_"
+        }.prefix(254))
+    }
+
+    /// The MAILBOXID of a mailbox (RFC 8474 §4): `M` and its store id, which is never reused
+    /// and survives RENAME.
+    static func mailboxID(_ mailbox: MailboxRecord) -> String { "M\(mailbox.id)" }
+
     /// The octets a `<first.count>` partial selects (RFC 9051 §6.4.5), empty past the end.
     static func slice(_ content: [UInt8], _ partial: IMAPPartial) -> [UInt8] {
         let start = min(Int(partial.first), content.count)
@@ -111,19 +135,30 @@ final class SearchCandidate: IMAPSearchable {
     let sequenceNumber: UInt32
     /// The message octets, read beforehand (asynchronously) when the search key needs them.
     let bytes: [UInt8]?
+    /// The save date (RFC 8514), read only when the key needs it.
+    let savedAt: Int64?
     private var parsedMessage: ParsedMessage??
 
-    init(record: MessageRecord, sequenceNumber: UInt32, bytes: [UInt8]?) {
+    init(record: MessageRecord, sequenceNumber: UInt32, bytes: [UInt8]?, savedAt: Int64? = nil) {
         self.record = record
         self.sequenceNumber = sequenceNumber
         self.bytes = bytes
+        self.savedAt = savedAt
     }
 
-    /// A candidate for `key`: the message octets are read from `store` only when the key needs them.
-    static func load(record: MessageRecord, sequenceNumber: UInt32, key: IMAPSearchKey, store: any MailStore) async -> SearchCandidate {
+    /// A candidate for `key`: the message octets (and the save date) are read from `store` only
+    /// when the key needs them.
+    static func load(record: MessageRecord, sequenceNumber: UInt32, key: IMAPSearchKey, store: any MailStore,
+                     mailboxID: Int64) async -> SearchCandidate {
         let bytes = key.needsContent ? try? await store.messageBytes(fileID: record.fileID) : nil
-        return SearchCandidate(record: record, sequenceNumber: sequenceNumber, bytes: bytes)
+        let saved = key.needsSaveDate ? (try? await store.saveDates(mailboxID: mailboxID, uids: [record.uid]))?[record.uid] : nil
+        return SearchCandidate(record: record, sequenceNumber: sequenceNumber, bytes: bytes, savedAt: saved)
     }
+
+    var saveDate: IMAPDate? {
+        savedAt.map { let c = CivilDate(secondsSince1970: $0); return IMAPDate(year: c.year, month: c.month, day: c.day) }
+    }
+    var emailID: String? { IMAPSession.emailID(record) }
 
     var uid: UInt32 { record.uid }
     var flags: [String] { record.flags }

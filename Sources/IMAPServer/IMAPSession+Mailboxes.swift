@@ -23,16 +23,18 @@ extension IMAPSession {
                 }
                 // RFC 9051 §6.3.4: create missing superior names too.
                 let parts = clean.split(separator: "/")
+                var created: MailboxRecord?
                 for i in 1...parts.count {
                     let partial = parts[0..<i].joined(separator: "/")
                     if try await store.mailbox(accountID: account.id, name: partial) == nil {
-                        _ = try await store.createMailbox(accountID: account.id, name: partial, specialUse: i == parts.count ? specialUse.first : nil)
+                        created = try await store.createMailbox(accountID: account.id, name: partial, specialUse: i == parts.count ? specialUse.first : nil)
                     } else if i == parts.count {
                         step.append(.no(tag, .alreadyExists, "Mailbox already exists"))
                         return step
                     }
                 }
-                step.append(.ok(tag, "CREATE completed"))
+                // RFC 8474 §4.1: the new mailbox's MAILBOXID in the tagged OK.
+                step.append(.ok(tag, created.map { .mailboxID(Self.mailboxID($0)) }, "CREATE completed"))
             case .delete(let name):
                 if selected?.mailbox.name == name { releaseSelection(); state = .authenticated }
                 try await store.deleteMailbox(accountID: account.id, name: name)
@@ -78,6 +80,7 @@ extension IMAPSession {
                     case .highestModSeq: value = UInt64(clamping: status.mailbox.highestModSeq)
                     case .appendLimit: value = UInt64(clamping: storeLimits.appendLimit)
                     case .deletedStorage: value = UInt64(clamping: StorageQuota.Usage.kibibytes(status.deletedSize))
+                    case .mailboxID: value = UInt64(clamping: mailbox.id)
                     }
                     return IMAPStatusItemValue(item, value)
                 }

@@ -38,7 +38,7 @@ extension IMAPSession {
                 var highestModSeq: Int64 = 0
                 if key.usesModSeq { step.responses += enableCondStoreImplicitly() }
                 for (i, record) in sel.messages.enumerated() {
-                    let candidate = await SearchCandidate.load(record: viewRecord(record), sequenceNumber: UInt32(i + 1), key: key, store: store)
+                    let candidate = await SearchCandidate.load(record: viewRecord(record), sequenceNumber: UInt32(i + 1), key: key, store: store, mailboxID: sel.mailbox.id)
                     if IMAPSearchEvaluator.matches(key, candidate, maxSequence: UInt32(sel.messages.count), maxUID: maxUID) {
                         hits.append(uid ? record.uid : UInt32(i + 1))
                         highestModSeq = max(highestModSeq, record.modSeq)

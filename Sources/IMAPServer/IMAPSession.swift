@@ -120,6 +120,7 @@ public actor IMAPSession {
         var caps = ["IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "CHILDREN"]
         caps += storeCapabilities
         caps += ["ESEARCH", "LIST-EXTENDED", "LIST-STATUS", "CREATE-SPECIAL-USE", "BINARY", "UTF8=ACCEPT"]
+        caps += ["OBJECTID", "PREVIEW", "SAVEDATE"]
         if state != .notAuthenticated, !compressionActive { caps.append("COMPRESS=DEFLATE") }
         if !tlsActive { caps.append("STARTTLS") }
         if loginAllowed { caps += ["AUTH=PLAIN", "AUTH=LOGIN"] } else { caps.append("LOGINDISABLED") }
@@ -271,6 +272,7 @@ public actor IMAPSession {
             }
             step.append(.status(.ok, .uidValidity(snapshot.mailbox.uidValidity), "UIDs valid"))
             step.append(.status(.ok, .uidNext(snapshot.mailbox.uidNext), "Predicted next UID"))
+            step.append(.status(.ok, .mailboxID(Self.mailboxID(snapshot.mailbox)), "Mailbox id"))
             step.responses += await resynchronize(snapshot, modifiers: modifiers)
             if rev2Enabled {
                 step.append(.untagged(.list(IMAPListResponse(attributes: [], mailbox: name))))

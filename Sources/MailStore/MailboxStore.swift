@@ -36,6 +36,10 @@ public protocol MailboxStore: Sendable {
     /// present UIDs instead (RFC 7162 §3.2.5.2 allows the larger VANISHED set). Stores call it
     /// themselves after expunges; callers may call it too. Throws `.notFound` for no mailbox.
     func pruneExpungeHistory(mailboxID: Int64, keep: Int) async throws
+    /// When each of the given messages was saved into the mailbox (RFC 8514 SAVEDATE), seconds
+    /// since 1970: set when a message is delivered, appended, copied or moved in; messages stored
+    /// before the store kept save dates, and imported ones, have none (absent from the result).
+    func saveDates(mailboxID: Int64, uids: [UInt32]) async throws -> [UInt32: Int64]
 
     /// The mailbox's current record (UIDNEXT, HIGHESTMODSEQ…) and its messages ordered by UID, read
     /// consistently. Throws `.notFound` when the mailbox is gone.

@@ -38,6 +38,22 @@ extension SQLiteMailStore {
         }
     }
 
+    public func saveDates(mailboxID: Int64, uids: [UInt32]) async throws -> [UInt32: Int64] {
+        guard let low = uids.min(), let high = uids.max() else { return [:] }
+        let wanted = Set(uids)
+        return try await read { db in
+            var out: [UInt32: Int64] = [:]
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                SELECT uid, save_date FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? AND save_date IS NOT NULL
+                """), arguments: [mailboxID, Int64(low), Int64(high)])
+            while let row = try rows.next() {
+                let uid = UInt32(truncatingIfNeeded: row[0] as Int64)
+                if wanted.contains(uid) { out[uid] = row[1] }
+            }
+            return out
+        }
+    }
+
     /// Keeps at most `keep` expunge records of the mailbox, dropping whole MODSEQs from the oldest,
     /// and raises `expunge_floor` to the largest dropped MODSEQ. One index probe when there is
     /// nothing to drop (the usual case).

@@ -78,8 +78,10 @@ extension SQLiteMailStore {
         }
         let modseq: Int64 = (row["highest_modseq"] as Int64) + 1
         try db.cachedStatement(sql: "UPDATE mailboxes SET uid_next = ?, highest_modseq = ? WHERE id = ?").execute(arguments: [uid + 1, modseq, mailbox.id])
-        try db.cachedStatement(sql: "INSERT INTO messages(mailbox_id, uid, file_id, size, internal_date, flags, modseq) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(
-                       arguments: [mailbox.id, uid, fileID, size, internalDate, FlagSet.apply(.replace, flags, to: []).joined(separator: " "), modseq])
+        try db.cachedStatement(sql: """
+            INSERT INTO messages(mailbox_id, uid, file_id, size, internal_date, flags, modseq, save_date)
+            VALUES (?, ?, ?, ?, ?, ?, ?, CAST(strftime('%s', 'now') AS INTEGER))
+            """).execute(arguments: [mailbox.id, uid, fileID, size, internalDate, FlagSet.apply(.replace, flags, to: []).joined(separator: " "), modseq])
         return UInt32(truncatingIfNeeded: uid)
     }
 

@@ -158,6 +158,11 @@ enum SQLiteSchema {
                 UPDATE mailboxes SET recent_uid = uid_next;
                 """)
         }
+        migrator.registerMigration("v12-save-date") { db in
+            // RFC 8514 SAVEDATE: when a message row was created in its mailbox (NULL for rows from
+            // before this version and for imports: unknown).
+            try db.execute(sql: "ALTER TABLE messages ADD COLUMN save_date INTEGER")
+        }
         return migrator
     }
 }

@@ -47,6 +47,8 @@ public final class InMemoryMailStore: MailStore {
         var recentUID: Int64 = 1
         /// Expunge records with a MODSEQ at or below this were pruned.
         var expungeFloor: Int64 = 0
+        /// RFC 8514: when each message was saved here (seconds since 1970).
+        var saveDates: [UInt32: Int64] = [:]
 
         var record: MailboxRecord {
             MailboxRecord(id: id, accountID: accountID, name: name, specialUse: specialUse, uidValidity: uidValidity,
@@ -144,6 +146,7 @@ public final class InMemoryMailStore: MailStore {
             box.highestModSeq += 1
             box.messages[uid] = MessageRecord(uid: uid, fileID: fileID, size: size, internalDate: internalDate,
                                               flags: FlagSet.apply(.replace, flags, to: []), modSeq: box.highestModSeq)
+            box.saveDates[uid] = Int64(time(nil))
             mailboxes[mailboxID] = box
             retain(fileID)
             return uid
@@ -159,6 +162,7 @@ public final class InMemoryMailStore: MailStore {
             var fileIDs: [String] = []
             for uid in present {
                 if let message = box.messages.removeValue(forKey: uid) { fileIDs.append(message.fileID) }
+                box.saveDates[uid] = nil
                 box.expunged[uid] = box.highestModSeq
             }
             mailboxes[mailboxID] = box
@@ -542,6 +546,16 @@ public final class InMemoryMailStore: MailStore {
             guard box.recentUID < box.uidNext else { return 0..<0 }
             s.mailboxes[mailboxID]?.recentUID = box.uidNext
             return UInt32(truncatingIfNeeded: box.recentUID)..<UInt32(truncatingIfNeeded: min(box.uidNext, Int64(UInt32.max)))
+        }
+    }
+
+    /// See ``MailboxStore/saveDates(mailboxID:uids:)``.
+    public func saveDates(mailboxID: Int64, uids: [UInt32]) async throws -> [UInt32: Int64] {
+        read { s in
+            guard let box = s.mailboxes[mailboxID] else { return [:] }
+            var out: [UInt32: Int64] = [:]
+            for uid in uids { out[uid] = box.saveDates[uid] }
+            return out
         }
     }
 

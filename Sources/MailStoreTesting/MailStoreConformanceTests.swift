@@ -503,6 +503,30 @@ open class MailStoreConformanceTests: XCTestCase {
         await assertThrows(.notFound) { try await store.claimRecent(mailboxID: 999_999) }
     }
 
+    /// Save dates (RFC 8514): every way into a mailbox sets one (a copy gets its own); unknown UIDs
+    /// and expunged messages have none.
+    open func testSaveDatesAreSetOnEveryInsert() async throws {
+        let store = try await makeStore()
+        let a = try await store.createAccount(address: "a@example.test", passwordHash: "x")
+        let inbox = try await box(store, a.id, "INBOX")
+        let archive = try await box(store, a.id, "Archive")
+        let before = Int64(Date().timeIntervalSince1970) - 1
+        try await commit(store, messageBytes("s1"), to: [DeliveryTarget(accountID: a.id, mailbox: "INBOX")])
+        let appended = try await store.append(mailboxID: inbox.id, bytes: messageBytes("s2"), flags: [], internalDate: 1_000, quota: nil)
+        let copied = try await store.copy(mailboxID: inbox.id, uids: [1], to: archive.id, quota: nil)
+        let after = Int64(Date().timeIntervalSince1970) + 1
+        let dates = try await store.saveDates(mailboxID: inbox.id, uids: [1, appended, 99])
+        XCTAssertEqual(Set(dates.keys), [1, appended])
+        for value in dates.values { XCTAssertTrue((before...after).contains(value), "\(value)") }
+        let copies = try await store.saveDates(mailboxID: archive.id, uids: copied.map(\.1))
+        XCTAssertEqual(copies.count, 1)
+        _ = try await store.expunge(mailboxID: inbox.id, uids: [1])
+        let left = try await store.saveDates(mailboxID: inbox.id, uids: [1, appended])
+        XCTAssertEqual(Array(left.keys), [appended])
+        let none = try await store.saveDates(mailboxID: inbox.id, uids: [])
+        XCTAssertTrue(none.isEmpty)
+    }
+
     /// Pruned expunge history (RFC 7162 §3.2.5.2): after `pruneExpungeHistory`, a question from
     /// before the pruned records gets every absent UID below UIDNEXT and the present UIDs; a
     /// question after them is answered exactly as before.

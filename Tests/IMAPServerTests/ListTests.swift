@@ -37,7 +37,8 @@ final class ListTests: XCTestCase {
         let server = try await IMAPTestServer.make()
         let client = try await server.loggedIn()
         let create = try await client.send("a CREATE Old-Sent (USE (\\sent))")
-        XCTAssertEqual(create, "a OK CREATE completed\r\n")
+        let created = try await server.mailbox("Old-Sent")
+        XCTAssertEqual(create, "a OK [MAILBOXID (M\(created.id))] CREATE completed\r\n")
         let list = try await client.send("b LIST \"\" Old-Sent")
         XCTAssertEqual(list, "* LIST (\\HasNoChildren \\Sent) \"/\" \"Old-Sent\"\r\nb OK LIST completed\r\n")
     }

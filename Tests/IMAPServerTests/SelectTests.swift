@@ -21,6 +21,7 @@ final class SelectTests: XCTestCase {
             * OK [UNSEEN 2] First unseen\r
             * OK [UIDVALIDITY \(box.uidValidity)] UIDs valid\r
             * OK [UIDNEXT 3] Predicted next UID\r
+            * OK [MAILBOXID (M\(box.id))] Mailbox id\r
             * OK [HIGHESTMODSEQ \(box.highestModSeq)] Highest\r
             s OK [READ-WRITE] SELECT completed\r
 
@@ -41,6 +42,7 @@ final class SelectTests: XCTestCase {
             * OK [PERMANENTFLAGS (\(Self.flags) \\*)] Flags permitted\r
             * OK [UIDVALIDITY \(box.uidValidity)] UIDs valid\r
             * OK [UIDNEXT 2] Predicted next UID\r
+            * OK [MAILBOXID (M\(box.id))] Mailbox id\r
             * OK [HIGHESTMODSEQ \(box.highestModSeq)] Highest\r
             * LIST () "/" "INBOX"\r
             s OK [READ-WRITE] SELECT completed\r
@@ -113,6 +115,7 @@ final class SelectTests: XCTestCase {
             * OK [UNSEEN 1] First unseen\r
             * OK [UIDVALIDITY \(box.uidValidity)] UIDs valid\r
             * OK [UIDNEXT 4] Predicted next UID\r
+            * OK [MAILBOXID (M\(box.id))] Mailbox id\r
             * OK [HIGHESTMODSEQ \(box.highestModSeq)] Highest\r
             * 2 FETCH (UID 2 FLAGS (\\Answered) MODSEQ (\(changed.modSeq)))\r
             * VANISHED (EARLIER) 3\r
