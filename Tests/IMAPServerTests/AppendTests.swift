@@ -29,9 +29,11 @@ final class AppendTests: XCTestCase {
     func testAppendWhileSelectedAnnouncesTheMessage() async throws {
         let server = try await IMAPTestServer.make()
         let client = try await server.loggedIn(select: "INBOX")
-        try await client.expectOK(Self.append("a"))
+        // RFC 9051 §6.3.12: the server SHOULD announce the new message at once.
+        let append = try await client.expectOK(Self.append("a"))
+        XCTAssertTrue(append.hasPrefix("* 1 EXISTS\r\na OK [APPENDUID "), append)
         let noop = try await client.send("n NOOP")
-        XCTAssertEqual(noop, "* 1 EXISTS\r\nn OK NOOP completed\r\n")
+        XCTAssertEqual(noop, "n OK NOOP completed\r\n")
     }
 
     func testAppendToMissingMailbox() async throws {
