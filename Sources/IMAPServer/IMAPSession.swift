@@ -184,7 +184,7 @@ public actor IMAPSession {
         step.responses = before + step.responses
         // Changes the command itself made (APPEND to the selected mailbox: RFC 9051 §6.3.12 EXISTS
         // at once) and what UPDATE contexts and NOTIFY report, before the tagged completion.
-        if step.action == .none || step.action == .close {
+        if step.action == .none {
             let after = await afterCommandUpdates(command)
             if !after.isEmpty {
                 let at = step.responses.lastIndex { if case .tagged = $0 { return true } else { return false } } ?? step.responses.endIndex
