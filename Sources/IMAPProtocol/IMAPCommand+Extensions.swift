@@ -63,4 +63,10 @@ public enum IMAPSearchReturnOption: String, Equatable, Sendable {
     case max = "MAX"
     case all = "ALL"
     case count = "COUNT"
+    /// `UPDATE` (RFC 5267 §4.3): keep the result up to date with unsolicited ADDTO/REMOVEFROM.
+    case update = "UPDATE"
+    /// `CONTEXT` (RFC 5267 §4.2): a hint that the client will ask again; accepted and ignored.
+    case context = "CONTEXT"
+    /// `PARTIAL range` (RFC 9394 §3.1, RFC 5267 §4.4); the range is `IMAPCommandModifiers.partial`.
+    case partial = "PARTIAL"
 }

@@ -77,6 +77,11 @@ public enum IMAPCommandKind: Equatable, Sendable {
     case getQuotaRoot(mailbox: String)
     /// `SETQUOTA quota-root (resource limit ...)` (RFC 9208 §4.2.3); Tern does not offer QUOTASET.
     case setQuota(root: String)
+    // RFC 5267 CONTEXT=SEARCH, RFC 5465 NOTIFY
+    /// `CANCELUPDATE "tag" ...` (RFC 5267 §4.3.5): stop the updates of these searches.
+    case cancelUpdate(tags: [String])
+    /// `NOTIFY SET ...` (RFC 5465 §3.1); nil for `NOTIFY NONE`.
+    case notify(IMAPNotifyRequest?)
 }
 
 /// STATUS data items (RFC 9051 §6.3.11).

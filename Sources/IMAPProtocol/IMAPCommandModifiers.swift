@@ -16,6 +16,8 @@ public struct IMAPCommandModifiers: Equatable, Sendable {
     public var vanished = false
     /// `STORE ... (UNCHANGEDSINCE n)` (RFC 7162 §3.1.3).
     public var unchangedSince: UInt64?
+    /// `SEARCH RETURN (PARTIAL range)` (RFC 9394 §3.1): the window of results to return.
+    public var partial: IMAPPartialRange?
 
     /// Creates a set of modifiers; every argument defaults to "not given".
     public init(condStore: Bool = false, qresync: IMAPQResyncParameters? = nil, changedSince: UInt64? = nil,

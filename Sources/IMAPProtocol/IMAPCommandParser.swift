@@ -150,6 +150,10 @@ public enum IMAPCommandParser {
             // getquotaroot = "GETQUOTAROOT" SP mailbox
             try r.expectSpace()
             return .getQuotaRoot(mailbox: try r.readMailbox())
+        case "CANCELUPDATE":
+            return .cancelUpdate(tags: try IMAPNotifyParser.parseCancelUpdate(&r))
+        case "NOTIFY":
+            return .notify(try IMAPNotifyParser.parseNotify(&r))
         default:
             throw IMAPTokenReader.error("unknown command \(verb)")
         }
@@ -161,7 +165,7 @@ public enum IMAPCommandParser {
         try r.expectSpace()
         if verb == "SEARCH" {
             // search = "SEARCH" [search-return-opts] SP search-program (RFC 4731 §3.1)
-            if let options = try IMAPSearchKeyParser.parseReturnOptions(&r) {
+            if let options = try IMAPSearchKeyParser.parseReturnOptions(&r, into: &modifiers) {
                 return .extendedSearch(try IMAPSearchKeyParser.parseSearchArguments(&r), returnOptions: options, uid: uid)
             }
             return .search(try IMAPSearchKeyParser.parseSearchArguments(&r), uid: uid)

@@ -247,10 +247,17 @@ public struct IMAPESearchResponse: Equatable, Sendable {
     public var count: Int?
     /// `MODSEQ n`.
     public var modSeq: UInt64?
+    /// `PARTIAL (range set-or-NIL)` (RFC 9394 §3.1, RFC 5267 §4.4).
+    public var partial: IMAPPartialResult?
+    /// `REMOVEFROM (0 set)` (RFC 5267 §4.3.4), written before ADDTO; omitted when nil or empty.
+    public var removeFrom: [UInt32]?
+    /// `ADDTO (0 set)` (RFC 5267 §4.3.3); omitted when nil or empty.
+    public var addTo: [UInt32]?
 
     /// Creates an ESEARCH response.
     public init(tag: String, uid: Bool, min: UInt32? = nil, max: UInt32? = nil, all: [UInt32]? = nil,
-                count: Int? = nil, modSeq: UInt64? = nil) {
+                count: Int? = nil, modSeq: UInt64? = nil, partial: IMAPPartialResult? = nil,
+                removeFrom: [UInt32]? = nil, addTo: [UInt32]? = nil) {
         self.tag = tag
         self.uid = uid
         self.min = min
@@ -258,6 +265,9 @@ public struct IMAPESearchResponse: Equatable, Sendable {
         self.all = all
         self.count = count
         self.modSeq = modSeq
+        self.partial = partial
+        self.removeFrom = removeFrom
+        self.addTo = addTo
     }
 }
 

@@ -94,6 +94,12 @@ public enum IMAPResponseCode: Equatable, Sendable {
     case unseen(UInt32)
     /// `USEATTR` (RFC 6154 §5.1): CREATE named an unsupported special-use attribute.
     case useAttr
+    /// `NOUPDATE "tag"` (RFC 5267 §4.3.1): the search with this tag gets no UPDATE context.
+    case noUpdate(String)
+    /// `NOTIFICATIONOVERFLOW` (RFC 5465 §5.8): notifications are off (as after NOTIFY NONE).
+    case notificationOverflow
+    /// `BADEVENT (events)` (RFC 5465 §3.1): NOTIFY asked for an unsupported event; lists the supported ones.
+    case badEvent([String])
 
     /// The code's atom, as written after `[` (e.g. `READ-ONLY`).
     public var name: String {
@@ -139,6 +145,9 @@ public enum IMAPResponseCode: Equatable, Sendable {
         case .unknownCTE: return "UNKNOWN-CTE"
         case .unseen: return "UNSEEN"
         case .useAttr: return "USEATTR"
+        case .noUpdate: return "NOUPDATE"
+        case .notificationOverflow: return "NOTIFICATIONOVERFLOW"
+        case .badEvent: return "BADEVENT"
         }
     }
 }

@@ -103,6 +103,12 @@ public struct IMAPResponseEncoder: Sendable {
                 atom(capability, &out)
             }
         case .highestModSeq(let value): raw(" \(value)", &out)
+        case .noUpdate(let tag):
+            space(&out)
+            string(Array(tag.utf8), &out)
+        case .badEvent(let events):
+            space(&out)
+            list(events, &out) { atom($0, &$1) }
         case .modified(let set):
             space(&out)
             sequenceSet(set, &out)
@@ -183,8 +189,23 @@ public struct IMAPResponseEncoder: Sendable {
                 raw(" ALL ", &out)
                 sequenceSet(all, &out)
             }
+            if let partial = e.partial {
+                raw(" PARTIAL (\(partial.range.text) ", &out)
+                if partial.results.isEmpty { raw("NIL", &out) } else { sequenceSet(partial.results, &out) }
+                out.append(UInt8(ascii: ")"))
+            }
             if let count = e.count { raw(" COUNT \(count)", &out) }
             if let modSeq = e.modSeq { raw(" MODSEQ \(modSeq)", &out) }
+            if let removed = e.removeFrom, !removed.isEmpty {
+                raw(" REMOVEFROM (0 ", &out)
+                sequenceSet(removed, &out)
+                out.append(UInt8(ascii: ")"))
+            }
+            if let added = e.addTo, !added.isEmpty {
+                raw(" ADDTO (0 ", &out)
+                sequenceSet(added, &out)
+                out.append(UInt8(ascii: ")"))
+            }
         case .exists(let n): raw("\(n) EXISTS", &out)
         case .recent(let n): raw("\(n) RECENT", &out)
         case .expunge(let n): raw("\(n) EXPUNGE", &out)

@@ -26,8 +26,19 @@ enum IMAPSearchKeyParser {
 
     /// `search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")"`
     /// (RFC 4731 §3.1), read after `SEARCH SP`; nil (nothing consumed) when absent. `RETURN ()`
-    /// means `ALL`. Consumes the space after the list. `SAVE` (RFC 5182) is not supported.
+    /// means `ALL`. Consumes the space after the list. `SAVE` (RFC 5182) is not supported; a
+    /// `PARTIAL` range is dropped (use ``parseReturnOptions(_:into:)``).
     static func parseReturnOptions(_ r: inout IMAPTokenReader) throws(IMAPParseError) -> [IMAPSearchReturnOption]? {
+        var modifiers = IMAPCommandModifiers()
+        return try parseReturnOptions(&r, into: &modifiers)
+    }
+
+    /// ``parseReturnOptions(_:)`` with the RFC 5267 options: `UPDATE`, `CONTEXT` (a hint) and
+    /// `PARTIAL partial-range` (RFC 9394 §3.1: `nz-number ":" nz-number` or
+    /// `"-" nz-number ":" "-" nz-number`), whose range goes to `modifiers.partial`. `PARTIAL` twice,
+    /// or with `ALL`, is an error (RFC 9394 §3.1). Options other than `UPDATE` and `CONTEXT` absent
+    /// means `ALL`.
+    static func parseReturnOptions(_ r: inout IMAPTokenReader, into modifiers: inout IMAPCommandModifiers) throws(IMAPParseError) -> [IMAPSearchReturnOption]? {
         guard r.consumeKeyword("RETURN") else { return nil }
         try r.expectSpace()
         try r.expect(UInt8(ascii: "("), "'(' to start the search return options")
@@ -38,12 +49,32 @@ enum IMAPSearchKeyParser {
                 guard let option = IMAPSearchReturnOption(rawValue: name) else {
                     throw IMAPTokenReader.error("unknown search return option \(name)")
                 }
+                if option == .partial {
+                    guard modifiers.partial == nil else { throw IMAPTokenReader.error("PARTIAL can be given only once") }
+                    try r.expectSpace()
+                    modifiers.partial = try parsePartialRange(&r)
+                }
                 if !options.contains(option) { options.append(option) }
             } while r.consume(IMAPTokenReader.sp)
             try r.expect(UInt8(ascii: ")"), "')' to end the search return options")
         }
         try r.expectSpace()
-        return options.isEmpty ? [.all] : options
+        if options.contains(.partial), options.contains(.all) { throw IMAPTokenReader.error("PARTIAL conflicts with ALL") }
+        // `RETURN ()` and `RETURN (CONTEXT)` ask for ALL; `RETURN (UPDATE)` asks for updates only.
+        return options.allSatisfy({ $0 == .context }) ? [.all] + options : options
+    }
+
+    /// `partial-range = partial-range-first / partial-range-last`;
+    /// `partial-range-first = nz-number ":" nz-number`;
+    /// `partial-range-last = MINUS nz-number ":" MINUS nz-number` (RFC 9394 §3.1).
+    static func parsePartialRange(_ r: inout IMAPTokenReader) throws(IMAPParseError) -> IMAPPartialRange {
+        let minus = UInt8(ascii: "-")
+        let fromEnd = r.consume(minus)
+        let a = try r.readNonZeroNumber("a PARTIAL range")
+        try r.expect(UInt8(ascii: ":"), "':' in the PARTIAL range")
+        if fromEnd { try r.expect(minus, "'-' before the second number of a negative PARTIAL range") }
+        let b = try r.readNonZeroNumber("a PARTIAL range")
+        return IMAPPartialRange(a, b, fromEnd: fromEnd)
     }
 
     /// `search-key = "ALL" / "ANSWERED" / "BCC" SP astring / "BEFORE" SP date / "BODY" SP astring /

@@ -9,6 +9,7 @@ enum IMAPCommandName: Hashable, Sendable, CaseIterable {
     case enable, namespace, select, examine, create, delete, rename, subscribe, unsubscribe, list, lsub, status, append, idle
     case getQuota, getQuotaRoot, setQuota, compress
     case close, unselect, expunge, uidExpunge, fetch, store, search, extendedSearch, copy, move
+    case cancelUpdate, notify
 
     init(_ kind: IMAPCommandKind) {
         switch kind {
@@ -48,6 +49,8 @@ enum IMAPCommandName: Hashable, Sendable, CaseIterable {
         case .extendedSearch: self = .extendedSearch
         case .copy: self = .copy
         case .move: self = .move
+        case .cancelUpdate: self = .cancelUpdate
+        case .notify: self = .notify
         }
     }
 }
@@ -112,6 +115,7 @@ extension IMAPSession {
         .getQuota: { await $0.accountCommand($1) },
         .getQuotaRoot: { await $0.accountCommand($1) },
         .setQuota: { await $0.accountCommand($1) },
+        .notify: { await $0.notifyCommand($1) },
         .compress: { session, command in
             guard case .compress(let mechanism) = command.kind else { return await session.notInState(command.tag) }
             return await session.compress(tag: command.tag, mechanism: mechanism)
@@ -129,9 +133,10 @@ extension IMAPSession {
         .search: { await $0.selectedCommand($1) },
         .copy: { await $0.selectedCommand($1) },
         .move: { await $0.selectedCommand($1) },
+        .cancelUpdate: { await $0.cancelUpdate($1) },
         .extendedSearch: { session, command in
             guard case .extendedSearch(let key, let options, let uid) = command.kind else { return await session.notInState(command.tag) }
-            return await session.extendedSearch(tag: command.tag, key: key, options: options, byUID: uid)
+            return await session.extendedSearch(tag: command.tag, key: key, options: options, byUID: uid, partial: command.modifiers.partial)
         },
     ]) { $1 }
 

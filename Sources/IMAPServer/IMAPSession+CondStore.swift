@@ -110,6 +110,7 @@ extension IMAPSession {
             guard let record = byUIDRecord[uid] else { continue }
             sel.messages[index].flags = record.flags
             sel.messages[index].modSeq = record.modSeq
+            if changed.contains(uid) { markContextDirty([uid]) }
             let uidItem: [IMAPFetchItem] = byUID ? [.uid(record.uid)] : []
             if !operation.silent {
                 step.append(.untagged(.fetch(UInt32(index + 1), flagItems(record, after: uidItem))))

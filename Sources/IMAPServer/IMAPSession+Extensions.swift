@@ -6,37 +6,6 @@ import MailStore
 /// ([RFC 3516](https://datatracker.ietf.org/doc/html/rfc3516)) and COMPRESS
 /// ([RFC 4978](https://datatracker.ietf.org/doc/html/rfc4978)) in the session.
 extension IMAPSession {
-    /// `SEARCH RETURN (...)` (RFC 4731 §3.1):
-    ///
-    ///     C: A282 SEARCH RETURN (MIN COUNT) FLAGGED SINCE 1-Feb-1994 NOT FROM "Smith"
-    ///     S: * ESEARCH (TAG "A282") MIN 2 COUNT 3
-    ///     S: A282 OK SEARCH completed
-    ///
-    /// With no match MIN, MAX and ALL are left out (COUNT 0 is still given); `UID` follows the
-    /// tag correlator for UID SEARCH.
-    func extendedSearch(tag: String, key: IMAPSearchKey, options: [IMAPSearchReturnOption], byUID: Bool) async -> IMAPStep {
-        var step = IMAPStep()
-        guard let sel = selected else { return notInState(tag) }
-        let maxUID = sel.messages.last?.uid ?? 0
-        var hits: [UInt32] = []
-        for (i, record) in sel.messages.enumerated() {
-            let candidate = await SearchCandidate.load(record: viewRecord(record), sequenceNumber: UInt32(i + 1), key: key, store: store, mailboxID: sel.mailbox.id)
-            if IMAPSearchEvaluator.matches(key, candidate, maxSequence: UInt32(sel.messages.count), maxUID: maxUID) {
-                hits.append(byUID ? record.uid : UInt32(i + 1))
-            }
-        }
-        var result = IMAPESearchResponse(tag: tag, uid: byUID)
-        if let first = hits.min(), let last = hits.max() {
-            if options.contains(.min) { result.min = first }
-            if options.contains(.max) { result.max = last }
-            if options.contains(.all) { result.all = hits }
-        }
-        if options.contains(.count) { result.count = hits.count }
-        step.append(.untagged(.esearch(result)))
-        step.append(.ok(tag, "\(byUID ? "UID SEARCH" : "SEARCH") completed"))
-        return step
-    }
-
     /// `COMPRESS DEFLATE` (RFC 4978 §3): the tagged OK is written uncompressed, then the shell
     /// inserts the deflate handler; a second COMPRESS gets `NO [COMPRESSIONACTIVE]`.
     func compress(tag: String, mechanism: String) -> IMAPStep {

@@ -190,6 +190,7 @@ extension IMAPSession {
         }
         if allowExpunge {
             if !gone.isEmpty {
+                step.responses += contextRemovals(expunging: gone, in: sel)
                 let indexes = gone.compactMap { sel.index(ofUID: $0) }.sorted(by: >)
                 if qresyncEnabled {
                     step.append(.untagged(.vanished(indexes.map { sel.messages[$0].uid }, earlier: false)))
@@ -218,12 +219,15 @@ extension IMAPSession {
             guard let index = sel.index(ofUID: now.uid), now.modSeq > sel.messages[index].modSeq else { continue }
             sel.messages[index].flags = now.flags
             sel.messages[index].modSeq = now.modSeq
+            markContextDirty([now.uid])
             step.append(.untagged(.fetch(UInt32(index + 1), flagItems(now, after: [.uid(now.uid)]))))
         }
         if !added.isEmpty {
             sel.messages += added
+            markContextDirty(added.map(\.uid))
             step.append(.untagged(.exists(sel.messages.count)))
             step.responses += await recentUpdate(sel, added: added)
+            step.responses += await newMessageFetches(added, in: sel)
         }
         if delta.mailbox.highestModSeq >= sel.mailbox.highestModSeq { sel.mailbox = delta.mailbox }
         return step.responses

@@ -38,6 +38,12 @@ public actor IMAPSession {
         var keywords: [String] = []
         var keywordSet: Set<String> = []
         let observation: MailboxObservation
+        /// RFC 5267 UPDATE contexts on this mailbox (`IMAPSession+SearchContext.swift`).
+        var searchContexts: [SearchContext] = []
+        /// UIDs whose flags or presence changed since the contexts were last brought up to date.
+        var contextDirty: Set<UInt32> = []
+        /// Sequence numbers shifted (expunge): position-dependent contexts re-evaluate everything.
+        var contextsNeedFullEvaluation = false
 
         init(mailbox: MailboxRecord, readOnly: Bool, messages: [MessageRecord], observation: MailboxObservation) {
             self.mailbox = mailbox
@@ -84,6 +90,8 @@ public actor IMAPSession {
     /// COMPRESS=DEFLATE is active on this connection (RFC 4978).
     var compressionActive = false
     var idleTag: String?
+    /// NOTIFY SET's events and change-feed registrations (RFC 5465, `IMAPSession+Notify.swift`); nil without NOTIFY.
+    var notifyState: NotifyState?
     var authTag: String?
     var authExchange: SASLServerExchange?
     var failedLogins = 0
@@ -119,7 +127,7 @@ public actor IMAPSession {
     var capabilities: [String] {
         var caps = ["IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "CHILDREN"]
         caps += storeCapabilities
-        caps += ["ESEARCH", "LIST-EXTENDED", "LIST-STATUS", "CREATE-SPECIAL-USE", "BINARY", "UTF8=ACCEPT"]
+        caps += ["ESEARCH", "CONTEXT=SEARCH", "NOTIFY", "LIST-EXTENDED", "LIST-STATUS", "CREATE-SPECIAL-USE", "BINARY", "UTF8=ACCEPT"]
         caps += ["OBJECTID", "PREVIEW", "SAVEDATE"]
         if state != .notAuthenticated, !compressionActive { caps.append("COMPRESS=DEFLATE") }
         if !tlsActive { caps.append("STARTTLS") }
@@ -180,19 +188,23 @@ public actor IMAPSession {
         // changes mailboxes without one (RFC 9051 §6.1.2: NOOP is how clients poll).
         let poll: Bool
         switch command.kind {
-        case .noop, .check, .idle: poll = true
+        case .noop, .check, .idle, .notify: poll = true
         default: poll = false
         }
         let before = state == .selected ? await pendingUpdates(allowExpunge: allowsExpungeUpdates(command.kind), force: poll) : []
         var step = await dispatch(command)
         step.responses = before + step.responses
+        // Changes the command itself made (APPEND to the selected mailbox: RFC 9051 §6.3.12 EXISTS
+        // at once) and what UPDATE contexts and NOTIFY report, before the tagged completion.
+        if step.action == .none {
+            let after = await afterCommandUpdates(command)
+            if !after.isEmpty {
+                let at = step.responses.lastIndex { if case .tagged = $0 { return true } else { return false } } ?? step.responses.endIndex
+                step.responses.insert(contentsOf: after, at: at)
+            }
+        }
         if state == .selected, step.action == .idle {
             step.responses += await pendingUpdates(allowExpunge: true)
-        }
-        if state == .selected, case .append = command.kind, let last = step.responses.popLast() {
-            // RFC 3501 §6.3.11: an APPEND into the selected mailbox is announced (EXISTS) at once.
-            step.responses += await pendingUpdates(allowExpunge: true, force: true)
-            step.responses.append(last)
         }
         announceKeywords(&step.responses)
         return step
@@ -223,9 +235,18 @@ public actor IMAPSession {
     }
 
     /// Called by the shell when the change feed fired during IDLE: the untagged updates to send now.
+    /// With NOTIFY active (RFC 5465 §5) the shell calls it between commands too: then the selected
+    /// mailbox's changes are sent only when NOTIFY asked for them (`SELECTED`), expunges only when
+    /// not `SELECTED-DELAYED`; other mailboxes' STATUS and LIST notifications always.
     public func idleUpdates() async -> [UInt8] {
-        guard idleTag != nil, state == .selected else { return [] }
-        var responses = await pendingUpdates(allowExpunge: true)
+        let idling = idleTag != nil
+        guard idling || notifyState != nil, state == .selected || state == .authenticated else { return [] }
+        var responses: [IMAPResponse] = []
+        if state == .selected, idling || notifyState?.selectedEvents.isEmpty == false {
+            responses += await pendingUpdates(allowExpunge: idling || notifyImmediateExpunges)
+            responses += await searchContextUpdates()
+        }
+        responses += await notifyUpdates()
         announceKeywords(&responses)
         return responseEncoder.encode(responses)
     }
@@ -288,6 +309,12 @@ public actor IMAPSession {
     public func releaseSelection() {
         selected?.observation.cancel()
         selected = nil
+    }
+
+    /// Ends the session's change-feed registrations (the shell calls it when the connection ends).
+    public func endSession() {
+        releaseSelection()
+        stopNotify()
     }
 
     /// The system flags of RFC 9051 §2.3.2, as FLAGS and PERMANENTFLAGS list them.

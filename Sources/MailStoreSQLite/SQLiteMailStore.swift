@@ -15,6 +15,7 @@ public final class SQLiteMailStore: MailStore {
     let files: MessageFiles
     private let observers = Mutex<[Int64: [Int: @Sendable () -> Void]]>([:])
     private let observerCounter = Mutex<Int>(0)
+    private let accountObservers = Mutex<[Int64: [Int: @Sendable (MailboxListChange) -> Void]]>([:])
     private let commits: CommitQueue
     /// Recent snapshots of large mailboxes, brought up to date by MODSEQ on the next read.
     let snapshots = SnapshotCache()
@@ -191,12 +192,14 @@ public final class SQLiteMailStore: MailStore {
     }
 
     public func createMailbox(accountID: Int64, name: String, specialUse: String?) async throws -> MailboxRecord {
-        try await write { db in
+        let record = try await write { db in
             if try Self.mailboxRow(db, accountID: accountID, name: name) != nil {
                 throw MailStoreError(.alreadyExists, "mailbox \(name) already exists")
             }
             return try Self.insertMailbox(db, accountID: accountID, name: name, specialUse: specialUse)
         }
+        notify(accountID: accountID, .created(name))
+        return record
     }
 
     public func deleteMailbox(accountID: Int64, name: String) async throws {
@@ -213,10 +216,11 @@ public final class SQLiteMailStore: MailStore {
         orphans.forEach(files.remove)
         snapshots.forget(mailboxID: id)
         notify(id)
+        notify(accountID: accountID, .deleted(name))
     }
 
     public func renameMailbox(accountID: Int64, from: String, to: String) async throws {
-        let changed: [Int64] = try await write { db in
+        let (changed, renamed): ([Int64], [MailboxListChange]) = try await write { db in
             guard let source = try Self.mailboxRow(db, accountID: accountID, name: from) else {
                 throw MailStoreError(.notFound, "no mailbox \(from)")
             }
@@ -236,7 +240,7 @@ public final class SQLiteMailStore: MailStore {
                     for row in rows { try Self.recordExpunge(db, mailboxID: source.id, uid: row["uid"] as Int64, modSeq: modseq) }
                     try db.cachedStatement(sql: "DELETE FROM messages WHERE mailbox_id = ?").execute(arguments: [source.id])
                 }
-                return [source.id, target.id]
+                return ([source.id, target.id], [.created(to)])
             }
             // Children by their name's octets: SQLite's substr() counts code points while Swift's
             // String.count counts characters, which differ for decomposed names ("Cafe\u{301}/…").
@@ -266,13 +270,16 @@ public final class SQLiteMailStore: MailStore {
             // The renamed mailbox must not show a UIDVALIDITY an earlier mailbox of the new name had.
             let validity = try Self.newUIDValidity(db)
             try db.cachedStatement(sql: "UPDATE mailboxes SET uid_validity = ? WHERE id = ?").execute(arguments: [Int64(validity), source.id])
-            return []
+            let oldNames = [from] + children.map { $0["name"] as String }
+            return ([], zip(oldNames, renames).map { MailboxListChange.renamed(from: $0, to: $1.1) })
         }
         changed.forEach(notify)
+        renamed.forEach { notify(accountID: accountID, $0) }
     }
 
     public func setSubscribed(accountID: Int64, name: String, subscribed: Bool) async throws {
         try await write { db in try Self.subscribe(db, accountID: accountID, name: name, subscribed: subscribed) }
+        notify(accountID: accountID, .subscription(name, subscribed: subscribed))
     }
 
     // MARK: Messages
@@ -441,6 +448,22 @@ public final class SQLiteMailStore: MailStore {
                 if all[mailboxID]?.isEmpty == true { all[mailboxID] = nil }
             }
         }
+    }
+
+    public func observe(accountID: Int64, _ handler: @escaping @Sendable (MailboxListChange) -> Void) -> MailboxObservation {
+        let key = observerCounter.withLock { n in n += 1; return n }
+        accountObservers.withLock { $0[accountID, default: [:]][key] = handler }
+        return MailboxObservation { [weak self] in
+            self?.accountObservers.withLock { all in
+                all[accountID]?[key] = nil
+                if all[accountID]?.isEmpty == true { all[accountID] = nil }
+            }
+        }
+    }
+
+    func notify(accountID: Int64, _ change: MailboxListChange) {
+        let handlers = accountObservers.withLock { Array(($0[accountID] ?? [:]).values) }
+        handlers.forEach { $0(change) }
     }
 
     func notify(_ mailboxID: Int64) {

@@ -246,6 +246,7 @@ public final class InMemoryMailStore: MailStore {
     struct Observers {
         var counter = 0
         var handlers: [Int64: [Int: @Sendable () -> Void]] = [:]
+        var accountHandlers: [Int64: [Int: @Sendable (MailboxListChange) -> Void]] = [:]
     }
 
     /// Mailbox names are equal when their octets are (no Unicode normalisation, as in SQLite).
@@ -467,10 +468,12 @@ public final class InMemoryMailStore: MailStore {
 
     /// See ``MailboxStore/createMailbox(accountID:name:specialUse:)``.
     public func createMailbox(accountID: Int64, name: String, specialUse: String?) async throws -> MailboxRecord {
-        try transaction { s in
+        let record = try transaction { s in
             if s.box(accountID: accountID, name: name) != nil { throw MailStoreError(.alreadyExists, "mailbox \(name) already exists") }
             return try s.insertMailbox(accountID: accountID, name: name, specialUse: specialUse).record
         }
+        notify(accountID: accountID, .created(name))
+        return record
     }
 
     /// See ``MailboxStore/deleteMailbox(accountID:name:)``.
@@ -482,11 +485,12 @@ public final class InMemoryMailStore: MailStore {
             return box.id
         }
         notify([id])
+        notify(accountID: accountID, .deleted(name))
     }
 
     /// See ``MailboxStore/renameMailbox(accountID:from:to:)``.
     public func renameMailbox(accountID: Int64, from: String, to: String) async throws {
-        let changed: [Int64] = try transaction { s in
+        let (changed, renamed): ([Int64], [MailboxListChange]) = try transaction { s in
             guard let source = s.box(accountID: accountID, name: from) else { throw MailStoreError(.notFound, "no mailbox \(from)") }
             if s.box(accountID: accountID, name: to) != nil { throw MailStoreError(.alreadyExists, "mailbox \(to) already exists") }
             if from == "INBOX" {
@@ -497,7 +501,7 @@ public final class InMemoryMailStore: MailStore {
                     _ = try s.insertMessage(mailboxID: target.id, fileID: m.fileID, size: m.size, internalDate: m.internalDate, flags: m.flags)
                 }
                 _ = s.removeMessages(mailboxID: source.id, uids: messages.map(\.uid))
-                return [source.id, target.id]
+                return ([source.id, target.id], [.created(to)])
             }
             let prefix = Array((from + "/").utf8)
             let children = s.mailboxes.values.filter { $0.accountID == accountID && $0.name.utf8.starts(with: prefix) }
@@ -524,14 +528,17 @@ public final class InMemoryMailStore: MailStore {
             // A name must never show a UIDVALIDITY an earlier mailbox of that name had.
             let validity = s.newUIDValidity()
             s.mailboxes[source.id]?.uidValidity = validity
-            return []
+            let oldNames = [from] + children.map(\.name)
+            return ([], zip(oldNames, renames).map { MailboxListChange.renamed(from: $0, to: $1.1) })
         }
         notify(changed)
+        renamed.forEach { notify(accountID: accountID, $0) }
     }
 
     /// See ``MailboxStore/setSubscribed(accountID:name:subscribed:)``.
     public func setSubscribed(accountID: Int64, name: String, subscribed: Bool) async throws {
         transaction { s in s.subscribe(accountID: accountID, name: name, subscribed) }
+        notify(accountID: accountID, .subscription(name, subscribed: subscribed))
     }
 
     /// See ``MailboxStore/subscriptions(accountID:)``.
@@ -891,6 +898,26 @@ public final class InMemoryMailStore: MailStore {
     }
 
     // MARK: ChangeFeed
+
+    /// See ``ChangeFeed/observe(accountID:_:)``.
+    public func observe(accountID: Int64, _ handler: @escaping @Sendable (MailboxListChange) -> Void) -> MailboxObservation {
+        let key = observers.withLock { o in
+            o.counter += 1
+            o.accountHandlers[accountID, default: [:]][o.counter] = handler
+            return o.counter
+        }
+        return MailboxObservation { [weak self] in
+            self?.observers.withLock { o in
+                o.accountHandlers[accountID]?[key] = nil
+                if o.accountHandlers[accountID]?.isEmpty == true { o.accountHandlers[accountID] = nil }
+            }
+        }
+    }
+
+    private func notify(accountID: Int64, _ change: MailboxListChange) {
+        let handlers = observers.withLock { Array(($0.accountHandlers[accountID] ?? [:]).values) }
+        handlers.forEach { $0(change) }
+    }
 
     /// See ``ChangeFeed/observe(mailboxID:_:)``.
     public func observe(mailboxID: Int64, _ handler: @escaping @Sendable () -> Void) -> MailboxObservation {

@@ -1457,6 +1457,34 @@ open class MailStoreConformanceTests: XCTestCase {
         XCTAssertEqual(counter.count, settled, "notified after cancel()")
     }
 
+    /// `observe(accountID:)`: create, delete, rename (parent, then children; INBOX as a create) and
+    /// subscription changes of the account's mailboxes, in order; nothing of other accounts, nothing
+    /// after `cancel()`.
+    open func testAccountObserverHearsMailboxListChanges() async throws {
+        let store = try await makeStore()
+        let a = try await store.createAccount(address: "a@example.test", passwordHash: "x")
+        let b = try await store.createAccount(address: "b@example.test", passwordHash: "x")
+        let heard = Mutex<[MailboxListChange]>([])
+        let observation = store.observe(accountID: a.id) { change in heard.withLock { $0.append(change) } }
+        _ = try await store.createMailbox(accountID: a.id, name: "Work", specialUse: nil)
+        _ = try await store.createMailbox(accountID: a.id, name: "Work/Sub", specialUse: nil)
+        _ = try await store.createMailbox(accountID: b.id, name: "Elsewhere", specialUse: nil)
+        try await store.setSubscribed(accountID: a.id, name: "Work", subscribed: false)
+        try await store.renameMailbox(accountID: a.id, from: "Work", to: "Job")
+        try await store.renameMailbox(accountID: a.id, from: "INBOX", to: "Old")
+        try await store.deleteMailbox(accountID: a.id, name: "Job/Sub")
+        let expected: [MailboxListChange] = [.created("Work"), .created("Work/Sub"), .subscription("Work", subscribed: false),
+                                             .renamed(from: "Work", to: "Job"), .renamed(from: "Work/Sub", to: "Job/Sub"),
+                                             .created("Old"), .deleted("Job/Sub")]
+        let complete = await eventually { heard.withLock { $0.count } >= expected.count }
+        XCTAssertTrue(complete)
+        XCTAssertEqual(heard.withLock { $0 }, expected)
+        observation.cancel()
+        _ = try await store.createMailbox(accountID: a.id, name: "Later", specialUse: nil)
+        try await Task.sleep(for: .milliseconds(50))
+        XCTAssertEqual(heard.withLock { $0.count }, expected.count, "notified after cancel()")
+    }
+
     // MARK: Persistence
 
     /// Committed state survives reopening the store (backends with durable storage).

@@ -100,7 +100,7 @@ final class IMAPServerHandler: ChannelInboundHandler {
         channelContext = nil
         connection.close()
         closed = true
-        if let session { Task { await session.releaseSelection() } }
+        if let session { Task { await session.endSession() } }
         context.fireChannelInactive()
     }
 

@@ -124,4 +124,8 @@ final class FailingMailStore: MailStore {
     func observe(mailboxID: Int64, _ handler: @escaping @Sendable () -> Void) -> MailboxObservation {
         silentFeed ? MailboxObservation(onCancel: {}) : base.observe(mailboxID: mailboxID, handler)
     }
+
+    func observe(accountID: Int64, _ handler: @escaping @Sendable (MailboxListChange) -> Void) -> MailboxObservation {
+        silentFeed ? MailboxObservation(onCancel: {}) : base.observe(accountID: accountID, handler)
+    }
 }

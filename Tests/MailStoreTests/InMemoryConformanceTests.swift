@@ -62,6 +62,7 @@ final class InMemoryConformanceTests: MailStoreConformanceTests {
     override func testMessageSinkWriteReplaceAndDiscard() async throws { try await super.testMessageSinkWriteReplaceAndDiscard() }
     override func testFailedCommitStoresNothing() async throws { try await super.testFailedCommitStoresNothing() }
     override func testObserverCalledAfterChangesAndNotAfterCancel() async throws { try await super.testObserverCalledAfterChangesAndNotAfterCancel() }
+    override func testAccountObserverHearsMailboxListChanges() async throws { try await super.testAccountObserverHearsMailboxListChanges() }
     override func testReopenKeepsCommittedState() async throws { try await super.testReopenKeepsCommittedState() }
     // END GENERATED
 }

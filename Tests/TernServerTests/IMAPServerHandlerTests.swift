@@ -80,4 +80,18 @@ final class IMAPServerHandlerTests: XCTestCase {
         XCTAssertEqual(done, "c OK IDLE terminated\r\n")
         _ = try? await channel.finish(acceptAlreadyClosed: true)
     }
+
+    /// RFC 5465 §5: with NOTIFY the shell pushes notifications while no command is in progress.
+    func testNotifyPushesBetweenCommands() async throws {
+        let world = try await ShellTestWorld.make()
+        let channel = try await connect(world)
+        try await channel.send("a LOGIN \(ShellTestWorld.user) \"\(ShellTestWorld.password)\"\r\nb NOTIFY SET (INBOXES (MessageNew MessageExpunge))\r\n")
+        let set = try await channel.output(until: "b OK")
+        XCTAssertTrue(set.hasSuffix("b OK NOTIFY completed\r\n"), set)
+        let inbox = try await world.store.mailbox(accountID: world.account.id, name: "INBOX")!
+        _ = try await world.store.append(mailboxID: inbox.id, bytes: Array("Subject: hi\r\n\r\nhi\r\n".utf8), flags: [], internalDate: 0)
+        let pushed = try await channel.output(until: ")\r\n")
+        XCTAssertEqual(pushed, "* STATUS \"INBOX\" (MESSAGES 1 UIDNEXT 2 UIDVALIDITY \(inbox.uidValidity))\r\n")
+        _ = try? await channel.finish(acceptAlreadyClosed: true)
+    }
 }
