@@ -77,6 +77,11 @@ public enum IMAPCommandKind: Equatable, Sendable {
     case getQuotaRoot(mailbox: String)
     /// `SETQUOTA quota-root (resource limit ...)` (RFC 9208 §4.2.3); Tern does not offer QUOTASET.
     case setQuota(root: String)
+    // RFC 5464 METADATA
+    /// `GETMETADATA [options] mailbox entries` (RFC 5464 §4.2); mailbox `""` is the server.
+    case getMetadata(mailbox: String, options: IMAPMetadataOptions, entries: [String])
+    /// `SETMETADATA mailbox (entry value ...)` (RFC 5464 §4.3); a NIL value removes the entry.
+    case setMetadata(mailbox: String, entries: [IMAPMetadataEntry])
     // RFC 5267 CONTEXT=SEARCH, RFC 5465 NOTIFY
     /// `CANCELUPDATE "tag" ...` (RFC 5267 §4.3.5): stop the updates of these searches.
     case cancelUpdate(tags: [String])

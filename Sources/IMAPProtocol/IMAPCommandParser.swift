@@ -137,6 +137,8 @@ public enum IMAPCommandParser {
             default:
                 throw IMAPTokenReader.error("unknown UID command \(sub)")
             }
+        case "GETMETADATA": return try IMAPMetadataParser.parseGet(&r)
+        case "SETMETADATA": return try IMAPMetadataParser.parseSet(&r)
         case "GETQUOTA", "SETQUOTA":
             // getquota = "GETQUOTA" SP quota-root-name; setquota = "SETQUOTA" SP quota-root-name
             // SP setquota-list (RFC 9208 §7)

@@ -114,6 +114,8 @@ public enum IMAPUntaggedResponse: Equatable, Sendable {
     case search([UInt32], modSeq: UInt64?)
     /// `* ESEARCH (TAG "t") [UID] items` (RFC 4731 §3.1, RFC 9051 §7.3.4).
     case esearch(IMAPESearchResponse)
+    /// `* METADATA mailbox (entry value ...)` (RFC 5464 §4.4.1).
+    case metadata(mailbox: String, entries: [IMAPMetadataEntry])
     /// `* n EXISTS` (RFC 9051 §7.4.1).
     case exists(Int)
     /// `* n RECENT` (RFC 3501 §7.3.2; IMAP4rev1 clients only).

@@ -20,6 +20,8 @@ public enum IMAPResponseCode: Equatable, Sendable {
     case appendUID(uidValidity: UInt32, uids: [UInt32])
     /// `MAILBOXID (id)` (RFC 8474 §4.1): the object id of the mailbox SELECTed or CREATEd.
     case mailboxID(String)
+    /// `METADATA LONGENTRIES n` / `MAXSIZE n` / `TOOMANY` / `NOPRIVATE` (RFC 5464 §4.2.1, §4.3).
+    case metadata(String)
     /// `AUTHENTICATIONFAILED` (RFC 9051 §7.1, RFC 5530 §3).
     case authenticationFailed
     /// `AUTHORIZATIONFAILED` (RFC 9051 §7.1, RFC 5530 §3).
@@ -108,6 +110,7 @@ public enum IMAPResponseCode: Equatable, Sendable {
         case .alreadyExists: return "ALREADYEXISTS"
         case .appendUID: return "APPENDUID"
         case .mailboxID: return "MAILBOXID"
+        case .metadata: return "METADATA"
         case .authenticationFailed: return "AUTHENTICATIONFAILED"
         case .authorizationFailed: return "AUTHORIZATIONFAILED"
         case .badCharset: return "BADCHARSET"

@@ -88,6 +88,8 @@ public struct IMAPResponseEncoder: Sendable {
             sequenceSet(uids, &out)
         case .mailboxID(let id):
             raw(" (\(id))", &out)
+        case .metadata(let detail):
+            raw(" \(detail)", &out)
         case .copyUID(let validity, let source, let destination):
             raw(" \(validity) ", &out)
             sequenceSet(source, &out)
@@ -178,6 +180,15 @@ public struct IMAPResponseEncoder: Sendable {
             raw("SEARCH", &out)
             for n in numbers { raw(" \(n)", &out) }
             if let modSeq { raw(" (MODSEQ \(modSeq))", &out) }
+        case .metadata(let mailbox, let entries):
+            raw("METADATA ", &out)
+            self.mailbox(mailbox, &out)
+            space(&out)
+            list(entries, &out) { entry, out in
+                astring(entry.name, &out)
+                space(&out)
+                if let value = entry.value { value.contains(0) ? literal8(value, &out) : string(value, &out) } else { raw("NIL", &out) }
+            }
         case .esearch(let e):
             raw("ESEARCH (TAG ", &out)
             string(Array(e.tag.utf8), &out)

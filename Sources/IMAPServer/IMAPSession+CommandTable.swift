@@ -7,7 +7,7 @@ enum IMAPCommandName: Hashable, Sendable, CaseIterable {
     case capability, noop, check, logout, id, starttls
     case login, authenticate
     case enable, namespace, select, examine, create, delete, rename, subscribe, unsubscribe, list, lsub, status, append, idle
-    case getQuota, getQuotaRoot, setQuota, compress
+    case getQuota, getQuotaRoot, setQuota, compress, getMetadata, setMetadata
     case close, unselect, expunge, uidExpunge, fetch, store, search, extendedSearch, copy, move
     case cancelUpdate, notify
 
@@ -38,6 +38,8 @@ enum IMAPCommandName: Hashable, Sendable, CaseIterable {
         case .getQuota: self = .getQuota
         case .getQuotaRoot: self = .getQuotaRoot
         case .setQuota: self = .setQuota
+        case .getMetadata: self = .getMetadata
+        case .setMetadata: self = .setMetadata
         case .compress: self = .compress
         case .close: self = .close
         case .unselect: self = .unselect
@@ -115,6 +117,8 @@ extension IMAPSession {
         .getQuota: { await $0.accountCommand($1) },
         .getQuotaRoot: { await $0.accountCommand($1) },
         .setQuota: { await $0.accountCommand($1) },
+        .getMetadata: { await $0.accountCommand($1) },
+        .setMetadata: { await $0.accountCommand($1) },
         .notify: { await $0.notifyCommand($1) },
         .compress: { session, command in
             guard case .compress(let mechanism) = command.kind else { return await session.notInState(command.tag) }
@@ -263,6 +267,7 @@ extension IMAPSession {
         guard let account else { return notInState(command.tag) }
         switch command.kind {
         case .getQuota, .getQuotaRoot, .setQuota: return await quotaCommand(command, account: account)
+        case .getMetadata, .setMetadata: return await metadataCommand(command, account: account)
         default: return await mailboxCommand(command, account: account)
         }
     }

@@ -128,7 +128,7 @@ public actor IMAPSession {
         var caps = ["IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "CHILDREN"]
         caps += storeCapabilities
         caps += ["ESEARCH", "CONTEXT=SEARCH", "NOTIFY", "LIST-EXTENDED", "LIST-STATUS", "CREATE-SPECIAL-USE", "BINARY", "UTF8=ACCEPT"]
-        caps += ["OBJECTID", "PREVIEW", "SAVEDATE"]
+        caps += ["OBJECTID", "PREVIEW", "SAVEDATE", "METADATA", "METADATA-SERVER"]
         if state != .notAuthenticated, !compressionActive { caps.append("COMPRESS=DEFLATE") }
         if !tlsActive { caps.append("STARTTLS") }
         if loginAllowed { caps += ["AUTH=PLAIN", "AUTH=LOGIN"] } else { caps.append("LOGINDISABLED") }

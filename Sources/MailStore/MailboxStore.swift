@@ -40,6 +40,14 @@ public protocol MailboxStore: Sendable {
     /// since 1970: set when a message is delivered, appended, copied or moved in; messages stored
     /// before the store kept save dates, and imported ones, have none (absent from the result).
     func saveDates(mailboxID: Int64, uids: [UInt32]) async throws -> [UInt32: Int64]
+    /// The METADATA entries of a scope (RFC 5464): entry name (lower-cased, e.g.
+    /// `/private/comment`) → value. Empty for a scope with none or that no longer exists.
+    func metadata(_ scope: MetadataScope) async throws -> [String: [UInt8]]
+    /// Sets (value) and removes (nil) METADATA entries of a scope in one transaction. Throws
+    /// `.notAllowed` when the scope would then hold more than `maxEntries` entries (nothing
+    /// changes), `.notFound` when the mailbox of a `.mailbox` scope is gone. Entries go with their
+    /// mailbox or account.
+    func setMetadata(_ scope: MetadataScope, _ changes: [String: [UInt8]?], maxEntries: Int) async throws
 
     /// The mailbox's current record (UIDNEXT, HIGHESTMODSEQ…) and its messages ordered by UID, read
     /// consistently. Throws `.notFound` when the mailbox is gone.

@@ -275,6 +275,24 @@ public enum FlagOperation: Sendable {
 /// oldest (`MailboxStore.pruneExpungeHistory`), so that no command's cost grows with a mailbox's history.
 public let expungeHistoryKept = 10_000
 
+/// Whose METADATA entries (RFC 5464 §3): the server's shared ones (`/shared/...` on mailbox
+/// `""`, set by the administrator), one account's private server entries, or a mailbox's
+/// entries (private and shared).
+public enum MetadataScope: Hashable, Sendable {
+    case server
+    case account(Int64)
+    case mailbox(Int64)
+
+    /// The scope's key in a store (`s`, `a:<id>`, `m:<id>`).
+    public var key: String {
+        switch self {
+        case .server: "s"
+        case .account(let id): "a:\(id)"
+        case .mailbox(let id): "m:\(id)"
+        }
+    }
+}
+
 /// The default mailboxes of a new account with their RFC 6154 attributes (all subscribed).
 public let defaultMailboxes: [(name: String, specialUse: String?)] = [
     ("INBOX", nil), ("Sent", "\\Sent"), ("Drafts", "\\Drafts"), ("Trash", "\\Trash"), ("Junk", "\\Junk"), ("Archive", "\\Archive"),

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import MailStore
 
@@ -52,6 +53,41 @@ extension SQLiteMailStore {
             }
             return out
         }
+    }
+
+    public func metadata(_ scope: MetadataScope) async throws -> [String: [UInt8]] {
+        try await read { db in
+            var out: [String: [UInt8]] = [:]
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT name, value FROM metadata WHERE scope = ?"), arguments: [scope.key]) {
+                let value: [UInt8] = (row["value"] as Data?).map { Array($0) } ?? []
+                out[row["name"]] = value
+            }
+            return out
+        }
+    }
+
+    public func setMetadata(_ scope: MetadataScope, _ changes: [String: [UInt8]?], maxEntries: Int) async throws {
+        try await write { db in
+            if case .mailbox(let id) = scope,
+               try Row.fetchOne(db.cachedStatement(sql: "SELECT id FROM mailboxes WHERE id = ?"), arguments: [id]) == nil {
+                throw MailStoreError(.notFound, "mailbox no longer exists")
+            }
+            for (name, value) in changes {
+                if let value {
+                    try db.cachedStatement(sql: "INSERT OR REPLACE INTO metadata(scope, name, value) VALUES (?, ?, ?)")
+                        .execute(arguments: [scope.key, name.lowercased(), Data(value)])
+                } else {
+                    try db.cachedStatement(sql: "DELETE FROM metadata WHERE scope = ? AND name = ?").execute(arguments: [scope.key, name.lowercased()])
+                }
+            }
+            let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM metadata WHERE scope = ?"), arguments: [scope.key]) ?? 0
+            if count > maxEntries { throw MailStoreError(.notAllowed, "too many metadata entries") }
+        }
+    }
+
+    /// Deletes the METADATA rows of a mailbox or account (inside the caller's transaction).
+    static func deleteMetadata(_ db: Database, _ scope: MetadataScope) throws {
+        try db.cachedStatement(sql: "DELETE FROM metadata WHERE scope = ?").execute(arguments: [scope.key])
     }
 
     /// Keeps at most `keep` expunge records of the mailbox, dropping whole MODSEQs from the oldest,

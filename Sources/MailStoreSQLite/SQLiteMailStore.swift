@@ -92,6 +92,8 @@ public final class SQLiteMailStore: MailStore {
                 SELECT DISTINCT file_id FROM messages WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?)
                 """), arguments: [id])
             try db.cachedStatement(sql: "DELETE FROM messages WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?)").execute(arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM metadata WHERE scope IN (SELECT 'm:' || id FROM mailboxes WHERE account_id = ?)").execute(arguments: [id])
+            try Self.deleteMetadata(db, .account(id))
             try db.cachedStatement(sql: "DELETE FROM mailboxes WHERE account_id = ?").execute(arguments: [id])
             try db.cachedStatement(sql: "DELETE FROM accounts WHERE id = ?").execute(arguments: [id])
             return try Self.unreferenced(db, fileIDs)
@@ -210,6 +212,7 @@ public final class SQLiteMailStore: MailStore {
             }
             let fileIDs = try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT file_id FROM messages WHERE mailbox_id = ?"), arguments: [mailbox.id])
             try db.cachedStatement(sql: "DELETE FROM messages WHERE mailbox_id = ?").execute(arguments: [mailbox.id])
+            try Self.deleteMetadata(db, .mailbox(mailbox.id))
             try db.cachedStatement(sql: "DELETE FROM mailboxes WHERE id = ?").execute(arguments: [mailbox.id])
             return (try Self.unreferenced(db, fileIDs), mailbox.id)
         }

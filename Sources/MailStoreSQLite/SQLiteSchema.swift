@@ -163,6 +163,18 @@ enum SQLiteSchema {
             // before this version and for imports: unknown).
             try db.execute(sql: "ALTER TABLE messages ADD COLUMN save_date INTEGER")
         }
+        migrator.registerMigration("v13-metadata") { db in
+            // RFC 5464 METADATA entries by scope (`s`, `a:<account>`, `m:<mailbox>`, MetadataScope.key);
+            // deleting a mailbox or account deletes its rows (SQLiteMailStore does it in the same transaction).
+            try db.execute(sql: """
+                CREATE TABLE metadata (
+                    scope TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    value BLOB NOT NULL,
+                    PRIMARY KEY(scope, name)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

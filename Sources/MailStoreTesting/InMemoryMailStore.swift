@@ -90,6 +90,8 @@ public final class InMemoryMailStore: MailStore {
         var queue: [String: QueueItem] = [:]
         /// Subscribed names per account (RFC 9051 §6.3.7), independent of the mailboxes.
         var subscriptions: [Int64: Set<[UInt8]>] = [:]
+        /// METADATA entries (RFC 5464) per scope.
+        var metadata: [MetadataScope: [String: [UInt8]]] = [:]
 
         func account(address: String) -> Account? {
             let address = address.lowercased()
@@ -195,6 +197,7 @@ public final class InMemoryMailStore: MailStore {
 
         /// Deletes a mailbox with its messages and expunge records.
         mutating func deleteBox(_ id: Int64) {
+            metadata[.mailbox(id)] = nil
             guard let box = mailboxes.removeValue(forKey: id) else { return }
             box.messages.values.forEach { release($0.fileID) }
         }
@@ -325,6 +328,7 @@ public final class InMemoryMailStore: MailStore {
             for box in s.mailboxes.values where box.accountID == id { s.deleteBox(box.id) }
             s.accounts[id] = nil
             s.subscriptions[id] = nil
+            s.metadata[.account(id)] = nil
         }
     }
 
@@ -563,6 +567,22 @@ public final class InMemoryMailStore: MailStore {
             var out: [UInt32: Int64] = [:]
             for uid in uids { out[uid] = box.saveDates[uid] }
             return out
+        }
+    }
+
+    /// See ``MailboxStore/metadata(_:)``.
+    public func metadata(_ scope: MetadataScope) async throws -> [String: [UInt8]] {
+        read { $0.metadata[scope] ?? [:] }
+    }
+
+    /// See ``MailboxStore/setMetadata(_:_:maxEntries:)``.
+    public func setMetadata(_ scope: MetadataScope, _ changes: [String: [UInt8]?], maxEntries: Int) async throws {
+        try transaction { s in
+            if case .mailbox(let id) = scope, s.mailboxes[id] == nil { throw MailStoreError(.notFound, "mailbox no longer exists") }
+            var entries = s.metadata[scope] ?? [:]
+            for (name, value) in changes { entries[name.lowercased()] = value }
+            if entries.count > maxEntries { throw MailStoreError(.notAllowed, "too many metadata entries") }
+            s.metadata[scope] = entries.isEmpty ? nil : entries
         }
     }
 

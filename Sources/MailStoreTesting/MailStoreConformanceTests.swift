@@ -527,6 +527,39 @@ open class MailStoreConformanceTests: XCTestCase {
         XCTAssertTrue(none.isEmpty)
     }
 
+    /// METADATA entries (RFC 5464): per scope, names lower-cased, NIL removes, the entry limit
+    /// is atomic, entries go with their mailbox and account.
+    open func testMetadataScopesLimitsAndCleanup() async throws {
+        let store = try await makeStore()
+        let a = try await store.createAccount(address: "a@example.test", passwordHash: "x")
+        let work = try await store.createMailbox(accountID: a.id, name: "Work", specialUse: nil)
+        try await store.setMetadata(.mailbox(work.id), ["/private/Comment": Array("mine".utf8), "/shared/comment": [0, 1]], maxEntries: 10)
+        try await store.setMetadata(.account(a.id), ["/private/vendor/x": Array("1".utf8)], maxEntries: 10)
+        try await store.setMetadata(.server, ["/shared/admin": Array("mailto:postmaster@example.test".utf8)], maxEntries: 10)
+        var entries = try await store.metadata(.mailbox(work.id))
+        XCTAssertEqual(entries, ["/private/comment": Array("mine".utf8), "/shared/comment": [0, 1]])
+        try await store.setMetadata(.mailbox(work.id), ["/private/comment": nil], maxEntries: 10)
+        entries = try await store.metadata(.mailbox(work.id))
+        XCTAssertEqual(Array(entries.keys), ["/shared/comment"])
+        await assertThrows(.notAllowed) {
+            try await store.setMetadata(.mailbox(work.id), ["/private/a": [1], "/private/b": [2]], maxEntries: 2)
+        }
+        entries = try await store.metadata(.mailbox(work.id))
+        XCTAssertEqual(entries.count, 1, "a refused change leaves nothing behind")
+        try await store.renameMailbox(accountID: a.id, from: "Work", to: "Job")
+        entries = try await store.metadata(.mailbox(work.id))
+        XCTAssertEqual(entries.count, 1, "RENAME keeps the entries")
+        try await store.deleteMailbox(accountID: a.id, name: "Job")
+        entries = try await store.metadata(.mailbox(work.id))
+        XCTAssertTrue(entries.isEmpty)
+        await assertThrows(.notFound) { try await store.setMetadata(.mailbox(work.id), ["/private/a": [1]], maxEntries: 2) }
+        try await store.deleteAccount(address: "a@example.test")
+        let account = try await store.metadata(.account(a.id))
+        XCTAssertTrue(account.isEmpty)
+        let server = try await store.metadata(.server)
+        XCTAssertEqual(server.count, 1)
+    }
+
     /// Pruned expunge history (RFC 7162 §3.2.5.2): after `pruneExpungeHistory`, a question from
     /// before the pruned records gets every absent UID below UIDNEXT and the present UIDs; a
     /// question after them is answered exactly as before.

@@ -102,6 +102,10 @@ final class FailingMailStore: MailStore {
     func claimRecent(mailboxID: Int64) async throws -> Range<UInt32> { try await base.claimRecent(mailboxID: mailboxID) }
     func pruneExpungeHistory(mailboxID: Int64, keep: Int) async throws { try await base.pruneExpungeHistory(mailboxID: mailboxID, keep: keep) }
     func saveDates(mailboxID: Int64, uids: [UInt32]) async throws -> [UInt32: Int64] { try await base.saveDates(mailboxID: mailboxID, uids: uids) }
+    func metadata(_ scope: MetadataScope) async throws -> [String: [UInt8]] { try await base.metadata(scope) }
+    func setMetadata(_ scope: MetadataScope, _ changes: [String: [UInt8]?], maxEntries: Int) async throws {
+        try await base.setMetadata(scope, changes, maxEntries: maxEntries)
+    }
     func snapshot(mailboxID: Int64) async throws -> MailboxSnapshot { try await base.snapshot(mailboxID: mailboxID) }
     func expunge(mailboxID: Int64, uids: [UInt32]) async throws -> [UInt32] { try await base.expunge(mailboxID: mailboxID, uids: uids) }
     func vanished(mailboxID: Int64, since modSeq: Int64) async throws -> [UInt32] { try await base.vanished(mailboxID: mailboxID, since: modSeq) }

@@ -51,6 +51,7 @@ final class SQLiteConformanceTests: MailStoreConformanceTests {
     override func testSubscriptionsAreNamesIndependentOfMailboxes() async throws { try await super.testSubscriptionsAreNamesIndependentOfMailboxes() }
     override func testClaimRecentHandsEachMessageOutOnce() async throws { try await super.testClaimRecentHandsEachMessageOutOnce() }
     override func testSaveDatesAreSetOnEveryInsert() async throws { try await super.testSaveDatesAreSetOnEveryInsert() }
+    override func testMetadataScopesLimitsAndCleanup() async throws { try await super.testMetadataScopesLimitsAndCleanup() }
     override func testPrunedExpungeHistoryAnswersWithSuperset() async throws { try await super.testPrunedExpungeHistoryAnswersWithSuperset() }
     override func testMailboxBySpecialUse() async throws { try await super.testMailboxBySpecialUse() }
     override func testCommitToSeveralTargetsSharesOneBlob() async throws { try await super.testCommitToSeveralTargetsSharesOneBlob() }
