@@ -39,6 +39,11 @@ public enum IMAPResponse: Equatable, Sendable {
         return .tagged(tag: tag, IMAPStatusResponse(.bad, nil, text))
     }
 
+    /// `tag BAD [code] text` (e.g. RFC 9586 `UIDREQUIRED`).
+    public static func bad(_ tag: String, _ code: IMAPResponseCode?, _ text: String) -> IMAPResponse {
+        .tagged(tag: tag, IMAPStatusResponse(.bad, code, text))
+    }
+
     /// An untagged status response `* OK|NO|BAD|BYE|PREAUTH text`.
     public static func status(_ kind: IMAPStatusKind, _ text: String) -> IMAPResponse {
         .untagged(.status(IMAPStatusResponse(kind, nil, text)))
@@ -126,6 +131,8 @@ public enum IMAPUntaggedResponse: Equatable, Sendable {
     case vanished([UInt32], earlier: Bool)
     /// `* n FETCH (items)` (RFC 9051 §7.5.2).
     case fetch(UInt32, [IMAPFetchItem])
+    /// `* uid UIDFETCH (items)` (RFC 9586 §3.3): FETCH data keyed by UID once UIDONLY is enabled.
+    case uidFetch(UInt32, [IMAPFetchItem])
     /// `* QUOTA root (resources)` (RFC 9208 §5.1).
     case quota(root: String, resources: [IMAPQuotaResource])
     /// `* QUOTAROOT mailbox roots…` (RFC 9208 §5.2).

@@ -86,6 +86,8 @@ public enum IMAPResponseCode: Equatable, Sendable {
     case uidNext(UInt32)
     /// `UIDNOTSTICKY` (RFC 4315 §3).
     case uidNotSticky
+    /// `UIDREQUIRED` (RFC 9586 §3.2): a command used message sequence numbers after ENABLE UIDONLY.
+    case uidRequired
     /// `UIDVALIDITY n` (RFC 9051 §7.1).
     case uidValidity(UInt32)
     /// `UNAVAILABLE` (RFC 9051 §7.1, RFC 5530 §3).
@@ -143,6 +145,7 @@ public enum IMAPResponseCode: Equatable, Sendable {
         case .tryCreate: return "TRYCREATE"
         case .uidNext: return "UIDNEXT"
         case .uidNotSticky: return "UIDNOTSTICKY"
+        case .uidRequired: return "UIDREQUIRED"
         case .uidValidity: return "UIDVALIDITY"
         case .unavailable: return "UNAVAILABLE"
         case .unknownCTE: return "UNKNOWN-CTE"

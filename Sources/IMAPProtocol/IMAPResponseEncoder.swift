@@ -223,8 +223,8 @@ public struct IMAPResponseEncoder: Sendable {
         case .vanished(let uids, let earlier):
             raw(earlier ? "VANISHED (EARLIER) " : "VANISHED ", &out)
             sequenceSet(uids, &out)
-        case .fetch(let number, let items):
-            raw("\(number) FETCH (", &out)
+        case .fetch(let number, let items), .uidFetch(let number, let items):
+            if case .uidFetch = data { raw("\(number) UIDFETCH (", &out) } else { raw("\(number) FETCH (", &out) }
             for (i, item) in items.enumerated() {
                 if i > 0 { space(&out) }
                 fetchItem(item, &out)

@@ -232,6 +232,7 @@ extension IMAPSession {
         for c in caps {
             if c.uppercased() == "IMAP4REV2" { rev2Enabled = true; enabled.append("IMAP4rev2") }
             if c.uppercased() == "UTF8=ACCEPT" { utf8Enabled = true; enabled.append("UTF8=ACCEPT") }
+            if c.uppercased() == "UIDONLY" { uidOnlyEnabled = true; enabled.append("UIDONLY") }
             if let name = enableStoreExtension(c) { enabled.append(name) }
         }
         step.append(.untagged(.enabled(enabled)))

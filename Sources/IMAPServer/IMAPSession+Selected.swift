@@ -192,7 +192,7 @@ extension IMAPSession {
             if !gone.isEmpty {
                 step.responses += contextRemovals(expunging: gone, in: sel)
                 let indexes = gone.compactMap { sel.index(ofUID: $0) }.sorted(by: >)
-                if qresyncEnabled {
+                if qresyncEnabled || uidOnlyEnabled {
                     step.append(.untagged(.vanished(indexes.map { sel.messages[$0].uid }, earlier: false)))
                 } else {
                     // Highest first: each number is still valid when its line is read (RFC 9051 §7.4.1).

@@ -85,6 +85,8 @@ public actor IMAPSession {
     var condStoreEnabled = false
     /// RFC 7162 §3.2.3: `ENABLE QRESYNC` was seen (VANISHED replaces EXPUNGE).
     var qresyncEnabled = false
+    /// RFC 9586: `ENABLE UIDONLY` was seen (UIDs only; UIDFETCH and VANISHED responses).
+    var uidOnlyEnabled = false
     /// Quota and APPEND size limits (RFC 9208, RFC 7889).
     let storeLimits: IMAPStoreLimits
     /// COMPRESS=DEFLATE is active on this connection (RFC 4978).
@@ -128,7 +130,7 @@ public actor IMAPSession {
         var caps = ["IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "CHILDREN"]
         caps += storeCapabilities
         caps += ["ESEARCH", "CONTEXT=SEARCH", "NOTIFY", "LIST-EXTENDED", "LIST-STATUS", "CREATE-SPECIAL-USE", "BINARY", "UTF8=ACCEPT"]
-        caps += ["OBJECTID", "PREVIEW", "SAVEDATE", "METADATA", "METADATA-SERVER"]
+        caps += ["OBJECTID", "PREVIEW", "SAVEDATE", "METADATA", "METADATA-SERVER", "UIDONLY"]
         if state != .notAuthenticated, !compressionActive { caps.append("COMPRESS=DEFLATE") }
         if !tlsActive { caps.append("STARTTLS") }
         if loginAllowed { caps += ["AUTH=PLAIN", "AUTH=LOGIN"] } else { caps.append("LOGINDISABLED") }
@@ -191,6 +193,7 @@ public actor IMAPSession {
         case .noop, .check, .idle, .notify: poll = true
         default: poll = false
         }
+        if uidOnlyEnabled, Self.usesSequenceNumbers(command.kind) { return uidRequired(command.tag) }
         let before = state == .selected ? await pendingUpdates(allowExpunge: allowsExpungeUpdates(command.kind), force: poll) : []
         var step = await dispatch(command)
         step.responses = before + step.responses
@@ -207,6 +210,7 @@ public actor IMAPSession {
             step.responses += await pendingUpdates(allowExpunge: true)
         }
         announceKeywords(&step.responses)
+        if uidOnlyEnabled { step.responses = uidOnlyResponses(step.responses) }
         return step
     }
 
@@ -226,6 +230,7 @@ public actor IMAPSession {
         var step = IMAPStep()
         if state == .selected { step.responses = await pendingUpdates(allowExpunge: true) }
         announceKeywords(&step.responses)
+        if uidOnlyEnabled { step.responses = uidOnlyResponses(step.responses) }
         if String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces).uppercased() == "DONE" {
             step.append(.ok(tag, "IDLE terminated"))
         } else {
@@ -248,6 +253,7 @@ public actor IMAPSession {
         }
         responses += await notifyUpdates()
         announceKeywords(&responses)
+        if uidOnlyEnabled { responses = uidOnlyResponses(responses) }
         return responseEncoder.encode(responses)
     }
 
@@ -288,7 +294,7 @@ public actor IMAPSession {
             if !rev2Enabled { step.append(.untagged(.recent(sel.recent.count))) }
             step.append(.untagged(.flags(Self.systemFlags + sel.keywords)))
             step.append(.status(.ok, .permanentFlags(readOnly ? [] : Self.systemFlags + sel.keywords + ["\\*"]), "Flags permitted"))
-            if !rev2Enabled, let firstUnseen = m.firstIndex(where: { !$0.flags.contains("\\Seen") }) {
+            if !rev2Enabled, !uidOnlyEnabled, let firstUnseen = m.firstIndex(where: { !$0.flags.contains("\\Seen") }) {
                 step.append(.status(.ok, .unseen(UInt32(firstUnseen + 1)), "First unseen"))
             }
             step.append(.status(.ok, .uidValidity(snapshot.mailbox.uidValidity), "UIDs valid"))
