@@ -77,6 +77,11 @@ public enum IMAPCommandKind: Equatable, Sendable {
     case getQuotaRoot(mailbox: String)
     /// `SETQUOTA quota-root (resource limit ...)` (RFC 9208 §4.2.3); Tern does not offer QUOTASET.
     case setQuota(root: String)
+    // RFC 5256 SORT and THREAD
+    /// `SORT` / `UID SORT`, with the ESORT/CONTEXT=SORT return options (RFC 5267).
+    case sort(IMAPSortRequest, uid: Bool)
+    /// `THREAD alg charset search` / `UID THREAD`.
+    case thread(IMAPThreadAlgorithm, IMAPSearchKey, uid: Bool)
 }
 
 /// STATUS data items (RFC 9051 §6.3.11).

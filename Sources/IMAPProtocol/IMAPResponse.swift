@@ -114,6 +114,12 @@ public enum IMAPUntaggedResponse: Equatable, Sendable {
     case search([UInt32], modSeq: UInt64?)
     /// `* ESEARCH (TAG "t") [UID] items` (RFC 4731 §3.1, RFC 9051 §7.3.4).
     case esearch(IMAPESearchResponse)
+    /// `* SORT n…` with the RFC 7162 §3.1.5 `(MODSEQ n)` tail (RFC 5256 §4).
+    case sort([UInt32], modSeq: UInt64?)
+    /// `* THREAD (…)…` (RFC 5256 §4).
+    case thread([IMAPThreadNode])
+    /// `* ESEARCH` answering `SORT RETURN (...)`: sets in sort order (RFC 5267 §3.2).
+    case esort(IMAPESortResponse)
     /// `* n EXISTS` (RFC 9051 §7.4.1).
     case exists(Int)
     /// `* n RECENT` (RFC 3501 §7.3.2; IMAP4rev1 clients only).

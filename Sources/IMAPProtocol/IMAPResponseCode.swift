@@ -92,6 +92,8 @@ public enum IMAPResponseCode: Equatable, Sendable {
     case unseen(UInt32)
     /// `USEATTR` (RFC 6154 §5.1): CREATE named an unsupported special-use attribute.
     case useAttr
+    /// `NOUPDATE "tag"` (RFC 5267 §4.3.1): the search with this tag gets no UPDATE context.
+    case noUpdate(String)
 
     /// The code's atom, as written after `[` (e.g. `READ-ONLY`).
     public var name: String {
@@ -136,6 +138,7 @@ public enum IMAPResponseCode: Equatable, Sendable {
         case .unknownCTE: return "UNKNOWN-CTE"
         case .unseen: return "UNSEEN"
         case .useAttr: return "USEATTR"
+        case .noUpdate: return "NOUPDATE"
         }
     }
 }

@@ -101,6 +101,9 @@ public struct IMAPResponseEncoder: Sendable {
                 atom(capability, &out)
             }
         case .highestModSeq(let value): raw(" \(value)", &out)
+        case .noUpdate(let tag):
+            space(&out)
+            string(Array(tag.utf8), &out)
         case .modified(let set):
             space(&out)
             sequenceSet(set, &out)
@@ -180,6 +183,9 @@ public struct IMAPResponseEncoder: Sendable {
             }
             if let count = e.count { raw(" COUNT \(count)", &out) }
             if let modSeq = e.modSeq { raw(" MODSEQ \(modSeq)", &out) }
+        case .sort(let numbers, let modSeq): sortData(numbers, modSeq: modSeq, &out)
+        case .thread(let threads): threadData(threads, &out)
+        case .esort(let e): esortData(e, &out)
         case .exists(let n): raw("\(n) EXISTS", &out)
         case .recent(let n): raw("\(n) RECENT", &out)
         case .expunge(let n): raw("\(n) EXPUNGE", &out)

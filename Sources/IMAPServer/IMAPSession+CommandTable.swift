@@ -9,6 +9,7 @@ enum IMAPCommandName: Hashable, Sendable, CaseIterable {
     case enable, namespace, select, examine, create, delete, rename, subscribe, unsubscribe, list, lsub, status, append, idle
     case getQuota, getQuotaRoot, setQuota, compress
     case close, unselect, expunge, uidExpunge, fetch, store, search, extendedSearch, copy, move
+    case sort, thread
 
     init(_ kind: IMAPCommandKind) {
         switch kind {
@@ -48,6 +49,8 @@ enum IMAPCommandName: Hashable, Sendable, CaseIterable {
         case .extendedSearch: self = .extendedSearch
         case .copy: self = .copy
         case .move: self = .move
+        case .sort: self = .sort
+        case .thread: self = .thread
         }
     }
 }
@@ -133,6 +136,8 @@ extension IMAPSession {
             guard case .extendedSearch(let key, let options, let uid) = command.kind else { return await session.notInState(command.tag) }
             return await session.extendedSearch(tag: command.tag, key: key, options: options, byUID: uid)
         },
+        .sort: { await $0.sortCommand($1) },
+        .thread: { await $0.threadCommand($1) },
     ]) { $1 }
 
     /// The table of a state.

@@ -22,6 +22,7 @@ struct PermissiveThrottle: LoginThrottling {
 final class AuthTests: XCTestCase {
     static let capabilities = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE SPECIAL-USE CHILDREN"
         + " CONDSTORE QRESYNC QUOTA QUOTA=RES-STORAGE APPENDLIMIT=52428800 ESEARCH LIST-EXTENDED LIST-STATUS CREATE-SPECIAL-USE BINARY UTF8=ACCEPT"
+        + " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESORT CONTEXT=SORT"
 
     func testGreetingAndLoginOnLoopback() async throws {
         let server = try await IMAPTestServer.make()
