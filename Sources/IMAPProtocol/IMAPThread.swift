@@ -29,24 +29,24 @@ public enum IMAPThread {
     /// a thread whose first message is the parent of all the others (no grandchildren). Threads
     /// are ordered by the sent date of their first message.
     public static func orderedSubject(_ messages: [IMAPSortableMessage]) -> [IMAPThreadNode] {
-        let sorted = IMAPSort.sort(messages, by: [IMAPSortCriterion(.subject), IMAPSortCriterion(.date)])
-        var groups: [[IMAPSortableMessage]] = []
-        var lastSubject: String?
-        for m in sorted {
-            let subject = m.subject.map { IMAPBaseSubject($0).subject } ?? ""
-            if let last = lastSubject, last.utf8.elementsEqual(subject.utf8) {
-                groups[groups.count - 1].append(m)
+        // Each key once per message: (base subject, sent date, sequence number).
+        let keys = messages.map { m in (subject: m.subject.map { IMAPBaseSubject($0).subject } ?? "", date: m.sentDate) }
+        let order = messages.indices.sorted { a, b in
+            let (x, y) = (keys[a], keys[b])
+            if !x.subject.utf8.elementsEqual(y.subject.utf8) { return IMAPCollation.precedes(x.subject, y.subject) }
+            return (x.date, messages[a].sequenceNumber) < (y.date, messages[b].sequenceNumber)
+        }
+        var groups: [[Int]] = []
+        for i in order {
+            if let last = groups.last?.last, keys[last].subject.utf8.elementsEqual(keys[i].subject.utf8) {
+                groups[groups.count - 1].append(i)
             } else {
-                groups.append([m])
+                groups.append([i])
             }
-            lastSubject = subject
         }
-        groups.sort { a, b in
-            let (x, y) = (a[0], b[0])
-            return (x.sentDate, x.sequenceNumber) < (y.sentDate, y.sequenceNumber)
-        }
+        groups.sort { a, b in (keys[a[0]].date, messages[a[0]].sequenceNumber) < (keys[b[0]].date, messages[b[0]].sequenceNumber) }
         return groups.map { group in
-            IMAPThreadNode(group[0].sequenceNumber, group.dropFirst().map { IMAPThreadNode($0.sequenceNumber) })
+            IMAPThreadNode(messages[group[0]].sequenceNumber, group.dropFirst().map { IMAPThreadNode(messages[$0].sequenceNumber) })
         }
     }
 

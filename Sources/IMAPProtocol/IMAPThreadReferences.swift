@@ -58,16 +58,16 @@ struct IMAPReferencesThreader {
     private mutating func add(_ index: Int) {
         let m = messages[index]
         let own: Int
-        if let id = IMAPMessageIDs.first(m.messageID), let existing = byID[id] {
-            if containers[existing].message == nil {
-                containers[existing].message = index
+        if let id = IMAPMessageIDs.first(m.messageID) {
+            if let existing = byID[id], containers[existing].message == nil {
+                containers[existing].message = index // fills the dummy a reference created
                 own = existing
-            } else {
+            } else if byID[id] != nil {
                 own = newContainer(message: index) // a duplicate Message-ID: treated as unique
+            } else {
+                own = newContainer(message: index)
+                byID[id] = own
             }
-        } else if let id = IMAPMessageIDs.first(m.messageID) {
-            own = newContainer(message: index)
-            byID[id] = own
         } else {
             own = newContainer(message: index)
         }
