@@ -19,12 +19,14 @@ final class IMAPThreadTests: XCTestCase {
 
     func testEncoding() {
         XCTAssertEqual(encode([]), "* THREAD\r\n")
-        let tree = [IMAPThreadNode(2, [IMAPThreadNode(3, [IMAPThreadNode(6, [IMAPThreadNode(4, [IMAPThreadNode(23)]),
-                                                                          IMAPThreadNode(44, [IMAPThreadNode(7, [IMAPThreadNode(96)])])])])]),
-                    IMAPThreadNode(nil, [IMAPThreadNode(1), IMAPThreadNode(5)])]
-        // RFC 5256 §4's example shape and a dummy root.
-        XCTAssertEqual(encode(tree), "* THREAD (2 3 6 (4 23)(44 7 96))((1)(5))\r\n")
-        XCTAssertEqual(tree[0].mapMessages { $0 + 100 }.message, 102)
+        // RFC 5256 §4's example, and a dummy root.
+        let tree = [IMAPThreadNode(2),
+                    IMAPThreadNode(3, [IMAPThreadNode(6, [IMAPThreadNode(4, [IMAPThreadNode(23)]),
+                                                          IMAPThreadNode(44, [IMAPThreadNode(7, [IMAPThreadNode(96)])])])]),
+                    IMAPThreadNode(nil, [IMAPThreadNode(1), IMAPThreadNode(5, [IMAPThreadNode(8)])])]
+        XCTAssertEqual(encode(tree), "* THREAD (2)(3 6 (4 23)(44 7 96))((1)(5 8))\r\n")
+        XCTAssertEqual(tree[1].mapMessages { $0 + 100 }, IMAPThreadNode(103, [IMAPThreadNode(106, [IMAPThreadNode(104, [IMAPThreadNode(123)]),
+            IMAPThreadNode(144, [IMAPThreadNode(107, [IMAPThreadNode(196)])])])]))
     }
 
     /// imaptest thread: a reference loop (c is referenced by b, b by c).

@@ -86,6 +86,19 @@ final class SortTests: XCTestCase {
         XCTAssertEqual(update, "* NO [NOUPDATE \"n\"] Sort results are not kept up to date\r\n* ESEARCH (TAG \"n\") COUNT 4\r\nn OK SORT completed\r\n")
     }
 
+    /// RFC 7162 §3.1.5: a SORT whose search uses MODSEQ enables CONDSTORE and reports the highest MODSEQ.
+    func testModSeq() async throws {
+        let server = try await makeServer()
+        let client = try await server.loggedIn(select: "INBOX")
+        let reply = try await client.send("m SORT (REVERSE ARRIVAL) UTF-8 MODSEQ 1")
+        let lines = reply.split(separator: "\r\n").map(String.init)
+        XCTAssertTrue(lines[0].hasPrefix("* OK [HIGHESTMODSEQ "), reply)
+        XCTAssertTrue(lines[1].hasPrefix("* SORT 1 3 2 4 (MODSEQ "), reply)
+        XCTAssertEqual(lines.last, "m OK SORT completed")
+        let esort = try await client.send("e SORT RETURN (COUNT) (ARRIVAL) UTF-8 MODSEQ 1")
+        XCTAssertTrue(esort.hasPrefix("* ESEARCH (TAG \"e\") COUNT 4 MODSEQ "), esort)
+    }
+
     func testThread() async throws {
         let server = try await makeServer()
         let client = try await server.loggedIn(select: "INBOX")
