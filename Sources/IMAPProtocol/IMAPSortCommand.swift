@@ -8,16 +8,23 @@
 
 /// `sort-key` (RFC 5256 §4, RFC 5957 §4).
 public enum IMAPSortKey: String, Equatable, Sendable, CaseIterable {
+    /// INTERNALDATE.
     case arrival = "ARRIVAL"
+    /// The mailbox of the first Cc address.
     case cc = "CC"
+    /// The sent date (RFC 5256 §2.2).
     case date = "DATE"
+    /// The mailbox of the first From address.
     case from = "FROM"
+    /// RFC822.SIZE.
     case size = "SIZE"
+    /// The base subject (RFC 5256 §2.1).
     case subject = "SUBJECT"
+    /// The mailbox of the first To address.
     case to = "TO"
-    /// RFC 5957 §3.
+    /// The display name of the first From address, else its address (RFC 5957 §3).
     case displayFrom = "DISPLAYFROM"
-    /// RFC 5957 §3.
+    /// The display name of the first To address, else its address (RFC 5957 §3).
     case displayTo = "DISPLAYTO"
 
     /// Whether the key reads a header field (all but ARRIVAL and SIZE).
@@ -26,8 +33,11 @@ public enum IMAPSortKey: String, Equatable, Sendable, CaseIterable {
 
 /// `sort-criterion = ["REVERSE" SP] sort-key` (RFC 5256 §4).
 public struct IMAPSortCriterion: Equatable, Sendable {
+    /// What to compare.
     public var key: IMAPSortKey
+    /// `REVERSE`: descending order for this key (the sequence-number tie-breaker stays ascending).
     public var reverse: Bool
+    /// Creates a criterion.
     public init(_ key: IMAPSortKey, reverse: Bool = false) {
         self.key = key
         self.reverse = reverse
@@ -36,7 +46,9 @@ public struct IMAPSortCriterion: Equatable, Sendable {
 
 /// `thread-alg` (RFC 5256 §4): the algorithms Tern offers.
 public enum IMAPThreadAlgorithm: String, Equatable, Sendable {
+    /// "Poor man's threading" by base subject (RFC 5256 §3).
     case orderedSubject = "ORDEREDSUBJECT"
+    /// Threading by Message-ID, References and In-Reply-To, then by base subject (RFC 5256 §3).
     case references = "REFERENCES"
 }
 
@@ -93,6 +105,7 @@ public struct IMAPSortReturnOptions: Equatable, Sendable {
     /// `CONTEXT` (RFC 5267 §4.2): a hint, ignored.
     public var context = false
 
+    /// Creates options; the defaults ask for nothing.
     public init(min: Bool = false, max: Bool = false, all: Bool = false, count: Bool = false,
                 partial: IMAPSortPartialRange? = nil, update: Bool = false, context: Bool = false) {
         self.min = min
@@ -114,6 +127,7 @@ public struct IMAPSortRequest: Equatable, Sendable {
     /// nil for a plain SORT (`* SORT` answer); set for `SORT RETURN (...)` (`* ESEARCH` answer).
     public var returnOptions: IMAPSortReturnOptions?
 
+    /// Creates a request.
     public init(criteria: [IMAPSortCriterion], key: IMAPSearchKey, returnOptions: IMAPSortReturnOptions? = nil) {
         self.criteria = criteria
         self.key = key

@@ -37,6 +37,7 @@ public struct IMAPESortResponse: Equatable, Sendable {
         self.modSeq = modSeq
     }
 
+    /// Field by field (the PARTIAL tuple keeps `Equatable` from being synthesised).
     public static func == (a: IMAPESortResponse, b: IMAPESortResponse) -> Bool {
         a.tag == b.tag && a.uid == b.uid && a.min == b.min && a.max == b.max && a.all == b.all
             && a.partial?.range == b.partial?.range && a.partial?.results == b.partial?.results

@@ -4,8 +4,10 @@
 public struct IMAPThreadNode: Equatable, Sendable {
     /// The message's sequence number or UID; nil for a dummy.
     public var message: UInt32?
+    /// The replies, in order (sent date, then sequence number).
     public var children: [IMAPThreadNode]
 
+    /// Creates a node.
     public init(_ message: UInt32?, _ children: [IMAPThreadNode] = []) {
         self.message = message
         self.children = children
