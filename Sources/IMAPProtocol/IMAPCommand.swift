@@ -87,6 +87,11 @@ public enum IMAPCommandKind: Equatable, Sendable {
     case cancelUpdate(tags: [String])
     /// `NOTIFY SET ...` (RFC 5465 §3.1); nil for `NOTIFY NONE`.
     case notify(IMAPNotifyRequest?)
+    // RFC 5256 SORT and THREAD
+    /// `SORT` / `UID SORT`, with the ESORT/CONTEXT=SORT return options (RFC 5267).
+    case sort(IMAPSortRequest, uid: Bool)
+    /// `THREAD alg charset search` / `UID THREAD`.
+    case thread(IMAPThreadAlgorithm, IMAPSearchKey, uid: Bool)
 }
 
 /// STATUS data items (RFC 9051 §6.3.11).

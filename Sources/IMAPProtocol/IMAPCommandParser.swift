@@ -123,13 +123,23 @@ public enum IMAPCommandParser {
             return .id
         case "FETCH", "STORE", "SEARCH", "COPY", "MOVE":
             return try parseSelected(verb, &r, uid: false, &modifiers)
+        case "SORT":
+            return .sort(try IMAPSortParser.parseSort(&r), uid: false)
+        case "THREAD":
+            let (algorithm, key) = try IMAPSortParser.parseThread(&r)
+            return .thread(algorithm, key, uid: false)
         case "UID":
-            // uid = "UID" SP (copy / move / fetch / search / store / uid-expunge)
+            // uid = "UID" SP (copy / move / fetch / search / store / uid-expunge / sort / thread)
             try r.expectSpace()
             let sub = try r.readAtom("a UID command").uppercased()
             switch sub {
             case "FETCH", "STORE", "SEARCH", "COPY", "MOVE":
                 return try parseSelected(sub, &r, uid: true, &modifiers)
+            case "SORT":
+                return .sort(try IMAPSortParser.parseSort(&r), uid: true)
+            case "THREAD":
+                let (algorithm, key) = try IMAPSortParser.parseThread(&r)
+                return .thread(algorithm, key, uid: true)
             case "EXPUNGE":
                 // uid-expunge = "EXPUNGE" SP sequence-set (RFC 4315)
                 try r.expectSpace()

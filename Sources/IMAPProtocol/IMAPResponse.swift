@@ -121,6 +121,12 @@ public enum IMAPUntaggedResponse: Equatable, Sendable {
     case esearch(IMAPESearchResponse)
     /// `* METADATA mailbox (entry value ...)` (RFC 5464 §4.4.1).
     case metadata(mailbox: String, entries: [IMAPMetadataEntry])
+    /// `* SORT n…` with the RFC 7162 §3.1.5 `(MODSEQ n)` tail (RFC 5256 §4).
+    case sort([UInt32], modSeq: UInt64?)
+    /// `* THREAD (…)…` (RFC 5256 §4).
+    case thread([IMAPThreadNode])
+    /// `* ESEARCH` answering `SORT RETURN (...)`: sets in sort order (RFC 5267 §3.2).
+    case esort(IMAPESortResponse)
     /// `* n EXISTS` (RFC 9051 §7.4.1).
     case exists(Int)
     /// `* n RECENT` (RFC 3501 §7.3.2; IMAP4rev1 clients only).

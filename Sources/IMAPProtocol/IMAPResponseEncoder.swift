@@ -217,6 +217,9 @@ public struct IMAPResponseEncoder: Sendable {
                 sequenceSet(added, &out)
                 out.append(UInt8(ascii: ")"))
             }
+        case .sort(let numbers, let modSeq): sortData(numbers, modSeq: modSeq, &out)
+        case .thread(let threads): threadData(threads, &out)
+        case .esort(let e): esortData(e, &out)
         case .exists(let n): raw("\(n) EXISTS", &out)
         case .recent(let n): raw("\(n) RECENT", &out)
         case .expunge(let n): raw("\(n) EXPUNGE", &out)

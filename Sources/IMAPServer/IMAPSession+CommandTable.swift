@@ -10,6 +10,7 @@ enum IMAPCommandName: Hashable, Sendable, CaseIterable {
     case getQuota, getQuotaRoot, setQuota, compress, getMetadata, setMetadata
     case close, unselect, expunge, uidExpunge, fetch, store, search, extendedSearch, copy, move
     case cancelUpdate, notify
+    case sort, thread
 
     init(_ kind: IMAPCommandKind) {
         switch kind {
@@ -53,6 +54,8 @@ enum IMAPCommandName: Hashable, Sendable, CaseIterable {
         case .move: self = .move
         case .cancelUpdate: self = .cancelUpdate
         case .notify: self = .notify
+        case .sort: self = .sort
+        case .thread: self = .thread
         }
     }
 }
@@ -142,6 +145,8 @@ extension IMAPSession {
             guard case .extendedSearch(let key, let options, let uid) = command.kind else { return await session.notInState(command.tag) }
             return await session.extendedSearch(tag: command.tag, key: key, options: options, byUID: uid, partial: command.modifiers.partial)
         },
+        .sort: { await $0.sortCommand($1) },
+        .thread: { await $0.threadCommand($1) },
     ]) { $1 }
 
     /// The table of a state.

@@ -19,6 +19,8 @@ extension IMAPSession {
         case .fetch(_, _, let uid), .store(_, _, let uid), .copy(_, _, let uid), .move(_, _, let uid): return !uid
         case .search(let key, let uid): return !uid || key.usesSequenceNumbers
         case .extendedSearch(let key, _, let uid): return !uid || key.usesSequenceNumbers
+        case .sort(let request, let uid): return !uid || request.key.usesSequenceNumbers
+        case .thread(_, let key, let uid): return !uid || key.usesSequenceNumbers
         default: return false
         }
     }

@@ -130,6 +130,7 @@ public actor IMAPSession {
         var caps = ["IMAP4rev1", "IMAP4rev2", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "SPECIAL-USE", "CHILDREN"]
         caps += storeCapabilities
         caps += ["ESEARCH", "CONTEXT=SEARCH", "NOTIFY", "LIST-EXTENDED", "LIST-STATUS", "CREATE-SPECIAL-USE", "BINARY", "UTF8=ACCEPT"]
+        caps += ["SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "ESORT", "CONTEXT=SORT"]
         caps += ["OBJECTID", "PREVIEW", "SAVEDATE", "METADATA", "METADATA-SERVER", "UIDONLY"]
         if state != .notAuthenticated, !compressionActive { caps.append("COMPRESS=DEFLATE") }
         if !tlsActive { caps.append("STARTTLS") }
@@ -218,7 +219,7 @@ public actor IMAPSession {
     func allowsExpungeUpdates(_ kind: IMAPCommandKind) -> Bool {
         switch kind {
         case .fetch(_, _, let uid), .store(_, _, let uid), .search(_, let uid), .copy(_, _, let uid), .move(_, _, let uid): return uid
-        case .extendedSearch(_, _, let uid): return uid
+        case .extendedSearch(_, _, let uid), .sort(_, let uid), .thread(_, _, let uid): return uid
         default: return true
         }
     }

@@ -48,6 +48,12 @@ public struct MessageHeader: Sendable, Equatable {
 }
 
 extension MessageHeader {
+    /// Parses a header section on its own (RFC 5322 §2.1): the fields of `bytes` up to the first
+    /// empty line, or all of `bytes` when there is none (e.g. only the header was read).
+    public init(parsing bytes: [UInt8]) {
+        self = MessageHeader.parse(bytes, in: 0..<bytes.count).header
+    }
+
     /// Parses the header section starting at `range.lowerBound` (RFC 5322 §2.1).
     ///
     /// The section ends after the first empty line (CRLF CRLF, or bare LF tolerated); that empty line

@@ -120,7 +120,8 @@ public enum TernMetrics {
     static let imapVerbs: Set<String> = ["capability", "noop", "logout", "starttls", "authenticate", "login", "enable", "select", "examine",
                                          "create", "delete", "rename", "subscribe", "unsubscribe", "list", "lsub", "namespace", "status",
                                          "append", "idle", "close", "unselect", "expunge", "search", "fetch", "store", "copy", "move", "id",
-                                         "check", "getquota", "getquotaroot", "setquota", "compress", "esearch", "getmetadata", "setmetadata"]
+                                         "check", "getquota", "getquotaroot", "setquota", "compress", "esearch", "getmetadata", "setmetadata",
+                                         "sort", "thread"]
     /// POP3 commands (RFC 1939, RFC 2449, RFC 2595, RFC 5034) used as `command` labels.
     static let pop3Verbs: Set<String> = ["user", "pass", "apop", "auth", "stls", "capa", "stat", "list", "retr", "dele", "noop", "rset",
                                          "top", "uidl", "quit"]
