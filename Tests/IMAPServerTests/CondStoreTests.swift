@@ -84,4 +84,27 @@ final class CondStoreTests: XCTestCase {
         let reply = try await client.send("e ENABLE QRESYNC X-UNKNOWN CONDSTORE")
         XCTAssertEqual(reply, "* ENABLED QRESYNC CONDSTORE\r\ne OK ENABLE completed\r\n")
     }
+
+    /// Pruned expunge history (RFC 7162 §3.2.5.2): a session whose view is older than the pruned
+    /// records still learns every expunge (by comparing UIDs), and a QRESYNC from before the floor
+    /// gets the larger VANISHED set.
+    func testPrunedExpungeHistoryStillReportsEveryExpunge() async throws {
+        let server = try await IMAPTestServer.make()
+        for _ in 0..<4 { try await server.deliver() }
+        let before = try await server.mailbox("INBOX")
+        let watcher = try await server.loggedIn(select: "INBOX", enable: "IMAP4rev2")
+        let other = try await server.loggedIn(select: "INBOX", enable: "IMAP4rev2")
+        try await other.expectOK("a STORE 2 +FLAGS.SILENT (\\Deleted)")
+        try await other.expectOK("b EXPUNGE")
+        try await other.expectOK("c UID STORE 3 +FLAGS.SILENT (\\Deleted)")
+        try await other.expectOK("d EXPUNGE")
+        try await server.store.pruneExpungeHistory(mailboxID: before.id, keep: 0)
+        let noop = try await watcher.send("n NOOP")
+        XCTAssertTrue(noop.contains("* 3 EXPUNGE\r\n* 2 EXPUNGE\r\n"), noop)
+        let fetch = try await watcher.send("f FETCH 1:* (UID)")
+        XCTAssertEqual(fetch, "* 1 FETCH (UID 1)\r\n* 2 FETCH (UID 4)\r\nf OK FETCH completed\r\n")
+        let client = try await server.loggedIn(enable: "QRESYNC")
+        let reply = try await client.send("s SELECT INBOX (QRESYNC (\(before.uidValidity) \(before.highestModSeq)))")
+        XCTAssertTrue(reply.contains("* VANISHED (EARLIER) 2:3\r\n"), reply)
+    }
 }
