@@ -93,6 +93,7 @@ public final class SQLiteMailStore: MailStore {
             try db.cachedStatement(sql: "DELETE FROM messages WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?)").execute(arguments: [id])
             try db.cachedStatement(sql: "DELETE FROM mailboxes WHERE account_id = ?").execute(arguments: [id])
             try db.cachedStatement(sql: "DELETE FROM accounts WHERE id = ?").execute(arguments: [id])
+            try Self.forgetACLIdentifier(db, address: address)
             return try Self.unreferenced(db, fileIDs)
         }
         orphans.forEach(files.remove)

@@ -62,5 +62,9 @@ final class InMemoryConformanceTests: MailStoreConformanceTests {
     override func testFailedCommitStoresNothing() async throws { try await super.testFailedCommitStoresNothing() }
     override func testObserverCalledAfterChangesAndNotAfterCancel() async throws { try await super.testObserverCalledAfterChangesAndNotAfterCancel() }
     override func testReopenKeepsCommittedState() async throws { try await super.testReopenKeepsCommittedState() }
+    override func testACLSetReplaceAndDelete() async throws { try await super.testACLSetReplaceAndDelete() }
+    override func testACLSharedMailboxes() async throws { try await super.testACLSharedMailboxes() }
+    override func testACLFollowsRenameAndGoesWithDelete() async throws { try await super.testACLFollowsRenameAndGoesWithDelete() }
+    override func testACLDeleteAccountRemovesEntries() async throws { try await super.testACLDeleteAccountRemovesEntries() }
     // END GENERATED
 }
