@@ -150,6 +150,8 @@ public enum IMAPCommandParser {
             // getquotaroot = "GETQUOTAROOT" SP mailbox
             try r.expectSpace()
             return .getQuotaRoot(mailbox: try r.readMailbox())
+        case "SETACL", "DELETEACL", "GETACL", "LISTRIGHTS", "MYRIGHTS":
+            return try IMAPACLParser.parse(verb, &r)
         default:
             throw IMAPTokenReader.error("unknown command \(verb)")
         }
