@@ -1,6 +1,6 @@
 /// The rights of RFC 4314 §2.1 that Tern stores, one bit each: `l r s w i p k x t e a`. The
-/// virtual RFC 2086 rights `c` and `d` (§2.1.1) are not stored; `IMAPServer` expands and adds
-/// them on the wire.
+/// virtual RFC 2086 rights `c` and `d` (§2.1.1) are not stored: ``init(parsing:)`` expands them
+/// and ``wireLetters`` adds them for IMAP responses and `tern acl`.
 ///
 ///     MailboxRights(letters: "lrs")  →  [.lookup, .read, .seen]
 ///     MailboxRights.all.letters      →  "lrswipkxtea"
