@@ -92,6 +92,17 @@ public enum IMAPCommandKind: Equatable, Sendable {
     case sort(IMAPSortRequest, uid: Bool)
     /// `THREAD alg charset search` / `UID THREAD`.
     case thread(IMAPThreadAlgorithm, IMAPSearchKey, uid: Bool)
+    // RFC 4314 ACL (identifiers and rights as written; see IMAPACLParser)
+    /// `SETACL mailbox identifier mod-rights` (RFC 4314 §3.1); `rights` keeps a `+`/`-` prefix.
+    case setACL(mailbox: String, identifier: String, rights: String)
+    /// `DELETEACL mailbox identifier` (RFC 4314 §3.2).
+    case deleteACL(mailbox: String, identifier: String)
+    /// `GETACL mailbox` (RFC 4314 §3.3).
+    case getACL(mailbox: String)
+    /// `LISTRIGHTS mailbox identifier` (RFC 4314 §3.4).
+    case listRights(mailbox: String, identifier: String)
+    /// `MYRIGHTS mailbox` (RFC 4314 §3.5).
+    case myRights(mailbox: String)
 }
 
 /// STATUS data items (RFC 9051 §6.3.11).

@@ -166,6 +166,8 @@ public enum IMAPCommandParser {
             return .cancelUpdate(tags: try IMAPNotifyParser.parseCancelUpdate(&r))
         case "NOTIFY":
             return .notify(try IMAPNotifyParser.parseNotify(&r))
+        case "SETACL", "DELETEACL", "GETACL", "LISTRIGHTS", "MYRIGHTS":
+            return try IMAPACLParser.parse(verb, &r)
         default:
             throw IMAPTokenReader.error("unknown command \(verb)")
         }

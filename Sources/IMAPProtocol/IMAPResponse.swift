@@ -143,6 +143,12 @@ public enum IMAPUntaggedResponse: Equatable, Sendable {
     case quota(root: String, resources: [IMAPQuotaResource])
     /// `* QUOTAROOT mailbox roots…` (RFC 9208 §5.2).
     case quotaRoot(mailbox: String, roots: [String])
+    /// `* ACL mailbox identifier rights …` (RFC 4314 §3.6).
+    case acl(mailbox: String, entries: [IMAPACLEntry])
+    /// `* LISTRIGHTS mailbox identifier required optional…` (RFC 4314 §3.7).
+    case listRights(mailbox: String, identifier: String, required: String, optional: [String])
+    /// `* MYRIGHTS mailbox rights` (RFC 4314 §3.8).
+    case myRights(mailbox: String, rights: String)
 }
 
 /// One field of an ID response (RFC 2971 §3.3): a name and a value or NIL.

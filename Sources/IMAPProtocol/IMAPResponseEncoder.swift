@@ -248,6 +248,8 @@ public struct IMAPResponseEncoder: Sendable {
                 space(&out)
                 string(Array(root.utf8), &out)
             }
+        case .acl, .listRights, .myRights:
+            aclData(data, &out)
         }
     }
 

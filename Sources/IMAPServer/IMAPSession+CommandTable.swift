@@ -11,6 +11,7 @@ enum IMAPCommandName: Hashable, Sendable, CaseIterable {
     case close, unselect, expunge, uidExpunge, fetch, store, search, extendedSearch, copy, move
     case cancelUpdate, notify
     case sort, thread
+    case setACL, deleteACL, getACL, listRights, myRights
 
     init(_ kind: IMAPCommandKind) {
         switch kind {
@@ -56,6 +57,11 @@ enum IMAPCommandName: Hashable, Sendable, CaseIterable {
         case .notify: self = .notify
         case .sort: self = .sort
         case .thread: self = .thread
+        case .setACL: self = .setACL
+        case .deleteACL: self = .deleteACL
+        case .getACL: self = .getACL
+        case .listRights: self = .listRights
+        case .myRights: self = .myRights
         }
     }
 }
@@ -123,6 +129,11 @@ extension IMAPSession {
         .getMetadata: { await $0.accountCommand($1) },
         .setMetadata: { await $0.accountCommand($1) },
         .notify: { await $0.notifyCommand($1) },
+        .setACL: { await $0.accountCommand($1) },
+        .deleteACL: { await $0.accountCommand($1) },
+        .getACL: { await $0.accountCommand($1) },
+        .listRights: { await $0.accountCommand($1) },
+        .myRights: { await $0.accountCommand($1) },
         .compress: { session, command in
             guard case .compress(let mechanism) = command.kind else { return await session.notInState(command.tag) }
             return await session.compress(tag: command.tag, mechanism: mechanism)
@@ -247,7 +258,8 @@ extension IMAPSession {
 
     func namespace(_ command: IMAPCommand) -> IMAPStep {
         var step = IMAPStep()
-        step.append(.untagged(.namespace(IMAPNamespaceResponse(personal: [IMAPNamespace(prefix: "", delimiter: "/")]))))
+        step.append(.untagged(.namespace(IMAPNamespaceResponse(personal: [IMAPNamespace(prefix: "", delimiter: "/")],
+                                                                  otherUsers: [IMAPNamespace(prefix: MailboxResolver.sharedPrefix, delimiter: "/")]))))
         step.append(.ok(command.tag, "NAMESPACE completed"))
         return step
     }
@@ -274,6 +286,7 @@ extension IMAPSession {
         switch command.kind {
         case .getQuota, .getQuotaRoot, .setQuota: return await quotaCommand(command, account: account)
         case .getMetadata, .setMetadata: return await metadataCommand(command, account: account)
+        case .setACL, .deleteACL, .getACL, .listRights, .myRights: return await aclCommand(command, account: account)
         default: return await mailboxCommand(command, account: account)
         }
     }
@@ -282,7 +295,8 @@ extension IMAPSession {
     func closeMailbox(_ command: IMAPCommand) async -> IMAPStep {
         var step = IMAPStep()
         guard let sel = selected else { return notInState(command.tag) }
-        if command.kind == .close, !sel.readOnly {
+        // RFC 4314 §4: without the "e" right CLOSE closes without expunging.
+        if command.kind == .close, !sel.readOnly, sel.rights.contains(.expunge) {
             let deleted = sel.messages.filter { $0.flags.contains("\\Deleted") }.map(\.uid)
             _ = try? await store.expunge(mailboxID: sel.mailbox.id, uids: deleted)
         }

@@ -95,8 +95,8 @@ extension IMAPSession {
         if modifiers.unchangedSince != nil { step.responses += enableCondStoreImplicitly() }
         let targets = resolve(set, byUID: byUID, in: sel.messages)
         let mode: FlagOperation = operation.mode == .add ? .add : (operation.mode == .remove ? .remove : .replace)
-        let update = try await store.updateFlags(mailboxID: sel.mailbox.id, uids: targets.map { sel.messages[$0].uid }, operation: mode,
-                                                 flags: operation.flags, unchangedSince: modifiers.unchangedSince.map { Int64(clamping: $0) })
+        let update = try await permittedFlagUpdate(sel, uids: targets.map { sel.messages[$0].uid }, mode: mode,
+                                                   flags: operation.flags, unchangedSince: modifiers.unchangedSince.map { Int64(clamping: $0) })
         let byUIDRecord = Dictionary(update.records.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
         let changed = Set(update.changed)
         let modified = Set(update.modified)

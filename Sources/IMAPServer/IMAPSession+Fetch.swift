@@ -12,7 +12,8 @@ extension IMAPSession {
         if modifiers.changedSince != nil, !attributes.contains(.modSeq) { attributes.append(.modSeq) }
         if attributes.contains(.modSeq) { step.responses += enableCondStoreImplicitly() }
         if byUID, !attributes.contains(.uid) { attributes.insert(.uid, at: 0) }
-        let setsSeen = !sel.readOnly && attributes.contains { a in
+        // RFC 4314 §4: a FETCH that implies \Seen MUST NOT set it without the "s" right.
+        let setsSeen = !sel.readOnly && sel.rights.contains(.seen) && attributes.contains { a in
             switch a {
             case .bodySection(_, _, let peek), .binarySection(_, _, let peek): return !peek
             case .rfc822, .rfc822Text: return true

@@ -47,7 +47,12 @@ extension IMAPSession {
         let selection = request.selectionOptions
         let options = request.returnOptions
         let showSubscribed = options.subscribed || selection.contains(.subscribed)
-        let boxes = try await store.mailboxes(accountID: account.id)
+        // Other users' mailboxes the user may see (RFC 4314 "l"), as Shared/<owner>/name (RFC 2342),
+        // below the \Noselect levels Shared and Shared/<owner>.
+        let personalBoxes = try await store.mailboxes(accountID: account.id)
+        let sharedBoxes = try await MailboxResolver(store: store, user: account).visibleSharedMailboxes().map(\.record)
+        let namespaceLevels = Set(MailboxResolver.namespaceLevels(above: sharedBoxes.map(\.name)))
+        let boxes = personalBoxes + sharedBoxes
         let names = Set(boxes.map(\.name))
         let byName = Dictionary(boxes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let subscribedNames = selection.contains(.subscribed) || showSubscribed ? try await store.subscriptions(accountID: account.id) : []
@@ -55,7 +60,7 @@ extension IMAPSession {
 
         // Candidates: every mailbox, with the SUBSCRIBED selection also subscribed names that have
         // no mailbox (`\NonExistent`, RFC 5258 §3.1) and, with RECURSIVEMATCH, their superiors.
-        var candidates = boxes.map(\.name)
+        var candidates = MailboxResolver.listingOrder(personal: personalBoxes.map(\.name), shared: sharedBoxes.map(\.name))
         if selection.contains(.subscribed) {
             var extra: Set<String> = []
             for name in subscribedNames where !names.contains(name) { extra.insert(name) }
@@ -92,6 +97,8 @@ extension IMAPSession {
                 let hasChildren = names.contains { $0.hasPrefix(box.name + "/") }
                 attributes.append(hasChildren ? "\\HasChildren" : "\\HasNoChildren")
                 if let use = box.specialUse { attributes.append(use) }
+            } else if namespaceLevels.contains(name) {
+                attributes += ["\\Noselect", "\\HasChildren"]
             } else {
                 attributes.append("\\NonExistent")
             }

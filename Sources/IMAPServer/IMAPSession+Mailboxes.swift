@@ -9,6 +9,7 @@ extension IMAPSession {
     func mailboxCommand(_ command: IMAPCommand, account: AccountRecord) async -> IMAPStep {
         let tag = command.tag
         var step = IMAPStep()
+        let resolver = MailboxResolver(store: store, user: account)
         do {
             switch command.kind {
             case .create(let name, let uses):
@@ -21,13 +22,18 @@ extension IMAPSession {
                     step.append(.no(tag, .useAttr, "Unsupported special-use attribute (one of \(Self.specialUses.joined(separator: " ")))"))
                     return step
                 }
+                // Names under Shared/ are created in their owner's account, with "k" on the nearest
+                // existing parent (RFC 4314 §4).
+                guard let owner = try await createTarget(&step, tag: tag, name: clean, resolver: resolver) else { return step }
                 // RFC 9051 §6.3.4: create missing superior names too.
-                let parts = clean.split(separator: "/")
+                let parts = owner.name.split(separator: "/")
                 var created: MailboxRecord?
                 for i in 1...parts.count {
                     let partial = parts[0..<i].joined(separator: "/")
-                    if try await store.mailbox(accountID: account.id, name: partial) == nil {
-                        created = try await store.createMailbox(accountID: account.id, name: partial, specialUse: i == parts.count ? specialUse.first : nil)
+                    if try await store.mailbox(accountID: owner.id, name: partial) == nil {
+                        let made = try await store.createMailbox(accountID: owner.id, name: partial, specialUse: i == parts.count ? specialUse.first : nil)
+                        try await inheritACL(made, accountID: owner.id)
+                        created = made
                     } else if i == parts.count {
                         step.append(.no(tag, .alreadyExists, "Mailbox already exists"))
                         return step
@@ -36,8 +42,11 @@ extension IMAPSession {
                 // RFC 8474 §4.1: the new mailbox's MAILBOXID in the tagged OK.
                 step.append(.ok(tag, created.map { .mailboxID(Self.mailboxID($0)) }, "CREATE completed"))
             case .delete(let name):
-                if selected?.mailbox.name == name { releaseSelection(); state = .authenticated }
-                try await store.deleteMailbox(accountID: account.id, name: name)
+                // RFC 4314 §4: DELETE needs "x".
+                let access = try await resolver.access(name)
+                if access.shared, let refusal = access.refusal(needing: .deleteMailbox) { step.append(.no(tag, refusal.code, refusal.text)); return step }
+                if let id = access.mailbox?.id, selected?.mailbox.id == id { releaseSelection(); state = .authenticated }
+                try await store.deleteMailbox(accountID: access.ownerID, name: access.name)
                 step.append(.ok(tag, "DELETE completed"))
             case .rename(let from, let to):
                 guard from.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
@@ -48,7 +57,9 @@ extension IMAPSession {
                     step.append(.no(tag, .cannot, "Invalid mailbox name"))
                     return step
                 }
-                try await store.renameMailbox(accountID: account.id, from: from, to: to)
+                // RFC 4314 §4: "x" on the old name, "k" on the new parent; both in one account.
+                guard let (owner, oldName, newName) = try await renameTarget(&step, tag: tag, from: from, to: to, resolver: resolver) else { return step }
+                try await store.renameMailbox(accountID: owner, from: oldName, to: newName)
                 step.append(.ok(tag, "RENAME completed"))
             case .subscribe(let name), .unsubscribe(let name):
                 let on: Bool
@@ -62,7 +73,10 @@ extension IMAPSession {
                 try await list(&step, account: account, reference: reference, pattern: pattern, lsub: true)
                 step.append(.ok(tag, "LSUB completed"))
             case .status(let name, let items):
-                guard let mailbox = try await store.mailbox(accountID: account.id, name: name) else {
+                // RFC 4314 §4: STATUS needs "r".
+                let access = try await resolver.access(name)
+                if access.shared, let refusal = access.refusal(needing: .read) { step.append(.no(tag, refusal.code, refusal.text)); return step }
+                guard let mailbox = access.mailbox else {
                     step.append(.no(tag, .nonExistent, "Mailbox does not exist"))
                     return step
                 }
@@ -88,7 +102,11 @@ extension IMAPSession {
                 step.append(.untagged(.mailboxStatus(mailbox: name, items: values)))
                 step.append(.ok(tag, "STATUS completed"))
             case .append(let name, let flags, let date, let message):
-                guard let mailbox = try await store.mailbox(accountID: account.id, name: name) else {
+                // RFC 4314 §4: APPEND needs "i"; flags the user may not set are dropped, not refused.
+                let access = try await resolver.access(name)
+                if access.shared, let refusal = access.refusal(needing: .insert, missing: .tryCreate) { step.append(.no(tag, refusal.code, refusal.text)); return step }
+                let allowedFlags = Self.permittedFlags(flags, rights: access.rights)
+                guard let mailbox = access.mailbox else {
                     step.append(.no(tag, .tryCreate, "Mailbox does not exist"))
                     return step
                 }
@@ -96,13 +114,13 @@ extension IMAPSession {
                     step.append(.no(tag, "Empty message"))
                     return step
                 }
-                if let refusal = try await storageRefusal(accountID: account.id, adding: Int64(message.count), appending: true) {
+                if let refusal = try await storageRefusal(accountID: mailbox.accountID, adding: Int64(message.count), appending: true) {
                     step.append(.no(tag, refusal.code, refusal.text))
                     return step
                 }
                 let internalDate = date?.secondsSince1970 ?? Int64(Date().timeIntervalSince1970)
                 // The check above is a fast answer; this one is atomic with the insert (parallel APPENDs).
-                let uid = try await store.append(mailboxID: mailbox.id, bytes: message, flags: flags, internalDate: internalDate,
+                let uid = try await store.append(mailboxID: mailbox.id, bytes: message, flags: allowedFlags, internalDate: internalDate,
                                                  quota: storeLimits.quota)
                 step.append(.ok(tag, .appendUID(uidValidity: mailbox.uidValidity, uids: [uid]), "APPEND completed"))
             default:
@@ -158,7 +176,8 @@ extension IMAPSession {
     ///     (subscribed: work/a)      C: a LSUB "" %      S: * LSUB (\Noselect) "/" work
     func lsubNames(_ step: inout IMAPStep, account: AccountRecord, pattern: String) async throws {
         let subscribed = try await store.subscriptions(accountID: account.id)
-        let existing = Set(try await store.mailboxes(accountID: account.id).map(\.name))
+        var existing = Set(try await store.mailboxes(accountID: account.id).map(\.name))
+        existing.formUnion(try await MailboxResolver(store: store, user: account).visibleSharedMailboxes().map(\.record.name))
         let subscribedSet = Set(subscribed)
         let pattern = Array(pattern.unicodeScalars)
         var listed: Set<String> = []

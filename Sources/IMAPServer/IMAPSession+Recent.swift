@@ -83,7 +83,7 @@ extension IMAPSession {
         }
         guard let at = insertAt else { return }
         var lines: [IMAPResponse] = [.untagged(.flags(Self.systemFlags + sel.keywords))]
-        if !sel.readOnly { lines.append(.status(.ok, .permanentFlags(Self.systemFlags + sel.keywords + ["\\*"]), "Flags permitted")) }
+        if !sel.readOnly { lines.append(.status(.ok, .permanentFlags(Self.permanentFlags(Self.systemFlags + sel.keywords + ["\\*"], rights: sel.rights)), "Flags permitted")) }
         responses.insert(contentsOf: lines, at: at)
     }
 }

@@ -17,6 +17,8 @@ extension IMAPSession {
         do {
             switch command.kind {
             case .expunge, .uidExpunge:
+                // RFC 4314 §4: EXPUNGE needs "e".
+                guard sel.rights.contains(.expunge) else { step.append(.no(tag, .noPerm, "Permission denied")); return step }
                 guard !sel.readOnly else { step.append(.no(tag, .readOnly, "Mailbox is read-only")); return step }
                 var uids = sel.messages.filter { $0.flags.contains("\\Deleted") }.map(\.uid)
                 if case .uidExpunge(let set) = command.kind {
@@ -30,6 +32,7 @@ extension IMAPSession {
                 if let refusal = fetchModifierRefusal(command.modifiers, byUID: uid) { step.append(.bad(tag, refusal)); return step }
                 try await fetch(&step, tag: tag, set: set, attributes: attributes, byUID: uid, selection: sel, modifiers: command.modifiers)
             case .store(let set, let operation, let uid):
+                if let refusal = Self.storeRefusal(operation, rights: sel.rights) { step.append(.no(tag, .noPerm, refusal)); return step }
                 guard !sel.readOnly else { step.append(.no(tag, .readOnly, "Mailbox is read-only")); return step }
                 try await store(&step, tag: tag, set: set, operation: operation, byUID: uid, modifiers: command.modifiers, selection: sel)
             case .search(let key, let uid):
@@ -56,15 +59,17 @@ extension IMAPSession {
             case .copy(let set, let name, let uid), .move(let set, let name, let uid):
                 let isMove: Bool
                 if case .move = command.kind { isMove = true } else { isMove = false }
+                // RFC 4314 §4: the source of MOVE needs "t" and "e" (it expunges), the target "i".
+                if isMove, !sel.rights.isSuperset(of: [.deleteMessages, .expunge]) { step.append(.no(tag, .noPerm, "Permission denied")); return step }
                 if isMove, sel.readOnly { step.append(.no(tag, .readOnly, "Mailbox is read-only")); return step }
-                guard let account, let target = try await store.mailbox(accountID: account.id, name: name) else {
-                    step.append(.no(tag, .tryCreate, "Mailbox does not exist"))
-                    return step
-                }
+                guard let resolver else { return notInState(tag) }
+                let access = try await resolver.access(name)
+                if let refusal = access.refusal(needing: .insert, missing: .tryCreate) { step.append(.no(tag, refusal.code, refusal.text)); return step }
+                guard let target = access.mailbox else { return step }
                 let chosen = resolve(set, byUID: uid, in: sel.messages)
                 let uids = chosen.map { sel.messages[$0].uid }
-                if !isMove, let account = self.account,
-                   let refusal = try await storageRefusal(accountID: account.id, adding: chosen.reduce(0) { $0 + Int64(sel.messages[$1].size) }, appending: false) {
+                if !isMove || target.accountID != sel.mailbox.accountID,
+                   let refusal = try await storageRefusal(accountID: target.accountID, adding: chosen.reduce(0) { $0 + Int64(sel.messages[$1].size) }, appending: false) {
                     step.append(.no(tag, refusal.code, refusal.text))
                     return step
                 }
@@ -72,6 +77,8 @@ extension IMAPSession {
                 // what it adds; COPY is checked again atomically with the inserts.
                 let pairs = isMove ? try await store.move(mailboxID: sel.mailbox.id, uids: uids, to: target.id)
                     : try await store.copy(mailboxID: sel.mailbox.id, uids: uids, to: target.id, quota: storeLimits.quota)
+                try await dropUnpermittedFlags(target: access, copied: pairs,
+                                               sourceFlags: Dictionary(chosen.map { (sel.messages[$0].uid, sel.messages[$0].flags) }, uniquingKeysWith: { a, _ in a }))
                 let code: IMAPResponseCode? = pairs.isEmpty ? nil
                     : .copyUID(uidValidity: target.uidValidity, source: pairs.map(\.0), destination: pairs.map(\.1))
                 if isMove {

@@ -44,6 +44,8 @@ public actor IMAPSession {
         var contextDirty: Set<UInt32> = []
         /// Sequence numbers shifted (expunge): position-dependent contexts re-evaluate everything.
         var contextsNeedFullEvaluation = false
+        /// The user's RFC 4314 rights on the mailbox (all for the owner), fixed at SELECT (§5.1.1 allows caching them).
+        var rights: MailboxRights = .all
 
         init(mailbox: MailboxRecord, readOnly: Bool, messages: [MessageRecord], observation: MailboxObservation) {
             self.mailbox = mailbox
@@ -132,6 +134,7 @@ public actor IMAPSession {
         caps += ["ESEARCH", "CONTEXT=SEARCH", "NOTIFY", "LIST-EXTENDED", "LIST-STATUS", "CREATE-SPECIAL-USE", "BINARY", "UTF8=ACCEPT"]
         caps += ["SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "ESORT", "CONTEXT=SORT"]
         caps += ["OBJECTID", "PREVIEW", "SAVEDATE", "METADATA", "METADATA-SERVER", "UIDONLY"]
+        caps += ["ACL", "RIGHTS=texk"]
         if state != .notAuthenticated, !compressionActive { caps.append("COMPRESS=DEFLATE") }
         if !tlsActive { caps.append("STARTTLS") }
         if loginAllowed { caps += ["AUTH=PLAIN", "AUTH=LOGIN"] } else { caps.append("LOGINDISABLED") }
@@ -270,12 +273,17 @@ public actor IMAPSession {
         if selected != nil { step.append(.status(.ok, .closed, "Previous mailbox is now closed")) }
         releaseSelection()
         state = .authenticated
-        guard let account else { return notInState(tag) }
+        guard let resolver else { return notInState(tag) }
         do {
-            guard let mailbox = try await store.mailbox(accountID: account.id, name: name) else {
-                step.append(.no(tag, .nonExistent, "Mailbox does not exist"))
+            // RFC 4314 §4: SELECT/EXAMINE need "r"; §5.2: READ-ONLY without "i", "e" or a flag right.
+            let access = try await resolver.access(name)
+            if let refusal = access.refusal(needing: .read) {
+                step.append(.no(tag, refusal.code, refusal.text))
                 return step
             }
+            guard let mailbox = access.mailbox else { return step }
+            let verb = readOnly ? "EXAMINE" : "SELECT"
+            let readOnly = readOnly || !access.writable
             let flag = changes
             _ = flag.take()
             let observation = store.observe(mailboxID: mailbox.id) { [weak self] in
@@ -285,6 +293,7 @@ public actor IMAPSession {
             }
             let snapshot = try await store.snapshot(mailboxID: mailbox.id)
             selected = Selected(mailbox: snapshot.mailbox, readOnly: readOnly, messages: snapshot.messages, observation: observation)
+            selected?.rights = access.rights
             state = .selected
             let m = snapshot.messages
             let sel = selected!
@@ -294,7 +303,7 @@ public actor IMAPSession {
             step.append(.untagged(.exists(m.count)))
             if !rev2Enabled { step.append(.untagged(.recent(sel.recent.count))) }
             step.append(.untagged(.flags(Self.systemFlags + sel.keywords)))
-            step.append(.status(.ok, .permanentFlags(readOnly ? [] : Self.systemFlags + sel.keywords + ["\\*"]), "Flags permitted"))
+            step.append(.status(.ok, .permanentFlags(readOnly ? [] : Self.permanentFlags(Self.systemFlags + sel.keywords + ["\\*"], rights: sel.rights)), "Flags permitted"))
             if !rev2Enabled, !uidOnlyEnabled, let firstUnseen = m.firstIndex(where: { !$0.flags.contains("\\Seen") }) {
                 step.append(.status(.ok, .unseen(UInt32(firstUnseen + 1)), "First unseen"))
             }
@@ -305,7 +314,7 @@ public actor IMAPSession {
             if rev2Enabled {
                 step.append(.untagged(.list(IMAPListResponse(attributes: [], mailbox: name))))
             }
-            step.append(.ok(tag, readOnly ? .readOnly : .readWrite, "\(readOnly ? "EXAMINE" : "SELECT") completed"))
+            step.append(.ok(tag, readOnly ? .readOnly : .readWrite, "\(verb) completed"))
         } catch {
             step.append(internalErrorResponse(tag, error))
         }

@@ -79,11 +79,11 @@ public protocol MailboxStore: Sendable {
     /// cannot together exceed it (RFC 9208 §5.1): throws ``StorageQuota/Exceeded`` when the
     /// message does not fit (nothing is stored). Throws `.notFound` when the mailbox is gone.
     func append(mailboxID: Int64, bytes: [UInt8], flags: [String], internalDate: Int64, quota: StorageQuota?) async throws -> UInt32
-    /// Copies messages to another mailbox of the same account (RFC 9051 §6.4.7); returns
+    /// Copies messages to another mailbox, of the same or (shared, RFC 4314) another account (RFC 9051 §6.4.7); returns
     /// (source UID, new UID) pairs in ascending source order, skipping UIDs that do not exist.
     /// With `quota`, checked in the same transaction (throws ``StorageQuota/Exceeded``, nothing copied).
     func copy(mailboxID: Int64, uids: [UInt32], to target: Int64, quota: StorageQuota?) async throws -> [(UInt32, UInt32)]
-    /// Moves messages to another mailbox of the same account (RFC 6851) in one transaction: each
+    /// Moves messages to another mailbox, of the same or another account (RFC 6851), in one transaction: each
     /// message is in exactly one of the two mailboxes at every moment, also across a crash. The
     /// source expunge gets one MODSEQ as for ``expunge(mailboxID:uids:)``. Returns (source UID,
     /// new UID) pairs. No quota check: a move does not add storage.

@@ -96,6 +96,7 @@ public final class SQLiteMailStore: MailStore {
             try Self.deleteMetadata(db, .account(id))
             try db.cachedStatement(sql: "DELETE FROM mailboxes WHERE account_id = ?").execute(arguments: [id])
             try db.cachedStatement(sql: "DELETE FROM accounts WHERE id = ?").execute(arguments: [id])
+            try Self.forgetACLIdentifier(db, address: address)
             return try Self.unreferenced(db, fileIDs)
         }
         orphans.forEach(files.remove)

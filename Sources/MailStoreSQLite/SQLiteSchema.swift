@@ -158,6 +158,20 @@ enum SQLiteSchema {
                 UPDATE mailboxes SET recent_uid = uid_next;
                 """)
         }
+        migrator.registerMigration("v11-mailbox-acl") { db in
+            // RFC 4314 access control lists: identifier (an account address, `anyone` or
+            // `authenticated`, lowercased) → rights letters, per mailbox. Keyed by mailbox id, so
+            // RENAME keeps the entries and deleting the mailbox (or its account) removes them.
+            try db.execute(sql: """
+                CREATE TABLE mailbox_acl (
+                    mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+                    identifier TEXT NOT NULL,
+                    rights TEXT NOT NULL,
+                    PRIMARY KEY(mailbox_id, identifier)
+                ) WITHOUT ROWID;
+                CREATE INDEX mailbox_acl_identifier ON mailbox_acl(identifier);
+                """)
+        }
         migrator.registerMigration("v12-save-date") { db in
             // RFC 8514 SAVEDATE: when a message row was created in its mailbox (NULL for rows from
             // before this version and for imports: unknown).

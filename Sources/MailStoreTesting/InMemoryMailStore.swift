@@ -49,6 +49,8 @@ public final class InMemoryMailStore: MailStore {
         var expungeFloor: Int64 = 0
         /// RFC 8514: when each message was saved here (seconds since 1970).
         var saveDates: [UInt32: Int64] = [:]
+        /// Access control list (RFC 4314): lowercased identifier → rights, never empty rights.
+        var acl: [String: MailboxRights] = [:]
 
         var record: MailboxRecord {
             MailboxRecord(id: id, accountID: accountID, name: name, specialUse: specialUse, uidValidity: uidValidity,
@@ -259,7 +261,7 @@ public final class InMemoryMailStore: MailStore {
     static func octetOrder(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
 
     /// Runs `body` on a copy of the state and keeps the copy only when it returns.
-    private func transaction<T: Sendable, E: Error>(_ body: (inout State) throws(E) -> T) throws(E) -> T {
+    func transaction<T: Sendable, E: Error>(_ body: (inout State) throws(E) -> T) throws(E) -> T {
         try state.withLock { (state: inout State) throws(E) -> T in
             var copy = state
             let result = try body(&copy)
@@ -269,7 +271,7 @@ public final class InMemoryMailStore: MailStore {
     }
 
     /// Runs `body` on the current state.
-    private func read<T: Sendable, E: Error>(_ body: (State) throws(E) -> T) throws(E) -> T {
+    func read<T: Sendable, E: Error>(_ body: (State) throws(E) -> T) throws(E) -> T {
         try state.withLock { (state: inout State) throws(E) -> T in try body(state) }
     }
 
@@ -326,6 +328,8 @@ public final class InMemoryMailStore: MailStore {
         try transaction { s in
             guard let id = s.account(address: address)?.record.id else { throw MailStoreError(.notFound, "no account \(address)") }
             for box in s.mailboxes.values where box.accountID == id { s.deleteBox(box.id) }
+            let address = address.lowercased()
+            for (boxID, box) in s.mailboxes where box.acl[address] != nil { s.mailboxes[boxID]?.acl[address] = nil }
             s.accounts[id] = nil
             s.subscriptions[id] = nil
             s.metadata[.account(id)] = nil

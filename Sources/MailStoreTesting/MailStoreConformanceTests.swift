@@ -1544,4 +1544,110 @@ open class MailStoreConformanceTests: XCTestCase {
         let again = try await reopened.createMailbox(accountID: a.id, name: "Work", specialUse: nil)
         XCTAssertNotEqual(again.uidValidity, work.uidValidity, "UIDVALIDITY reused across a reopen")
     }
+
+    // MARK: Access control lists (RFC 4314)
+
+    /// SETACL replaces an identifier's rights, empty rights remove the entry, DELETEACL removes it;
+    /// identifiers are stored lowercased and listed in order.
+    open func testACLSetReplaceAndDelete() async throws {
+        let store = try await makeStore()
+        let a = try await store.createAccount(address: "alice@example.test", passwordHash: "x")
+        let work = try await store.createMailbox(accountID: a.id, name: "Work", specialUse: nil)
+        var entries = try await store.acl(mailboxID: work.id)
+        XCTAssertEqual(entries, [])
+        try await store.setACL(mailboxID: work.id, identifier: "Bob@Example.TEST", rights: [.lookup, .read])
+        try await store.setACL(mailboxID: work.id, identifier: "anyone", rights: [.lookup])
+        entries = try await store.acl(mailboxID: work.id)
+        XCTAssertEqual(entries, [MailboxACLEntry(identifier: "anyone", rights: [.lookup]),
+                                 MailboxACLEntry(identifier: "bob@example.test", rights: [.lookup, .read])])
+        try await store.setACL(mailboxID: work.id, identifier: "bob@example.test", rights: [.lookup, .read, .write, .seen])
+        entries = try await store.acl(mailboxID: work.id)
+        XCTAssertEqual(entries.last?.rights.letters, "lrsw")
+        try await store.setACL(mailboxID: work.id, identifier: "anyone", rights: [])
+        entries = try await store.acl(mailboxID: work.id)
+        XCTAssertEqual(entries.map(\.identifier), ["bob@example.test"])
+        try await store.deleteACL(mailboxID: work.id, identifier: "BOB@example.test")
+        try await store.deleteACL(mailboxID: work.id, identifier: "nobody@example.test")
+        entries = try await store.acl(mailboxID: work.id)
+        XCTAssertEqual(entries, [])
+        await assertThrows(.notFound) { try await store.acl(mailboxID: work.id + 1000) }
+        await assertThrows(.notFound) { try await store.setACL(mailboxID: work.id + 1000, identifier: "anyone", rights: [.lookup]) }
+        await assertThrows(.notFound) { try await store.deleteACL(mailboxID: work.id + 1000, identifier: "anyone") }
+    }
+
+    /// `sharedMailboxes` lists other accounts' mailboxes whose ACL names the account, `anyone` or
+    /// `authenticated`, with the entries that apply; never the account's own mailboxes.
+    open func testACLSharedMailboxes() async throws {
+        let store = try await makeStore()
+        let alice = try await store.createAccount(address: "alice@example.test", passwordHash: "x")
+        let bob = try await store.createAccount(address: "bob@example.test", passwordHash: "x")
+        let carol = try await store.createAccount(address: "carol@example.test", passwordHash: "x")
+        let work = try await store.createMailbox(accountID: alice.id, name: "Work", specialUse: nil)
+        let project = try await store.createMailbox(accountID: alice.id, name: "Work/Project", specialUse: nil)
+        let news = try await store.createMailbox(accountID: carol.id, name: "News", specialUse: nil)
+        let bobs = try await store.createMailbox(accountID: bob.id, name: "Mine", specialUse: nil)
+        try await store.setACL(mailboxID: work.id, identifier: "bob@example.test", rights: [.lookup, .read])
+        try await store.setACL(mailboxID: work.id, identifier: "carol@example.test", rights: [.lookup])
+        try await store.setACL(mailboxID: project.id, identifier: "authenticated", rights: [.lookup, .read, .seen])
+        try await store.setACL(mailboxID: news.id, identifier: "anyone", rights: [.lookup, .read])
+        try await store.setACL(mailboxID: news.id, identifier: "bob@example.test", rights: [.write])
+        try await store.setACL(mailboxID: bobs.id, identifier: "anyone", rights: [.lookup])
+
+        let shared = try await store.sharedMailboxes(accountID: bob.id, address: "BOB@example.test")
+        XCTAssertEqual(shared.map { "\($0.ownerAddress) \($0.mailbox.name)" },
+                       ["alice@example.test Work", "alice@example.test Work/Project", "carol@example.test News"])
+        XCTAssertEqual(shared[0].entries, [MailboxACLEntry(identifier: "bob@example.test", rights: [.lookup, .read])])
+        XCTAssertEqual(shared[1].entries, [MailboxACLEntry(identifier: "authenticated", rights: [.lookup, .read, .seen])])
+        XCTAssertEqual(shared[2].entries, [MailboxACLEntry(identifier: "anyone", rights: [.lookup, .read]),
+                                           MailboxACLEntry(identifier: "bob@example.test", rights: [.write])])
+        XCTAssertEqual(shared[0].mailbox, work)
+        let forCarol = try await store.sharedMailboxes(accountID: carol.id, address: "carol@example.test")
+        XCTAssertEqual(forCarol.map(\.mailbox.name), ["Work", "Work/Project", "Mine"], "ordered by owner (alice, bob), then name")
+    }
+
+    /// RENAME keeps a mailbox's ACL (RFC 4314 §4); DELETE removes it, and a mailbox created again
+    /// under the same name starts with none.
+    open func testACLFollowsRenameAndGoesWithDelete() async throws {
+        let store = try await makeStore()
+        let alice = try await store.createAccount(address: "alice@example.test", passwordHash: "x")
+        let bob = try await store.createAccount(address: "bob@example.test", passwordHash: "x")
+        let work = try await store.createMailbox(accountID: alice.id, name: "Work", specialUse: nil)
+        let child = try await store.createMailbox(accountID: alice.id, name: "Work/Sub", specialUse: nil)
+        try await store.setACL(mailboxID: work.id, identifier: "bob@example.test", rights: [.lookup, .read])
+        try await store.setACL(mailboxID: child.id, identifier: "bob@example.test", rights: [.lookup])
+        try await store.renameMailbox(accountID: alice.id, from: "Work", to: "Jobs")
+        let renamed = try await box(store, alice.id, "Jobs")
+        var entries = try await store.acl(mailboxID: renamed.id)
+        XCTAssertEqual(entries, [MailboxACLEntry(identifier: "bob@example.test", rights: [.lookup, .read])])
+        let shared = try await store.sharedMailboxes(accountID: bob.id, address: "bob@example.test")
+        XCTAssertEqual(shared.map(\.mailbox.name), ["Jobs", "Jobs/Sub"])
+
+        try await store.deleteMailbox(accountID: alice.id, name: "Jobs")
+        let again = try await store.createMailbox(accountID: alice.id, name: "Jobs", specialUse: nil)
+        entries = try await store.acl(mailboxID: again.id)
+        XCTAssertEqual(entries, [])
+        let left = try await store.sharedMailboxes(accountID: bob.id, address: "bob@example.test")
+        XCTAssertEqual(left.map(\.mailbox.name), ["Jobs/Sub"])
+    }
+
+    /// Deleting an account removes the ACLs of its mailboxes and the entries naming its address, so
+    /// a new account of the same address inherits no access.
+    open func testACLDeleteAccountRemovesEntries() async throws {
+        let store = try await makeStore()
+        let alice = try await store.createAccount(address: "alice@example.test", passwordHash: "x")
+        let bob = try await store.createAccount(address: "bob@example.test", passwordHash: "x")
+        let work = try await store.createMailbox(accountID: alice.id, name: "Work", specialUse: nil)
+        let bobs = try await store.createMailbox(accountID: bob.id, name: "Mine", specialUse: nil)
+        try await store.setACL(mailboxID: work.id, identifier: "bob@example.test", rights: [.lookup, .read])
+        try await store.setACL(mailboxID: work.id, identifier: "anyone", rights: [.lookup])
+        try await store.setACL(mailboxID: bobs.id, identifier: "alice@example.test", rights: [.lookup])
+        try await store.deleteAccount(address: "bob@example.test")
+        let entries = try await store.acl(mailboxID: work.id)
+        XCTAssertEqual(entries.map(\.identifier), ["anyone"])
+        let newBob = try await store.createAccount(address: "bob@example.test", passwordHash: "x")
+        let shared = try await store.sharedMailboxes(accountID: newBob.id, address: "bob@example.test")
+        XCTAssertEqual(shared.map(\.entries), [[MailboxACLEntry(identifier: "anyone", rights: [.lookup])]])
+        let forAlice = try await store.sharedMailboxes(accountID: alice.id, address: "alice@example.test")
+        XCTAssertEqual(forAlice, [])
+    }
 }

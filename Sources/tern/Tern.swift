@@ -9,7 +9,7 @@ struct Tern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tern",
         abstract: "Tern: a complete mail server (SMTP, IMAP) in one program.",
-        subcommands: [Serve.self, Reload.self, Check.self, User.self, Alias.self, Queue.self, Map.self, Sendmail.self,
+        subcommands: [Serve.self, Reload.self, Check.self, User.self, ACL.self, Alias.self, Queue.self, Map.self, Sendmail.self,
                       DKIM.self, SPF.self, DMARC.self, DNSRecords.self, DNSCheck.self,
                       Quickstart.self, Import.self, Export.self, ImportConfig.self])
 }

@@ -132,4 +132,13 @@ final class FailingMailStore: MailStore {
     func observe(accountID: Int64, _ handler: @escaping @Sendable (MailboxListChange) -> Void) -> MailboxObservation {
         silentFeed ? MailboxObservation(onCancel: {}) : base.observe(accountID: accountID, handler)
     }
+
+    func acl(mailboxID: Int64) async throws -> [MailboxACLEntry] { try await base.acl(mailboxID: mailboxID) }
+    func setACL(mailboxID: Int64, identifier: String, rights: MailboxRights) async throws {
+        try await base.setACL(mailboxID: mailboxID, identifier: identifier, rights: rights)
+    }
+    func deleteACL(mailboxID: Int64, identifier: String) async throws { try await base.deleteACL(mailboxID: mailboxID, identifier: identifier) }
+    func sharedMailboxes(accountID: Int64, address: String) async throws -> [SharedMailbox] {
+        try await base.sharedMailboxes(accountID: accountID, address: address)
+    }
 }

@@ -30,7 +30,7 @@ final class StateTests: XCTestCase {
             XCTAssertEqual(reply, "a BAD No mailbox selected\r\n", line)
         }
         let namespace = try await client.send("n NAMESPACE")
-        XCTAssertEqual(namespace, "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\nn OK NAMESPACE completed\r\n")
+        XCTAssertEqual(namespace, "* NAMESPACE ((\"\" \"/\")) ((\"Shared/\" \"/\")) NIL\r\nn OK NAMESPACE completed\r\n")
     }
 
     func testCloseAndUnselectReturnToAuthenticated() async throws {

@@ -86,5 +86,9 @@ final class SQLiteConformanceTests: MailStoreConformanceTests {
     override func testObserverCalledAfterChangesAndNotAfterCancel() async throws { try await super.testObserverCalledAfterChangesAndNotAfterCancel() }
     override func testAccountObserverHearsMailboxListChanges() async throws { try await super.testAccountObserverHearsMailboxListChanges() }
     override func testReopenKeepsCommittedState() async throws { try await super.testReopenKeepsCommittedState() }
+    override func testACLSetReplaceAndDelete() async throws { try await super.testACLSetReplaceAndDelete() }
+    override func testACLSharedMailboxes() async throws { try await super.testACLSharedMailboxes() }
+    override func testACLFollowsRenameAndGoesWithDelete() async throws { try await super.testACLFollowsRenameAndGoesWithDelete() }
+    override func testACLDeleteAccountRemovesEntries() async throws { try await super.testACLDeleteAccountRemovesEntries() }
     // END GENERATED
 }
