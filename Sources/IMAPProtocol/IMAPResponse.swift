@@ -143,6 +143,10 @@ public enum IMAPUntaggedResponse: Equatable, Sendable {
     case quota(root: String, resources: [IMAPQuotaResource])
     /// `* QUOTAROOT mailbox roots…` (RFC 9208 §5.2).
     case quotaRoot(mailbox: String, roots: [String])
+    /// `GENURLAUTH url-full ...` (RFC 4467 §8.1).
+    case genURLAuth([String])
+    /// `URLFETCH url nstring ...` (RFC 4467 §8.2), or with RFC 5524 metadata.
+    case urlFetch([IMAPURLFetchItem])
 }
 
 /// One field of an ID response (RFC 2971 §3.3): a name and a value or NIL.

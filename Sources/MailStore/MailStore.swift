@@ -7,7 +7,8 @@
 ///   messages, flags, CONDSTORE/QRESYNC state, APPEND/COPY/MOVE;
 /// - ``QueueStore``: the outbound queue with owned, fenced leases;
 /// - ``BlobStore``: message octets, written through a ``MessageSink`` and read asynchronously;
-/// - ``ChangeFeed``: notifications so sessions see each other's changes.
+/// - ``ChangeFeed``: notifications so sessions see each other's changes;
+/// - ``URLAuthKeyStore``: the per-mailbox secrets of URLAUTH (RFC 4467).
 ///
 /// The one operation that spans several of them is ``commit(_:to:outbound:internalDate:quota:)``:
 /// local copies and the queue entry of one message commit in one transaction (ARCHITECTURE.md "Commit").
@@ -15,7 +16,7 @@
 /// Only the backend targets (`MailStoreSQLite`, `MailStoreTesting`) and the one factory name a
 /// concrete type. All methods are safe to call concurrently. Errors are ``MailStoreError`` (or
 /// ``StorageQuota/Exceeded`` where documented); a backend never lets its own error type escape.
-public protocol MailStore: AccountStore, AliasStore, MailboxStore, QueueStore, BlobStore, ChangeFeed {
+public protocol MailStore: AccountStore, AliasStore, MailboxStore, QueueStore, BlobStore, ChangeFeed, URLAuthKeyStore {
     /// Makes the message written to `sink` durable and, in one transaction, adds a copy to each
     /// target mailbox and queues `outbound` for remote delivery (ARCHITECTURE.md "Commit": the
     /// blob is durable before the rows commit; nothing is visible before both are).
