@@ -15,7 +15,7 @@ final class ReplaceTests: XCTestCase {
         let client = try await server.loggedIn(select: "Drafts")
         let draft = IMAPTestServer.message(subject: "draft 2")
         let reply = try await client.send("a REPLACE 2 Drafts (\\Draft) \(Self.literal(draft))")
-        XCTAssertEqual(reply, "* OK [APPENDUID \(drafts.uidValidity) 3] Replacement message stored\r\n* 2 EXPUNGE\r\n* 2 EXISTS\r\na OK REPLACE completed\r\n")
+        XCTAssertEqual(reply, "* OK [APPENDUID \(drafts.uidValidity) 3] Replacement message stored\r\n* 2 EXPUNGE\r\n* 2 EXISTS\r\n* 2 RECENT\r\na OK REPLACE completed\r\n")
         let records = try await server.records(in: "Drafts")
         XCTAssertEqual(records.map(\.uid), [1, 3])
         XCTAssertEqual(records[1].flags, ["\\Draft"])
