@@ -57,4 +57,16 @@ final class ReplaceTests: XCTestCase {
         let notSelected = try await server.loggedIn().send("g REPLACE 1 Drafts \(message)")
         XCTAssertEqual(notSelected, "g BAD No mailbox selected\r\n")
     }
+
+    /// After ENABLE UIDONLY (RFC 9586 §3.2) only UID REPLACE is allowed.
+    func testUIDOnlyRefusesReplaceBySequenceNumber() async throws {
+        let server = try await IMAPTestServer.make()
+        let uid = try await server.deliver(to: "Drafts")
+        let client = try await server.loggedIn(select: "Drafts", enable: "UIDONLY")
+        let message = Self.literal(IMAPTestServer.message())
+        let refused = try await client.send("a REPLACE 1 Drafts \(message)")
+        XCTAssertTrue(refused.hasPrefix("a BAD [UIDREQUIRED] "), refused)
+        let replaced = try await client.send("b UID REPLACE \(uid) Drafts \(message)")
+        XCTAssertTrue(replaced.hasSuffix("b OK UID REPLACE completed\r\n"), replaced)
+    }
 }
