@@ -54,7 +54,10 @@ let package = Package(
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "IMAPServer", dependencies: ["IMAPProtocol", "MailStore", "MailCore", "Accounts", "SASL", "TernMetrics"]),
+        .target(name: "IMAPServer", dependencies: [
+            "IMAPProtocol", "MailStore", "MailCore", "Accounts", "SASL", "TernMetrics",
+            .product(name: "Crypto", package: "swift-crypto"),   // URLAUTH INTERNAL: HMAC-SHA256
+        ]),
         .target(name: "Migration", dependencies: ["MailCore", "IMAPProtocol", "MailStore", "Delivery", "Policy"]),
         .target(name: "TernServer", dependencies: [
             "MailCore", "SMTPProtocol", "IMAPProtocol", "IMAPServer", "POP3Protocol", "SASL", "MailStore", "MailStoreSQLite", "Accounts", "Policy", "Delivery", "DNS", "TernMetrics", "EmailAuth",

@@ -17,6 +17,11 @@
 #    if the build stops there, add `, NULL` to the three calls in src/*.c.)
 #   then IMAPTEST=/var/tmp/imaptest/src/imaptest IMAPTEST_TESTS=/var/tmp/imaptest/src/tests
 #
+# Tests with a second user (`user 2: $user2`, e.g. urlauth2) log in as stress@example.test, whose
+# mailbox "imaptest" is created here first (only the first user's is recreated by imaptest).
+# Upstream urlauth2 lacks `messages: all` since imaptest's default became 0 messages (2021), so it
+# fails on any server; the scripted run uses a copy of the tests with that line added.
+#
 # The scripted run prints imaptest's own summary ("N test groups: F failed, S skipped due to
 # missing capabilities" and "base protocol: F/N individual commands failed" …). The stress runs
 # print commands/s from imaptest's totals line and each server's peak RSS (Dovecot: the sum over
@@ -93,13 +98,26 @@ for _ in $(seq 1 300); do
 done
 [ -n "$PORT" ] || { cat "$WORK/stderr.log" >&2; echo "no listening line" >&2; exit 1; }
 log "tern $TERN pid $PID imap 127.0.0.1:$PORT"
+python3 - "$PORT" "$PASSWORD" <<'PY'
+import imaplib, sys
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+m.login("stress@example.test", sys.argv[2])
+m.create("imaptest")
+m.logout()
+PY
 
 rss_mib() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$PID/status"; }
 
 if [ "$MODE" = all ] || [ "$MODE" = scripted ]; then
-  TESTPATH="$IMAPTEST_TESTS${TEST:+/$TEST}"
+  TESTS_DIR="$IMAPTEST_TESTS"
+  if [ -f "$IMAPTEST_TESTS/urlauth2" ] && ! grep -q '^messages:' "$IMAPTEST_TESTS/urlauth2"; then
+    cp -r "$IMAPTEST_TESTS" "$WORK/tests"
+    sed -i 's/^capabilities: urlauth$/&\nmessages: all/' "$WORK/tests/urlauth2"
+    TESTS_DIR="$WORK/tests"
+  fi
+  TESTPATH="$TESTS_DIR${TEST:+/$TEST}"
   log "scripted tests: $TESTPATH"
-  "$IMAPTEST" host=127.0.0.1 port="$PORT" user=imaptest@example.test pass="$PASSWORD" \
+  "$IMAPTEST" host=127.0.0.1 port="$PORT" user=imaptest@example.test user2=stress@example.test pass="$PASSWORD" \
     test="$TESTPATH" 2>&1 | tee "$WORK/scripted.log" || true
   echo "== scripted summary"
   grep -E 'test groups|individual commands failed' "$WORK/scripted.log" || echo "(no summary line)"

@@ -152,7 +152,7 @@ extension IMAPMessageRenderer {
         body(message.root, bytes: message.bytes, extensible: extensible)
     }
 
-    private static func body(_ part: MIMEPart, bytes: [UInt8], extensible: Bool) -> IMAPBodyStructure {
+    static func body(_ part: MIMEPart, bytes: [UInt8], extensible: Bool) -> IMAPBodyStructure {
         if part.isMultipart {
             return .multipart(IMAPMultipartBody(
                 parts: part.children.map { body($0, bytes: bytes, extensible: extensible) },

@@ -46,6 +46,16 @@ public enum IMAPCommandKind: Equatable, Sendable {
     case status(mailbox: String, items: [IMAPStatusItem])
     /// `APPEND mailbox [flags] [date-time] literal`; `message` holds the literal's octets.
     case append(mailbox: String, flags: [String], internalDate: IMAPDateTime?, message: [UInt8])
+    /// `APPEND mailbox` with several messages (MULTIAPPEND, RFC 3502) or CATENATE (RFC 4469):
+    /// stored all or none.
+    case appendMessages(mailbox: String, messages: [IMAPAppendMessage])
+    // RFC 4467 URLAUTH
+    /// `GENURLAUTH url-rump mechanism ...` (RFC 4467 §7.1).
+    case genURLAuth([IMAPGenURLAuthRequest])
+    /// `URLFETCH url ...` (RFC 4467 §7.2, RFC 5524 §3).
+    case urlFetch([IMAPURLFetchRequest])
+    /// `RESETKEY [mailbox [mechanism ...]]` (RFC 4467 §7.3); no mailbox = every mailbox of the user.
+    case resetKey(mailbox: String?, mechanisms: [String])
     case enable(capabilities: [String])
     case idle
     case namespace
@@ -70,6 +80,9 @@ public enum IMAPCommandKind: Equatable, Sendable {
     case compress(mechanism: String)
     case copy(IMAPSequenceSet, mailbox: String, uid: Bool)
     case move(IMAPSequenceSet, mailbox: String, uid: Bool)
+    /// `REPLACE seq mailbox message` / `UID REPLACE uid mailbox message` (RFC 8508 §3): appends
+    /// the message to `mailbox` and expunges the old one from the selected mailbox, atomically.
+    case replace(IMAPSequenceNumber, mailbox: String, message: IMAPAppendMessage, uid: Bool)
     // RFC 9208 QUOTA
     /// `GETQUOTA quota-root` (RFC 9208 §4.2.1).
     case getQuota(root: String)

@@ -103,7 +103,15 @@ public enum IMAPCommandParser {
         case "STATUS":
             return try parseStatus(&r)
         case "APPEND":
-            return try parseAppend(&r)
+            return try IMAPAppendParser.parseAppend(&r)
+        case "REPLACE":
+            return try IMAPAppendParser.parseReplace(&r, uid: false)
+        case "GENURLAUTH":
+            return try IMAPURLAuthParser.parseGenURLAuth(&r)
+        case "URLFETCH":
+            return try IMAPURLAuthParser.parseURLFetch(&r)
+        case "RESETKEY":
+            return try IMAPURLAuthParser.parseResetKey(&r)
         case "ENABLE":
             // enable = "ENABLE" 1*(SP capability)
             var capabilities: [String] = []
@@ -140,6 +148,9 @@ public enum IMAPCommandParser {
             case "THREAD":
                 let (algorithm, key) = try IMAPSortParser.parseThread(&r)
                 return .thread(algorithm, key, uid: true)
+            case "REPLACE":
+                // uid-replace = "UID" SP replace (RFC 8508 §6)
+                return try IMAPAppendParser.parseReplace(&r, uid: true)
             case "EXPUNGE":
                 // uid-expunge = "EXPUNGE" SP sequence-set (RFC 4315)
                 try r.expectSpace()
@@ -251,37 +262,6 @@ public enum IMAPCommandParser {
         let mailbox = try r.readMailbox()
         try r.expectSpace()
         return .status(mailbox: mailbox, items: try IMAPListParser.parseStatusItems(&r))
-    }
-
-    /// `append = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP literal`
-    /// (RFC 9051 §6.3.12; `literal8` of RFC 3516 accepted too).
-    private static func parseAppend(_ r: inout IMAPTokenReader) throws(IMAPParseError) -> IMAPCommandKind {
-        try r.expectSpace()
-        let mailbox = try r.readMailbox()
-        try r.expectSpace()
-        var flags: [String] = []
-        if r.peek() == UInt8(ascii: "(") {
-            flags = try r.readFlagList()
-            try r.expectSpace()
-        }
-        var date: IMAPDateTime?
-        if r.peek() == UInt8(ascii: "\"") {
-            date = try r.readDateTime()
-            try r.expectSpace()
-        }
-        // append-data = literal / literal8 / "UTF8" SP "(" literal8 ")" (RFC 6855 §4)
-        if r.consumeKeyword("UTF8") {
-            try r.expectSpace()
-            try r.expect(UInt8(ascii: "("), "'(' before the UTF8 message")
-            let message = try r.readLiteral(allowBinary: true)
-            try r.expect(UInt8(ascii: ")"), "')' after the UTF8 message")
-            return .append(mailbox: mailbox, flags: flags, internalDate: date, message: message)
-        }
-        guard r.peek() == UInt8(ascii: "{") || r.peek() == UInt8(ascii: "~") else {
-            throw IMAPTokenReader.error("expected the message as a literal")
-        }
-        let message = try r.readLiteral(allowBinary: true)
-        return .append(mailbox: mailbox, flags: flags, internalDate: date, message: message)
     }
 
     /// `create-params = SP "(" create-param *(SP create-param) ")"` (RFC 4466 §2.2) with

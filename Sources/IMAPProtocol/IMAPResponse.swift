@@ -149,6 +149,10 @@ public enum IMAPUntaggedResponse: Equatable, Sendable {
     case listRights(mailbox: String, identifier: String, required: String, optional: [String])
     /// `* MYRIGHTS mailbox rights` (RFC 4314 §3.8).
     case myRights(mailbox: String, rights: String)
+    /// `GENURLAUTH url-full ...` (RFC 4467 §8.1).
+    case genURLAuth([String])
+    /// `URLFETCH url nstring ...` (RFC 4467 §8.2), or with RFC 5524 metadata.
+    case urlFetch([IMAPURLFetchItem])
 }
 
 /// One field of an ID response (RFC 2971 §3.3): a name and a value or NIL.

@@ -26,6 +26,8 @@ public enum IMAPResponseCode: Equatable, Sendable {
     case authenticationFailed
     /// `AUTHORIZATIONFAILED` (RFC 9051 §7.1, RFC 5530 §3).
     case authorizationFailed
+    /// `BADURL url` (RFC 4469 §6): a CATENATE URL could not be used.
+    case badURL(String)
     /// `BADCHARSET (charsets)` (RFC 9051 §7.1): SEARCH named a charset the server does not support.
     case badCharset([String])
     /// `CANNOT` (RFC 9051 §7.1, RFC 5530 §3): the operation violates a server rule.
@@ -116,6 +118,7 @@ public enum IMAPResponseCode: Equatable, Sendable {
         case .authenticationFailed: return "AUTHENTICATIONFAILED"
         case .authorizationFailed: return "AUTHORIZATIONFAILED"
         case .badCharset: return "BADCHARSET"
+        case .badURL: return "BADURL"
         case .cannot: return "CANNOT"
         case .capability: return "CAPABILITY"
         case .clientBug: return "CLIENTBUG"

@@ -89,10 +89,16 @@ extension IMAPResponseEncoder {
         string(Array(String(delimiter).utf8), &out)
     }
 
-    /// `literal = "{" number "}" CRLF *CHAR8` (RFC 9051 §4.3).
+    /// `literal = "{" number "}" CRLF *CHAR8` (RFC 9051 §4.3, RFC 3501 §9: `CHAR8` excludes NUL).
+    /// A NUL in the content (a binary part fetched with BODY[]) is written as 0x80, as Dovecot
+    /// does: only BINARY may send NUL, in a `literal8`.
     func literal(_ value: [UInt8], _ out: inout [UInt8]) {
         raw("{\(value.count)}\r\n", &out)
-        out += value
+        if value.contains(0) {
+            out += value.map { $0 == 0 ? 0x80 : $0 }
+        } else {
+            out += value
+        }
     }
 
     func literal8(_ value: [UInt8], _ out: inout [UInt8]) {

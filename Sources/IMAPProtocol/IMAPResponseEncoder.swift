@@ -95,6 +95,10 @@ public struct IMAPResponseEncoder: Sendable {
             sequenceSet(source, &out)
             space(&out)
             sequenceSet(destination, &out)
+        case .badURL(let url):
+            // url-resp-text = 1*(text-char-without "]") (RFC 4469 §6)
+            space(&out)
+            out += url.utf8.filter { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "]") }
         case .badCharset(let charsets):
             guard !charsets.isEmpty else { return }
             space(&out)
@@ -241,6 +245,14 @@ public struct IMAPResponseEncoder: Sendable {
                 atom(resource.name, &out)
                 raw(" \(resource.usage) \(resource.limit)", &out)
             }
+        case .genURLAuth(let urls):
+            raw("GENURLAUTH", &out)
+            for url in urls {
+                space(&out)
+                string(Array(url.utf8), &out)
+            }
+        case .urlFetch(let items):
+            urlFetch(items, &out)
         case .quotaRoot(let mailbox, let roots):
             raw("QUOTAROOT ", &out)
             self.mailbox(mailbox, &out)
@@ -399,7 +411,7 @@ public struct IMAPResponseEncoder: Sendable {
         out.append(UInt8(ascii: ")"))
     }
 
-    private func body(_ body: IMAPBodyStructure, _ out: inout [UInt8]) {
+    func body(_ body: IMAPBodyStructure, _ out: inout [UInt8]) {
         out.append(UInt8(ascii: "("))
         switch body {
         case .multipart(let m):

@@ -12,6 +12,7 @@ enum IMAPCommandName: Hashable, Sendable, CaseIterable {
     case cancelUpdate, notify
     case sort, thread
     case setACL, deleteACL, getACL, listRights, myRights
+    case replace, genURLAuth, urlFetch, resetKey
 
     init(_ kind: IMAPCommandKind) {
         switch kind {
@@ -35,7 +36,11 @@ enum IMAPCommandName: Hashable, Sendable, CaseIterable {
         case .list: self = .list
         case .lsub: self = .lsub
         case .status: self = .status
-        case .append: self = .append
+        case .append, .appendMessages: self = .append
+        case .replace: self = .replace
+        case .genURLAuth: self = .genURLAuth
+        case .urlFetch: self = .urlFetch
+        case .resetKey: self = .resetKey
         case .idle: self = .idle
         case .getQuota: self = .getQuota
         case .getQuotaRoot: self = .getQuotaRoot
@@ -121,7 +126,13 @@ extension IMAPSession {
         .list: { await $0.accountCommand($1) },
         .lsub: { await $0.accountCommand($1) },
         .status: { await $0.accountCommand($1) },
-        .append: { await $0.accountCommand($1) },
+        .append: { session, command in
+            guard let account = await session.account else { return await session.notInState(command.tag) }
+            return await session.appendCommand(command, account: account)
+        },
+        .genURLAuth: { await $0.urlAuthCommand($1) },
+        .urlFetch: { await $0.urlAuthCommand($1) },
+        .resetKey: { await $0.urlAuthCommand($1) },
         .idle: { await $0.idle($1) },
         .getQuota: { await $0.accountCommand($1) },
         .getQuotaRoot: { await $0.accountCommand($1) },
@@ -152,6 +163,7 @@ extension IMAPSession {
         .copy: { await $0.selectedCommand($1) },
         .move: { await $0.selectedCommand($1) },
         .cancelUpdate: { await $0.cancelUpdate($1) },
+        .replace: { await $0.replaceCommand($1) },
         .extendedSearch: { session, command in
             guard case .extendedSearch(let key, let options, let uid) = command.kind else { return await session.notInState(command.tag) }
             return await session.extendedSearch(tag: command.tag, key: key, options: options, byUID: uid, partial: command.modifiers.partial)

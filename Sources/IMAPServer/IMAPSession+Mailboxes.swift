@@ -4,7 +4,7 @@ import MailCore
 import MailStore
 
 /// Mailbox-level commands (RFC 9051 §6.3): CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, LIST,
-/// LSUB, STATUS, APPEND.
+/// LSUB, STATUS (APPEND is in `IMAPSession+Append.swift`).
 extension IMAPSession {
     func mailboxCommand(_ command: IMAPCommand, account: AccountRecord) async -> IMAPStep {
         let tag = command.tag
@@ -101,28 +101,6 @@ extension IMAPSession {
                 if items.contains(.highestModSeq) { step.responses += enableCondStoreImplicitly() }
                 step.append(.untagged(.mailboxStatus(mailbox: name, items: values)))
                 step.append(.ok(tag, "STATUS completed"))
-            case .append(let name, let flags, let date, let message):
-                // RFC 4314 §4: APPEND needs "i"; flags the user may not set are dropped, not refused.
-                let access = try await resolver.access(name)
-                if access.shared, let refusal = access.refusal(needing: .insert, missing: .tryCreate) { step.append(.no(tag, refusal.code, refusal.text)); return step }
-                let allowedFlags = Self.permittedFlags(flags, rights: access.rights)
-                guard let mailbox = access.mailbox else {
-                    step.append(.no(tag, .tryCreate, "Mailbox does not exist"))
-                    return step
-                }
-                guard !message.isEmpty else {
-                    step.append(.no(tag, "Empty message"))
-                    return step
-                }
-                if let refusal = try await storageRefusal(accountID: mailbox.accountID, adding: Int64(message.count), appending: true) {
-                    step.append(.no(tag, refusal.code, refusal.text))
-                    return step
-                }
-                let internalDate = date?.secondsSince1970 ?? Int64(Date().timeIntervalSince1970)
-                // The check above is a fast answer; this one is atomic with the insert (parallel APPENDs).
-                let uid = try await store.append(mailboxID: mailbox.id, bytes: message, flags: allowedFlags, internalDate: internalDate,
-                                                 quota: storeLimits.quota)
-                step.append(.ok(tag, .appendUID(uidValidity: mailbox.uidValidity, uids: [uid]), "APPEND completed"))
             default:
                 step.append(.bad(tag, "Unexpected command"))
             }

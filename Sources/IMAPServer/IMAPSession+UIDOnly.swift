@@ -12,11 +12,12 @@ import IMAPProtocol
 ///     C: c UID FETCH 1 FLAGS
 ///     S: * 1 UIDFETCH (FLAGS (\Seen))
 extension IMAPSession {
-    /// Whether `kind` names messages by sequence number (a non-UID FETCH, STORE, COPY, MOVE or
-    /// SEARCH, or a search key with a sequence set).
+    /// Whether `kind` names messages by sequence number (a non-UID FETCH, STORE, COPY, MOVE,
+    /// REPLACE or SEARCH, or a search key with a sequence set).
     static func usesSequenceNumbers(_ kind: IMAPCommandKind) -> Bool {
         switch kind {
         case .fetch(_, _, let uid), .store(_, _, let uid), .copy(_, _, let uid), .move(_, _, let uid): return !uid
+        case .replace(_, _, _, let uid): return !uid // RFC 8508 REPLACE by sequence number
         case .search(let key, let uid): return !uid || key.usesSequenceNumbers
         case .extendedSearch(let key, _, let uid): return !uid || key.usesSequenceNumbers
         case .sort(let request, let uid): return !uid || request.key.usesSequenceNumbers

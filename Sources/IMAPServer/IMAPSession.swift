@@ -135,6 +135,7 @@ public actor IMAPSession {
         caps += ["SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "ESORT", "CONTEXT=SORT"]
         caps += ["OBJECTID", "PREVIEW", "SAVEDATE", "METADATA", "METADATA-SERVER", "UIDONLY"]
         caps += ["ACL", "RIGHTS=texk"]
+        caps += ["MULTIAPPEND", "CATENATE", "URLAUTH", "URLAUTH=BINARY", "REPLACE"]
         if state != .notAuthenticated, !compressionActive { caps.append("COMPRESS=DEFLATE") }
         if !tlsActive { caps.append("STARTTLS") }
         if loginAllowed { caps += ["AUTH=PLAIN", "AUTH=LOGIN"] } else { caps.append("LOGINDISABLED") }
@@ -218,11 +219,12 @@ public actor IMAPSession {
         return step
     }
 
-    /// RFC 9051 §7.4.1: no EXPUNGE responses during FETCH, STORE, SEARCH by sequence number.
+    /// RFC 9051 §7.4.1: no EXPUNGE responses during FETCH, STORE, SEARCH (and COPY, MOVE, REPLACE) by sequence number.
     func allowsExpungeUpdates(_ kind: IMAPCommandKind) -> Bool {
         switch kind {
         case .fetch(_, _, let uid), .store(_, _, let uid), .search(_, let uid), .copy(_, _, let uid), .move(_, _, let uid): return uid
         case .extendedSearch(_, _, let uid), .sort(_, let uid), .thread(_, _, let uid): return uid
+        case .replace(_, _, _, let uid): return uid // the sequence number must mean what the client saw
         default: return true
         }
     }

@@ -33,3 +33,30 @@ public enum ImportMode: Equatable, Sendable {
     case appended
 }
 
+
+/// A message for ``MailboxStore/append(_:to:quota:replacing:)`` (APPEND, MULTIAPPEND, REPLACE).
+public struct NewMessage: Sendable, Equatable {
+    /// The message octets.
+    public var bytes: [UInt8]
+    /// IMAP flags and keywords.
+    public var flags: [String]
+    /// INTERNALDATE, seconds since 1970.
+    public var internalDate: Int64
+
+    /// Memberwise initialiser.
+    public init(bytes: [UInt8], flags: [String] = [], internalDate: Int64) {
+        self.bytes = bytes
+        self.flags = flags
+        self.internalDate = internalDate
+    }
+}
+
+/// One message of a mailbox, by UID.
+public struct MessageLocation: Sendable, Hashable {
+    public var mailboxID: Int64
+    public var uid: UInt32
+    public init(mailboxID: Int64, uid: UInt32) {
+        self.mailboxID = mailboxID
+        self.uid = uid
+    }
+}

@@ -9,6 +9,7 @@
 /// - ``BlobStore``: message octets, written through a ``MessageSink`` and read asynchronously;
 /// - ``ChangeFeed``: notifications so sessions see each other's changes;
 /// - ``MailboxACLStore``: per-mailbox access control lists (RFC 4314) and the mailboxes shared with an account.
+/// - ``URLAuthKeyStore``: the per-mailbox secrets of URLAUTH (RFC 4467).
 ///
 /// The one operation that spans several of them is ``commit(_:to:outbound:internalDate:quota:)``:
 /// local copies and the queue entry of one message commit in one transaction (ARCHITECTURE.md "Commit").
@@ -16,7 +17,7 @@
 /// Only the backend targets (`MailStoreSQLite`, `MailStoreTesting`) and the one factory name a
 /// concrete type. All methods are safe to call concurrently. Errors are ``MailStoreError`` (or
 /// ``StorageQuota/Exceeded`` where documented); a backend never lets its own error type escape.
-public protocol MailStore: AccountStore, AliasStore, MailboxStore, QueueStore, BlobStore, ChangeFeed, MailboxACLStore {
+public protocol MailStore: AccountStore, AliasStore, MailboxStore, QueueStore, BlobStore, ChangeFeed, MailboxACLStore, URLAuthKeyStore {
     /// Makes the message written to `sink` durable and, in one transaction, adds a copy to each
     /// target mailbox and queues `outbound` for remote delivery (ARCHITECTURE.md "Commit": the
     /// blob is durable before the rows commit; nothing is visible before both are).

@@ -79,6 +79,15 @@ public protocol MailboxStore: Sendable {
     /// cannot together exceed it (RFC 9208 §5.1): throws ``StorageQuota/Exceeded`` when the
     /// message does not fit (nothing is stored). Throws `.notFound` when the mailbox is gone.
     func append(mailboxID: Int64, bytes: [UInt8], flags: [String], internalDate: Int64, quota: StorageQuota?) async throws -> UInt32
+    /// Adds several messages to a mailbox in one transaction (MULTIAPPEND, RFC 3502 §3; CATENATE,
+    /// RFC 4469; REPLACE, RFC 8508 §3): all of them or none become visible, with consecutive new
+    /// UIDs in the order given, which are returned. With `replacing`, that message is expunged in
+    /// the same transaction (one new MODSEQ for its mailbox, as ``expunge(mailboxID:uids:)``); it
+    /// may be in this mailbox or another of the same account, and when it no longer exists nothing
+    /// is stored and `.notFound` is thrown. With `quota`, the whole set is checked against the
+    /// account's limit in the same transaction, less the size of the replaced message (throws
+    /// ``StorageQuota/Exceeded``, nothing stored). Throws `.notFound` when the mailbox is gone.
+    func append(_ messages: [NewMessage], to mailboxID: Int64, quota: StorageQuota?, replacing: MessageLocation?) async throws -> [UInt32]
     /// Copies messages to another mailbox, of the same or (shared, RFC 4314) another account (RFC 9051 §6.4.7); returns
     /// (source UID, new UID) pairs in ascending source order, skipping UIDs that do not exist.
     /// With `quota`, checked in the same transaction (throws ``StorageQuota/Exceeded``, nothing copied).

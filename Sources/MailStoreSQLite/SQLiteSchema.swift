@@ -189,6 +189,16 @@ enum SQLiteSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v14-urlauth-keys") { db in
+            // RFC 4467 §7 URLAUTH: one mailbox access key per mailbox (mechanism INTERNAL signs URLs
+            // with it). RESETKEY deletes rows; a mailbox's key goes with the mailbox.
+            try db.execute(sql: """
+                CREATE TABLE urlauth_keys (
+                    mailbox_id INTEGER PRIMARY KEY REFERENCES mailboxes(id) ON DELETE CASCADE,
+                    key BLOB NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

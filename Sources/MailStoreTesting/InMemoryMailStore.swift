@@ -94,6 +94,8 @@ public final class InMemoryMailStore: MailStore {
         var subscriptions: [Int64: Set<[UInt8]>] = [:]
         /// METADATA entries (RFC 5464) per scope.
         var metadata: [MetadataScope: [String: [UInt8]]] = [:]
+        /// URLAUTH access keys by mailbox id (RFC 4467 §7).
+        var urlAuthKeys: [Int64: [UInt8]] = [:]
 
         func account(address: String) -> Account? {
             let address = address.lowercased()
@@ -201,6 +203,7 @@ public final class InMemoryMailStore: MailStore {
         mutating func deleteBox(_ id: Int64) {
             metadata[.mailbox(id)] = nil
             guard let box = mailboxes.removeValue(forKey: id) else { return }
+            urlAuthKeys[id] = nil
             box.messages.values.forEach { release($0.fileID) }
         }
 
@@ -704,6 +707,30 @@ public final class InMemoryMailStore: MailStore {
         return uid
     }
 
+    /// See ``MailboxStore/append(_:to:quota:replacing:)``.
+    public func append(_ messages: [NewMessage], to mailboxID: Int64, quota: StorageQuota?, replacing: MessageLocation?) async throws -> [UInt32] {
+        let uids: [UInt32] = try transaction { s in
+            guard let box = s.mailboxes[mailboxID] else { throw MailStoreError(.notFound, "mailbox no longer exists") }
+            if let replacing {
+                guard let old = s.mailboxes[replacing.mailboxID], old.accountID == box.accountID, old.messages[replacing.uid] != nil else {
+                    throw MailStoreError(.notFound, "the message to replace no longer exists")
+                }
+                _ = s.removeMessages(mailboxID: replacing.mailboxID, uids: [replacing.uid])
+            }
+            if let quota {
+                try s.checkQuota(accountID: box.accountID, adding: messages.reduce(0) { $0 + Int64($1.bytes.count) }, quota: quota)
+            }
+            return try messages.map { message in
+                let id = MessageID.make()
+                s.blobs[id] = message.bytes
+                return try s.insertMessage(mailboxID: mailboxID, fileID: id, size: message.bytes.count, internalDate: message.internalDate,
+                                           flags: message.flags)
+            }
+        }
+        notify([mailboxID] + (replacing.map { [$0.mailboxID] } ?? []))
+        return uids
+    }
+
     /// See ``MailboxStore/copy(mailboxID:uids:to:quota:)``.
     public func copy(mailboxID: Int64, uids: [UInt32], to target: Int64, quota: StorageQuota?) async throws -> [(UInt32, UInt32)] {
         let pairs: [(UInt32, UInt32)] = try transaction { s in
@@ -960,6 +987,31 @@ public final class InMemoryMailStore: MailStore {
 }
 
 /// The ``MessageSink`` of ``InMemoryMailStore``: the octets in memory until committed.
+/// URLAUTH access keys (RFC 4467 §7), kept with the mailbox they belong to.
+extension InMemoryMailStore {
+    /// See ``URLAuthKeyStore/urlAuthKey(mailboxID:create:)``.
+    public func urlAuthKey(mailboxID: Int64, create: Bool) async throws -> [UInt8]? {
+        try transaction { s in
+            if let key = s.urlAuthKeys[mailboxID] { return key }
+            guard create else { return nil }
+            guard s.mailboxes[mailboxID] != nil else { throw MailStoreError(.notFound, "mailbox no longer exists") }
+            var generator = SystemRandomNumberGenerator()
+            let key = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            s.urlAuthKeys[mailboxID] = key
+            return key
+        }
+    }
+
+    /// See ``URLAuthKeyStore/resetURLAuthKeys(accountID:mailboxID:)``.
+    public func resetURLAuthKeys(accountID: Int64, mailboxID: Int64?) async throws {
+        transaction { s in
+            for box in s.mailboxes.values where box.accountID == accountID && (mailboxID == nil || box.id == mailboxID) {
+                s.urlAuthKeys[box.id] = nil
+            }
+        }
+    }
+}
+
 public final class InMemoryMessageSink: MessageSink {
     /// Unique id: the blob id after commit and the queue id.
     public let id: String

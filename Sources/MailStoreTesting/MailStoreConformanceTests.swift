@@ -974,6 +974,126 @@ open class MailStoreConformanceTests: XCTestCase {
         XCTAssertEqual(stillThere, [1, 4])
     }
 
+    /// `append(_:to:quota:replacing:)` (MULTIAPPEND): consecutive UIDs in order; over quota as a
+    /// whole, nothing is stored; a missing mailbox stores nothing.
+    open func testAppendSeveralIsAllOrNothing() async throws {
+        let store = try await makeStore()
+        let a = try await store.createAccount(address: "a@example.test", passwordHash: "x")
+        let inbox = try await box(store, a.id, "INBOX")
+        _ = try await store.append(mailboxID: inbox.id, bytes: messageBytes("first"), flags: [], internalDate: 1)
+        let batch = (1...3).map { NewMessage(bytes: messageBytes("m\($0)", padding: 100), flags: $0 == 2 ? ["\\Seen"] : [], internalDate: Int64($0)) }
+        let size = Int64(batch[0].bytes.count)
+        let used = try await store.storageUsed(accountID: a.id)
+        let counter = Counter()
+        let observation = store.observe(mailboxID: inbox.id) { counter.increment() }
+        defer { observation.cancel() }
+        // Two of the three would fit: none is stored.
+        await assertQuotaExceeded {
+            try await store.append(batch, to: inbox.id, quota: StorageQuota(defaultLimit: used + 2 * size + size / 2), replacing: nil)
+        }
+        var snapshot = try await store.snapshot(mailboxID: inbox.id)
+        XCTAssertEqual(snapshot.messages.map(\.uid), [1])
+        XCTAssertEqual(snapshot.mailbox.uidNext, 2)
+        let appended = try await store.append(batch, to: inbox.id, quota: StorageQuota(defaultLimit: used + 3 * size), replacing: nil)
+        XCTAssertEqual(appended, [2, 3, 4])
+        snapshot = try await store.snapshot(mailboxID: inbox.id)
+        XCTAssertEqual(snapshot.messages.map(\.uid), [1, 2, 3, 4])
+        XCTAssertEqual(snapshot.messages.map(\.internalDate), [1, 1, 2, 3])
+        XCTAssertEqual(snapshot.messages[2].flags, ["\\Seen"])
+        let stored = try await store.messageBytes(fileID: snapshot.messages[3].fileID)
+        XCTAssertEqual(stored, batch[2].bytes)
+        let notified = await eventually { counter.count > 0 }
+        XCTAssertTrue(notified)
+        await assertThrows(.notFound) { try await store.append(batch, to: inbox.id + 100_000, quota: nil, replacing: nil) }
+        let after = try await uids(store, inbox.id)
+        XCTAssertEqual(after, [1, 2, 3, 4])
+    }
+
+    /// `append(_:to:quota:replacing:)` with `replacing` (REPLACE, RFC 8508): the old message is
+    /// expunged in the same transaction, in the same or another mailbox; the quota counts the freed
+    /// size; a replaced message that is gone stores nothing.
+    open func testAppendReplacingExpungesAtomically() async throws {
+        let store = try await makeStore()
+        let a = try await store.createAccount(address: "a@example.test", passwordHash: "x")
+        let drafts = try await box(store, a.id, "Drafts")
+        let sent = try await box(store, a.id, "Sent")
+        let old = messageBytes("draft", padding: 200)
+        _ = try await store.append(mailboxID: drafts.id, bytes: old, flags: ["\\Draft"], internalDate: 1)
+        let before = try await store.snapshot(mailboxID: drafts.id)
+        let replacement = NewMessage(bytes: messageBytes("draft v2", padding: 200), flags: ["\\Draft"], internalDate: 2)
+        // Exactly full: fits only because the old message is freed in the same transaction.
+        let quota = StorageQuota(defaultLimit: Int64(replacement.bytes.count))
+        let replaced = try await store.append([replacement], to: drafts.id, quota: quota, replacing: MessageLocation(mailboxID: drafts.id, uid: 1))
+        XCTAssertEqual(replaced, [2])
+        let changes = try await store.changes(mailboxID: drafts.id, since: before.mailbox.highestModSeq)
+        XCTAssertEqual(changes.expunged, [1])
+        XCTAssertEqual(changes.messages.map(\.uid), [2])
+        // Into another mailbox: the draft leaves Drafts, the message arrives in Sent.
+        let moved = try await store.append([NewMessage(bytes: messageBytes("final"), internalDate: 3)], to: sent.id, quota: nil,
+                                           replacing: MessageLocation(mailboxID: drafts.id, uid: 2))
+        XCTAssertEqual(moved, [1])
+        let draftsNow = try await uids(store, drafts.id)
+        XCTAssertEqual(draftsNow, [])
+        // The message to replace is gone: nothing is stored.
+        await assertThrows(.notFound) {
+            try await store.append([NewMessage(bytes: messageBytes("x"), internalDate: 4)], to: sent.id, quota: nil,
+                                   replacing: MessageLocation(mailboxID: drafts.id, uid: 2))
+        }
+        let sentNow = try await uids(store, sent.id)
+        XCTAssertEqual(sentNow, [1])
+        let used = try await store.storageUsed(accountID: a.id)
+        XCTAssertEqual(used, Int64(messageBytes("final").count))
+    }
+
+    // MARK: URLAuthKeyStore
+
+    /// URLAUTH keys: made on demand (the same key for every later call), nil without `create`,
+    /// forgotten per mailbox or for the whole account by reset, gone with the mailbox.
+    open func testURLAuthKeysCreateResetAndDelete() async throws {
+        let store = try await makeStore()
+        let a = try await store.createAccount(address: "a@example.test", passwordHash: "x")
+        let b = try await store.createAccount(address: "b@example.test", passwordHash: "x")
+        let inbox = try await box(store, a.id, "INBOX")
+        let work = try await store.createMailbox(accountID: a.id, name: "Work", specialUse: nil)
+        let other = try await box(store, b.id, "INBOX")
+        let none = try await store.urlAuthKey(mailboxID: inbox.id, create: false)
+        XCTAssertNil(none)
+        let key = try await store.urlAuthKey(mailboxID: inbox.id, create: true)
+        XCTAssertEqual(key?.count, 32)
+        let again = try await store.urlAuthKey(mailboxID: inbox.id, create: true)
+        let read = try await store.urlAuthKey(mailboxID: inbox.id, create: false)
+        XCTAssertEqual(again, key)
+        XCTAssertEqual(read, key)
+        let workKey = try await store.urlAuthKey(mailboxID: work.id, create: true)
+        let otherKey = try await store.urlAuthKey(mailboxID: other.id, create: true)
+        XCTAssertNotEqual(workKey, key)
+        // One mailbox: the others keep theirs.
+        try await store.resetURLAuthKeys(accountID: a.id, mailboxID: inbox.id)
+        var inboxNow = try await store.urlAuthKey(mailboxID: inbox.id, create: false)
+        var workNow = try await store.urlAuthKey(mailboxID: work.id, create: false)
+        XCTAssertNil(inboxNow)
+        XCTAssertEqual(workNow, workKey)
+        let fresh = try await store.urlAuthKey(mailboxID: inbox.id, create: true)
+        XCTAssertNotEqual(fresh, key)
+        // Another account's mailbox is not touched by a reset of this account.
+        try await store.resetURLAuthKeys(accountID: a.id, mailboxID: other.id)
+        try await store.resetURLAuthKeys(accountID: a.id, mailboxID: nil)
+        inboxNow = try await store.urlAuthKey(mailboxID: inbox.id, create: false)
+        workNow = try await store.urlAuthKey(mailboxID: work.id, create: false)
+        let otherNow = try await store.urlAuthKey(mailboxID: other.id, create: false)
+        XCTAssertNil(inboxNow)
+        XCTAssertNil(workNow)
+        XCTAssertEqual(otherNow, otherKey)
+        _ = try await store.urlAuthKey(mailboxID: work.id, create: true)
+        try await store.deleteMailbox(accountID: a.id, name: "Work")
+        let deleted = try await store.urlAuthKey(mailboxID: work.id, create: false)
+        XCTAssertNil(deleted)
+        await assertThrows(.notFound) { try await store.urlAuthKey(mailboxID: work.id, create: true) }
+        guard let reopened = try await reopen(store) else { return }
+        let kept = try await reopened.urlAuthKey(mailboxID: other.id, create: false)
+        XCTAssertEqual(kept, otherKey, "URLAUTH keys must survive a restart")
+    }
+
     /// `move` is atomic: concurrent moves of the same messages move each exactly once; a message is
     /// never in both mailboxes nor in neither.
     open func testConcurrentMovesMoveEachMessageOnce() async throws {

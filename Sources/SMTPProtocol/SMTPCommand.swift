@@ -30,6 +30,8 @@ public enum SMTPCommand: Equatable, Sendable {
     case auth(mechanism: String, initialResponse: String?)
     /// `BDAT size [LAST]` (RFC 3030); parsed so it can be refused clearly.
     case bdat
+    /// `BURL imap-url [LAST]` (RFC 4468 §3): message content fetched from an IMAP URL.
+    case burl(url: String, last: Bool)
 }
 
 /// An ESMTP parameter `KEYWORD[=value]` of MAIL or RCPT (RFC 5321 §4.1.2 `esmtp-param`).
@@ -89,6 +91,13 @@ public enum SMTPCommandParser {
             guard parts.count == 1 || parts.count == 2 else { return .failure(.syntax("AUTH mechanism [initial-response]")) }
             return .success(.auth(mechanism: parts[0].uppercased(), initialResponse: parts.count == 2 ? parts[1] : nil))
         case "BDAT": return .success(.bdat)
+        case "BURL":
+            // burl-cmd = "BURL" SP absolute-URI [SP end-marker] CRLF; end-marker = "LAST" (RFC 4468 §7)
+            let parts = argument.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            guard parts.count == 1 || (parts.count == 2 && parts[1].uppercased() == "LAST") else {
+                return .failure(.syntax("BURL imap-url [LAST]"))
+            }
+            return .success(.burl(url: parts[0], last: parts.count == 2))
         default:
             return .failure(.unknownCommand)
         }

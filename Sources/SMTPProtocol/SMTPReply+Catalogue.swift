@@ -62,6 +62,19 @@ extension SMTPReply {
     public static let expandNotSupported = SMTPReply(502, "5.5.1", "Error: EXPN not supported")
     /// `502 5.5.1 Error: BDAT not supported` (RFC 3030 is not offered).
     public static let bdatNotSupported = SMTPReply(502, "5.5.1", "Error: BDAT not supported")
+    // BURL (RFC 4468 §6; codes per the RFC's list and erratum 896: X.7.14 for the trust relationship)
+    /// `250 2.5.0 Waiting for additional BURL or BDAT commands`: a BURL without LAST was resolved (RFC 4468 §6).
+    public static let burlWaiting = SMTPReply(250, "2.5.0", "Waiting for additional BURL or BDAT commands")
+    /// `503 5.5.0 Valid RCPT TO required before BURL` (RFC 4468 §6).
+    public static let burlNeedsRecipients = SMTPReply(503, "5.5.0", "Valid RCPT TO required before BURL")
+    /// `554 5.6.6 IMAP URL resolution failed`: the URL names no message the user may send (RFC 4468 §6; RFC 4468 §5 `X.6.6`).
+    public static let burlResolutionFailed = SMTPReply(554, "5.6.6", "IMAP URL resolution failed")
+    /// `554 5.7.14 URL resolution requires trust relationship`: a URL without URLAUTH (RFC 4468 §6, erratum 896; RFC 5248 `X.7.14`).
+    public static let burlTrustRequired = SMTPReply(554, "5.7.14", "URL resolution requires trust relationship")
+    /// `554 5.3.4 Message too big for system`: the BURL content exceeds SIZE (RFC 4468 §6).
+    public static let burlMessageTooBig = SMTPReply(554, "5.3.4", "Message too big for system")
+    /// `503 5.5.1 Error: DATA after BURL`: a transaction uses DATA or BURL, not both (RFC 4468 §3, RFC 3030 §2).
+    public static let dataAfterBURL = SMTPReply(503, "5.5.1", "Error: DATA cannot follow BURL; send BURL ... LAST or RSET")
     /// `214 2.0.0 Commands: …`: HELP (RFC 5321 §4.1.1.8).
     public static let help = SMTPReply(214, "2.0.0", "Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS; see RFC 5321")
 

@@ -14,6 +14,8 @@ public struct SMTPTransaction: Equatable, Sendable {
     public var smtpUTF8 = false
     /// RFC 3461 DSN parameters: `RET`, `ENVID`, and per accepted recipient `NOTIFY`/`ORCPT`.
     public var dsn = DSNParameters()
+    /// A BURL without LAST was accepted (RFC 4468 §3): the content comes in chunks, DATA may not follow.
+    public var chunked = false
 
     public init(reversePath: ReversePath) { self.reversePath = reversePath }
 }
@@ -45,10 +47,13 @@ public struct SMTPServerSession: Sendable {
         public var requireTLS: Bool
         /// MAIL needs a successful AUTH first (submission, RFC 6409 §4.3): `530 5.7.0`.
         public var requireAuth: Bool
+        /// BURL (RFC 4468) is offered to authenticated users: submission, where URLAUTH URLs of
+        /// this server's own mailboxes can be resolved.
+        public var burlAvailable: Bool
 
         public init(hostname: String, maxMessageSize: Int = 50 * 1024 * 1024, maxRecipients: Int = 100,
                     startTLSAvailable: Bool = true, maxErrors: Int = 20, authAvailable: Bool = false,
-                    authWithoutTLS: Bool = false, requireTLS: Bool = false, requireAuth: Bool = false) {
+                    authWithoutTLS: Bool = false, requireTLS: Bool = false, requireAuth: Bool = false, burlAvailable: Bool = false) {
             self.hostname = hostname
             self.maxMessageSize = maxMessageSize
             self.maxRecipients = maxRecipients
@@ -58,6 +63,7 @@ public struct SMTPServerSession: Sendable {
             self.authWithoutTLS = authWithoutTLS
             self.requireTLS = requireTLS
             self.requireAuth = requireAuth
+            self.burlAvailable = burlAvailable
         }
     }
 
@@ -78,6 +84,12 @@ public struct SMTPServerSession: Sendable {
         /// Prepare to receive content, send this `354` reply, feed bytes to an `SMTPDataReader`,
         /// then call `dataFinished()`.
         case receiveData(SMTPReply)
+        /// BURL (RFC 4468 §4): fetch the content this URL names for the authenticated user and add it
+        /// to the message; with `last`, the message is complete: deliver it and send the final reply,
+        /// then call `dataFinished()`. Without `last`, reply `burlWaiting`. On failure, send the
+        /// failure reply (`burlResolutionFailed`, `burlTrustRequired`, `burlMessageTooBig`) and call
+        /// `dataFinished()`: the transaction ends.
+        case fetchURL(String, last: Bool)
     }
 
     public let configuration: Configuration
@@ -122,6 +134,8 @@ public struct SMTPServerSession: Sendable {
         if configuration.startTLSAvailable, !tlsActive { ext.append("STARTTLS") }
         if authOffered { ext.append("AUTH PLAIN LOGIN") }
         ext += ["ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8"]
+        // RFC 4468 §3: `BURL imap` once the client has authenticated (URLs are resolved for that user).
+        if configuration.burlAvailable, authenticatedUser != nil { ext.append("BURL imap") }
         return ext
     }
 
@@ -168,6 +182,7 @@ public struct SMTPServerSession: Sendable {
         case .data:
             guard let t = transaction else { return error(.badSequence("need MAIL command")) }
             guard !t.recipients.isEmpty else { return error(.noValidRecipients) }
+            guard !t.chunked else { return error(.dataAfterBURL) }
             return .receiveData(.startMailInput)
         case .rset:
             transaction = nil
@@ -200,6 +215,14 @@ public struct SMTPServerSession: Sendable {
             return .authenticate(mechanism: mechanism, initialResponse: initialResponse)
         case .bdat:
             return error(.bdatNotSupported)
+        case .burl(let url, let last):
+            // RFC 4468 §3, §6: submission only, for an authenticated user, inside a transaction with recipients.
+            guard configuration.burlAvailable else { return error(.unknownCommand) }
+            guard authenticatedUser != nil else { return error(.authRequired) }
+            guard transaction != nil else { return error(.badSequence("need MAIL command")) }
+            guard !(transaction?.recipients.isEmpty ?? true) else { return error(.burlNeedsRecipients) }
+            transaction?.chunked = true
+            return .fetchURL(url, last: last)
         }
     }
 

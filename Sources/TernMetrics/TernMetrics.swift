@@ -114,14 +114,15 @@ public enum TernMetrics {
             .recordNanoseconds(Int64(max(0, seconds) * 1_000_000_000))
     }
 
-    /// SMTP verbs (RFC 5321 §4.1, RFC 3207, RFC 4954, RFC 3030) used as `command` labels.
-    static let smtpVerbs: Set<String> = ["helo", "ehlo", "mail", "rcpt", "data", "bdat", "rset", "noop", "quit", "vrfy", "expn", "help", "starttls", "auth"]
+    /// SMTP verbs (RFC 5321 §4.1, RFC 3207, RFC 4954, RFC 3030, RFC 4468) used as `command` labels.
+    static let smtpVerbs: Set<String> = ["helo", "ehlo", "mail", "rcpt", "data", "bdat", "burl", "rset", "noop", "quit", "vrfy", "expn", "help", "starttls", "auth"]
     /// IMAP commands (RFC 9051 §6 and extensions) used as `command` labels; `UID FETCH` is `uid_fetch`.
     static let imapVerbs: Set<String> = ["capability", "noop", "logout", "starttls", "authenticate", "login", "enable", "select", "examine",
                                          "create", "delete", "rename", "subscribe", "unsubscribe", "list", "lsub", "namespace", "status",
                                          "append", "idle", "close", "unselect", "expunge", "search", "fetch", "store", "copy", "move", "id",
                                          "check", "getquota", "getquotaroot", "setquota", "compress", "esearch", "getmetadata", "setmetadata",
-                                         "sort", "thread"]
+                                         "sort", "thread",
+                                         "replace", "genurlauth", "urlfetch", "resetkey"]
     /// POP3 commands (RFC 1939, RFC 2449, RFC 2595, RFC 5034) used as `command` labels.
     static let pop3Verbs: Set<String> = ["user", "pass", "apop", "auth", "stls", "capa", "stat", "list", "retr", "dele", "noop", "rset",
                                          "top", "uidl", "quit"]

@@ -1,6 +1,8 @@
 import Accounts
 import Delivery
 import Foundation
+import IMAPProtocol
+import IMAPServer
 import Logging
 import SASL
 import MailCore
@@ -62,6 +64,8 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var dataStarted = Date()
     /// Octets of our own trace header at the top of the spool file.
     private var traceLength = 0
+    /// Content of the BURL commands so far of this transaction (RFC 4468 §4).
+    private var burlContent: [UInt8] = []
     private var messages = 0
     private var output = [UInt8]()
     private let stall: StallGuard
@@ -78,7 +82,8 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         session = SMTPServerSession(configuration: .init(
             hostname: shared.config.hostname, maxMessageSize: s.messageSizeLimit, maxRecipients: s.recipientLimit,
             startTLSAvailable: shared.sslContext != nil, maxErrors: s.hardErrorLimit,
-            authAvailable: submission || s.auth, requireTLS: shared.role == .submission, requireAuth: submission),
+            authAvailable: submission || s.auth, requireTLS: shared.role == .submission, requireAuth: submission,
+            burlAvailable: submission),
             tlsActive: shared.role.implicitTLS)
         framer = SMTPLineFramer(maxLineLength: max(s.commandLineLimit, Self.authLineLimit))
         stall = StallGuard(timeout: .seconds(Int64(s.timeout)))
@@ -249,7 +254,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func perform(_ context: ChannelHandlerContext, _ action: SMTPServerSession.Action) {
         switch action {
         case .reply(let reply):
-            if session.transaction == nil { resolved = [] } // RSET, HELO/EHLO, STARTTLS end the transaction
+            if session.transaction == nil { resolved = []; burlContent = [] } // RSET, HELO/EHLO, STARTTLS end the transaction
             queue(reply)
         case .close(let reply):
             send(context, reply, close: true)
@@ -291,6 +296,8 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             startAuth(context, mechanism: mechanism, initialResponse: initialResponse)
         case .receiveData(let reply):
             startData(context, reply)
+        case .fetchURL(let url, let last):
+            burl(context, url: url, last: last)
         }
     }
 
@@ -357,10 +364,22 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: DATA
 
     private func startData(_ context: ChannelHandlerContext, _ reply: SMTPReply) {
-        guard let transaction = session.transaction else { return }
-        let spool: any MessageSink
+        guard let transaction = session.transaction, let spool = makeSpool(transaction) else { return }
+        let s = shared.config.smtp
+        let reader = SMTPDataReader(policy: s.bareNewline, maxLineLength: s.lineLengthLimit, maxMessageSize: s.messageSizeLimit)
+        spoolFailure = nil
+        dataStarted = Date()
+        mode = .data(reader, spool)
+        queue(reply)
+        let pending = framer.takeBuffered()
+        if !pending.isEmpty { feedData(context, pending[...]) }
+    }
+
+    /// A new spool file with our trace header written; nil (the `451` queued, the transaction
+    /// ended) when it cannot be made.
+    private func makeSpool(_ transaction: SMTPTransaction) -> (any MessageSink)? {
         do {
-            spool = try shared.store.makeMessageSink()
+            let spool = try shared.store.makeMessageSink()
             let trace = TraceHeaders(
                 heloName: session.heloName ?? "unknown", clientAddress: clientAddress, hostname: shared.config.hostname,
                 protocolName: session.protocolName, tlsVersion: tlsVersion, queueID: spool.id,
@@ -370,20 +389,70 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             let traceBytes = Array(trace.encoded.utf8)
             try spool.write(traceBytes)
             traceLength = traceBytes.count
+            return spool
         } catch {
             queue(.queueWriteError(logFailure("cannot create spool file", error)))
             session.dataFinished()
             resolved = []
+            return nil
+        }
+    }
+
+    // MARK: BURL (RFC 4468)
+
+    /// Resolves a BURL URL against our own store for the authenticated user (a `submit+user`
+    /// URLAUTH URL, RFC 4468 §4): no IMAP connection is needed, the mailboxes are ours. Without LAST
+    /// the content is kept and `250 2.5.0` sent; with LAST the message is delivered like after DATA.
+    private func burl(_ context: ChannelHandlerContext, url: String, last: Bool) {
+        guard let transaction = session.transaction, let user = session.authenticatedUser else { return }
+        if burlContent.isEmpty { dataStarted = Date() }
+        guard let parsed = IMAPURL(url), parsed.access != nil else {
+            endBURL(context, IMAPURL(url) == nil ? .burlResolutionFailed : .burlTrustRequired, url: url)
             return
         }
-        let s = shared.config.smtp
-        let reader = SMTPDataReader(policy: s.bareNewline, maxLineLength: s.lineLengthLimit, maxMessageSize: s.messageSizeLimit)
-        spoolFailure = nil
-        dataStarted = Date()
-        mode = .data(reader, spool)
-        queue(reply)
-        let pending = framer.takeBuffered()
-        if !pending.isEmpty { feedData(context, pending[...]) }
+        busy = true
+        let store = shared.store
+        let resolver = IMAPURLResolver(directory: shared.directory)
+        let promise = context.eventLoop.makePromise(of: [UInt8]?.self)
+        promise.completeWithTask {
+            guard let account = try await store.account(address: user) else { return nil }
+            return await resolver.content(url, requester: .submission(account))
+        }
+        promise.futureResult.assumeIsolated().whenComplete { result in
+            self.busy = false
+            if case .closed = self.mode { return }
+            guard case .success(let content?) = result else {
+                self.endBURL(context, .burlResolutionFailed, url: url)
+                self.process(context)
+                return
+            }
+            self.burlContent += content
+            if self.burlContent.count > self.shared.config.smtp.messageSizeLimit {
+                self.endBURL(context, .burlMessageTooBig, url: url)
+            } else if !last {
+                self.queue(.burlWaiting)
+            } else if let spool = self.makeSpool(transaction) {
+                let content = self.burlContent
+                self.burlContent = []
+                do {
+                    try spool.write(content)
+                    self.finishMessage(context, spool, transaction, refusal: nil)
+                } catch {
+                    spool.discard()
+                    self.endData(context, .queueWriteError(self.logFailure("\(spool.id): spool write failed", error)))
+                }
+            } else {
+                self.burlContent = []
+            }
+            self.process(context)
+        }
+    }
+
+    /// A failed BURL: the reply, and the transaction ends (RFC 4468 §4: the client starts over).
+    private func endBURL(_ context: ChannelHandlerContext, _ reply: SMTPReply, url: String) {
+        burlContent = []
+        shared.logger.info("reject: BURL from [\(clientAddress)]: \(reply); url=\(CommandLog.redactedURL(url))")
+        endData(context, reply)
     }
 
     private func feedData(_ context: ChannelHandlerContext, _ bytes: ArraySlice<UInt8>) {
@@ -421,6 +490,11 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         } else {
             refusal = nil
         }
+        finishMessage(context, spool, transaction, refusal: refusal)
+    }
+
+    /// The end of a message's content (DATA or BURL LAST): refuse it, or check/sign it and commit.
+    private func finishMessage(_ context: ChannelHandlerContext, _ spool: any MessageSink, _ transaction: SMTPTransaction, refusal: SMTPReply?) {
         if let refusal {
             spool.discard()
             shared.logger.info("\(spool.id): reject: DATA from [\(clientAddress)]: \(refusal); from=\(transaction.reversePath)")
@@ -554,6 +628,7 @@ final class SMTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func endData(_ context: ChannelHandlerContext, _ reply: SMTPReply) {
         session.dataFinished()
         resolved = []
+        burlContent = []
         if case .closed = mode { return }
         queue(reply)
         flush(context)

@@ -284,13 +284,14 @@ final class IMAPResponseEncoderTests: XCTestCase {
         }
     }
 
-    /// Every hostile string comes back unchanged through the command parser's string reader.
+    /// Every hostile string comes back unchanged through the command parser's string reader, except
+    /// that a NUL, which no `literal` may carry (RFC 3501 §9 `CHAR8`), comes back as 0x80.
     func testHostileStringsRoundTripThroughTheTokenReader() throws {
         for utf8 in [false, true] {
             let encoder = IMAPResponseEncoder(utf8Accept: utf8)
             for input in Self.hostile {
                 var reader = IMAPTokenReader(encoder.string(Array(input.utf8)))
-                XCTAssertEqual(try reader.readString(), Array(input.utf8), input)
+                XCTAssertEqual(try reader.readString(), input.utf8.map { $0 == 0 ? 0x80 : $0 }, input)
                 XCTAssertTrue(reader.isAtEnd)
             }
         }
@@ -334,5 +335,15 @@ final class IMAPResponseEncoderTests: XCTestCase {
             let command = try IMAPCommandParser.parse(Array("s1 STATUS ".utf8) + encoded + Array(" (MESSAGES)".utf8))
             XCTAssertEqual(command.kind, .status(mailbox: name, items: [.messages]))
         }
+    }
+
+    /// BODY[] of content with NUL (RFC 3501 §4.3, §9): a plain literal with 0x80 in place of each
+    /// NUL, never a literal8; BINARY[] keeps the NUL in a literal8 (RFC 3516 §4.2).
+    func testNulInBodyLiteralBecomes0x80() {
+        let encoder = IMAPResponseEncoder()
+        let body = encoder.encode(.untagged(.fetch(1, [.bodySection(IMAPSection(part: [1]), origin: nil, [0, 0x2D, 0xE4])])))
+        XCTAssertEqual(body, Array("* 1 FETCH (BODY[1] {3}\r\n".utf8) + [0x80, 0x2D, 0xE4] + Array(")\r\n".utf8))
+        let binary = encoder.encode(.untagged(.fetch(1, [.binary(part: [1], origin: nil, [0, 0x2D])])))
+        XCTAssertEqual(binary, Array("* 1 FETCH (BINARY[1] ~{2}\r\n".utf8) + [0, 0x2D] + Array(")\r\n".utf8))
     }
 }

@@ -30,12 +30,25 @@ final class FailingMailStore: MailStore {
         return try await base.append(mailboxID: mailboxID, bytes: bytes, flags: flags, internalDate: internalDate, quota: quota)
     }
 
+    func append(_ messages: [NewMessage], to mailboxID: Int64, quota: StorageQuota?, replacing: MessageLocation?) async throws -> [UInt32] {
+        try check()
+        return try await base.append(messages, to: mailboxID, quota: quota, replacing: replacing)
+    }
+
     func updateFlags(mailboxID: Int64, uids: [UInt32], operation: FlagOperation, flags: [String], unchangedSince: Int64?) async throws -> FlagUpdate {
         try check()
         return try await base.updateFlags(mailboxID: mailboxID, uids: uids, operation: operation, flags: flags, unchangedSince: unchangedSince)
     }
 
     // MARK: Forwarded
+
+    func urlAuthKey(mailboxID: Int64, create: Bool) async throws -> [UInt8]? {
+        try await base.urlAuthKey(mailboxID: mailboxID, create: create)
+    }
+
+    func resetURLAuthKeys(accountID: Int64, mailboxID: Int64?) async throws {
+        try await base.resetURLAuthKeys(accountID: accountID, mailboxID: mailboxID)
+    }
 
     func commit(_ sink: any MessageSink, to targets: [DeliveryTarget], outbound: OutboundEnvelope?, internalDate: Int64,
                 quota: StorageQuota?) async throws -> [UInt32] {

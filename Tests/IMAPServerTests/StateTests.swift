@@ -88,7 +88,7 @@ final class CommandTableTests: XCTestCase {
         XCTAssertTrue(any.isSubset(of: authenticated))
         XCTAssertTrue(authenticated.isSubset(of: selected))
         XCTAssertEqual(selected.subtracting(authenticated),
-                       [.close, .unselect, .expunge, .uidExpunge, .fetch, .store, .search, .extendedSearch, .copy, .move, .cancelUpdate, .sort, .thread])
+                       [.close, .unselect, .expunge, .uidExpunge, .fetch, .store, .search, .extendedSearch, .copy, .move, .cancelUpdate, .sort, .thread, .replace])
         XCTAssertTrue(Session.commands(in: .logout).isEmpty)
     }
 }

@@ -67,6 +67,9 @@ final class SQLiteConformanceTests: MailStoreConformanceTests {
     override func testParallelCommitsNeverExceedQuota() async throws { try await super.testParallelCommitsNeverExceedQuota() }
     override func testCopyAssignsNewUIDsAndChecksQuota() async throws { try await super.testCopyAssignsNewUIDsAndChecksQuota() }
     override func testMoveExpungesSourceWithOneModSeq() async throws { try await super.testMoveExpungesSourceWithOneModSeq() }
+    override func testAppendSeveralIsAllOrNothing() async throws { try await super.testAppendSeveralIsAllOrNothing() }
+    override func testAppendReplacingExpungesAtomically() async throws { try await super.testAppendReplacingExpungesAtomically() }
+    override func testURLAuthKeysCreateResetAndDelete() async throws { try await super.testURLAuthKeysCreateResetAndDelete() }
     override func testConcurrentMovesMoveEachMessageOnce() async throws { try await super.testConcurrentMovesMoveEachMessageOnce() }
     override func testImportAdoptsUIDValidityAndKeepsUIDs() async throws { try await super.testImportAdoptsUIDValidityAndKeepsUIDs() }
     override func testImportResumesAndSkipsExistingUIDs() async throws { try await super.testImportResumesAndSkipsExistingUIDs() }

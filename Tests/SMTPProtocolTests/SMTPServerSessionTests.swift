@@ -20,7 +20,34 @@ final class SMTPServerSessionTests: XCTestCase {
         case .reply(let r), .close(let r), .startTLS(let r), .receiveData(let r): return "\(r.code) \(r.enhancedCode ?? "")"
         case .checkRecipient: return "check"
         case .authenticate(let m, _): return "auth \(m)"
+        case .fetchURL(let url, let last): return "burl \(url)\(last ? " LAST" : "")"
         }
+    }
+
+    /// BURL (RFC 4468): submission only, after AUTH, inside a transaction with recipients; once a
+    /// chunk came by BURL, DATA may not follow; `BURL imap` is advertised after AUTH.
+    func testBURL() {
+        var s = SMTPServerSession(configuration: .init(hostname: "mail.example.test", authAvailable: true, authWithoutTLS: true,
+                                                       requireAuth: true, burlAvailable: true))
+        guard case .reply(let before) = cmd(&s, "EHLO c.test") else { return XCTFail() }
+        XCTAssertFalse(before.lines.contains("BURL imap"))
+        XCTAssertEqual(code(cmd(&s, "BURL imap://a@b/INBOX/;uid=1;urlauth=submit+a:internal:00 LAST")), "530 5.7.0")
+        s.authenticated(as: "a@b.test")
+        guard case .reply(let after) = cmd(&s, "EHLO c.test") else { return XCTFail() }
+        XCTAssertEqual(after.lines.last, "BURL imap")
+        XCTAssertEqual(code(cmd(&s, "BURL u LAST")), "503 5.5.1")
+        _ = cmd(&s, "MAIL FROM:<a@b.test>")
+        XCTAssertEqual(code(cmd(&s, "BURL u LAST")), "503 5.5.0")
+        _ = s.recipientDecided(EmailAddress(localPart: "c", domain: "d.test"), reply: .recipientOk)
+        XCTAssertEqual(code(cmd(&s, "BURL u")), "burl u")
+        XCTAssertEqual(code(cmd(&s, "DATA")), "503 5.5.1")
+        XCTAssertEqual(code(cmd(&s, "BURL v last")), "burl v LAST")
+        XCTAssertEqual(code(cmd(&s, "BURL")), "501 5.5.4")
+        XCTAssertEqual(code(cmd(&s, "BURL u LAST extra")), "501 5.5.4")
+        // Not offered on the MX role.
+        var mx = SMTPServerSession(configuration: .init(hostname: "mx.example.test"))
+        _ = cmd(&mx, "EHLO c.test")
+        XCTAssertEqual(code(cmd(&mx, "BURL u LAST")), "500 5.5.1")
     }
 
     func testHappyPathAndSequenceErrors() {
