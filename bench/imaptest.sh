@@ -5,6 +5,8 @@
 # env:   MODE=all|scripted|stress   (default all)
 #        TEST=name    run only this scripted test (a file or directory under IMAPTEST_TESTS)
 #        CLIENTS="10 50"   stress client counts     SECS=30  seconds per stress run
+#        MODE=leak    one long stress run (LEAK_SECS=3600, LEAK_CLIENTS=50, no logout) printing Tern's
+#                     RSS once a minute: memory must stay flat after warm-up
 #        DOVECOT=1    also run the stress load against a private Dovecot (Debian's dovecot-imapd,
 #                     loopback, temp dir, same mbox, same yescrypt hash) for side-by-side figures
 #        BUILD=release|debug (default release)   TERN=path  use this tern binary   KEEP=1 keep the data dir
@@ -243,4 +245,21 @@ EOD
   done
   echo "(errors reported by imaptest: tern $(cat "$WORK"/stress-tern-*.log | grep -c '^Error' || true)," \
        "dovecot $(cat "$WORK"/stress-dovecot-*.log 2>/dev/null | grep -c '^Error' || true); logs in $WORK when KEEP=1)"
+fi
+
+if [ "$MODE" = leak ]; then
+  LEAK_SECS=${LEAK_SECS:-3600}
+  LEAK_CLIENTS=${LEAK_CLIENTS:-50}
+  log "leak check: $LEAK_CLIENTS clients for $LEAK_SECS s"
+  "$IMAPTEST" host=127.0.0.1 port="$PORT" user=stress@example.test pass="$PASSWORD" \
+    mbox="$IMAPTEST_TESTS/default.mbox" clients="$LEAK_CLIENTS" secs="$LEAK_SECS" logout=0 > "$WORK/leak.log" 2>&1 &
+  IPID=$!
+  start=$(date +%s)
+  printf '%8s %10s\n' "seconds" "tern MiB"
+  while kill -0 "$IPID" 2>/dev/null; do
+    printf '%8d %10s\n' "$(( $(date +%s) - start ))" "$(rss_mib)"
+    for _ in $(seq 1 60); do kill -0 "$IPID" 2>/dev/null || break; sleep 1; done
+  done
+  wait "$IPID" || true
+  printf '%8d %10s  (after the load stopped)\n' "$(( $(date +%s) - start ))" "$(rss_mib)"
 fi
