@@ -33,8 +33,9 @@ public protocol MailboxStore: Sendable {
     /// Forgets the oldest expunge records of a mailbox so that at most `keep` remain (whole MODSEQs
     /// only: the records of one expunge go together). Later ``changes(mailboxID:since:)`` and
     /// ``vanished(mailboxID:since:)`` for a MODSEQ before the forgotten ones answer from the
-    /// present UIDs instead (RFC 7162 §3.2.5.2 allows the larger VANISHED set). Stores call it
-    /// themselves after expunges; callers may call it too. Throws `.notFound` for no mailbox.
+    /// present UIDs instead (RFC 7162 §3.2.5.2 allows the larger VANISHED set). Stores prune
+    /// to ``expungeHistoryKept`` themselves after expunges (possibly amortised: a few more records
+    /// may remain for a while); callers may call it too. Throws `.notFound` for no mailbox.
     func pruneExpungeHistory(mailboxID: Int64, keep: Int) async throws
     /// When each of the given messages was saved into the mailbox (RFC 8514 SAVEDATE), seconds
     /// since 1970: set when a message is delivered, appended, copied or moved in; messages stored

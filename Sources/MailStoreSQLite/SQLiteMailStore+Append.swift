@@ -45,7 +45,7 @@ extension SQLiteMailStore {
                     let modseq = try Self.bumpModSeq(db, mailboxID: replacing.mailboxID)
                     try db.cachedStatement(sql: "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?").execute(arguments: [replacing.mailboxID, replacing.uid])
                     try Self.recordExpunge(db, mailboxID: replacing.mailboxID, uid: replacing.uid, modSeq: modseq)
-                    try Self.pruneExpunged(db, mailboxID: replacing.mailboxID, keep: expungeHistoryKept)
+                    try Self.maybePruneExpunged(db, mailboxID: replacing.mailboxID)
                     orphans = [row["file_id"]]
                 }
                 if let quota {

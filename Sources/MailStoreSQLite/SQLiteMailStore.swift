@@ -344,7 +344,7 @@ public final class SQLiteMailStore: MailStore {
                 removed.append(uid)
                 fileIDs.append(fileID)
             }
-            if !removed.isEmpty { try Self.pruneExpunged(db, mailboxID: mailboxID, keep: expungeHistoryKept) }
+            if !removed.isEmpty { try Self.maybePruneExpunged(db, mailboxID: mailboxID) }
             return (removed, try Self.unreferenced(db, fileIDs))
         }
         orphans.forEach(files.remove)
@@ -431,7 +431,7 @@ public final class SQLiteMailStore: MailStore {
                 try db.cachedStatement(sql: "DELETE FROM messages WHERE mailbox_id = ? AND uid = ?").execute(arguments: [mailboxID, m.uid])
                 try Self.recordExpunge(db, mailboxID: mailboxID, uid: m.uid, modSeq: modseq)
             }
-            try Self.pruneExpunged(db, mailboxID: mailboxID, keep: expungeHistoryKept)
+            try Self.maybePruneExpunged(db, mailboxID: mailboxID)
             return pairs
         }
         if !pairs.isEmpty {
