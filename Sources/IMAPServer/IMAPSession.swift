@@ -299,7 +299,8 @@ public actor IMAPSession {
             state = .selected
             let m = snapshot.messages
             let sel = selected!
-            if !rev2Enabled { sel.recent = try await recentOnSelect(sel) }
+            // A failed claim (a full disk refuses the write) costs \Recent, not the SELECT.
+            if !rev2Enabled { sel.recent = (try? await recentOnSelect(sel)) ?? [] }
             sel.keywords = Self.keywords(in: m)
             sel.keywordSet = Set(sel.keywords)
             step.append(.untagged(.exists(m.count)))

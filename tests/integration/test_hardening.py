@@ -102,7 +102,7 @@ def test_authenticate_with_overlong_response_stays_in_step(srv):
         c.readline()
         c.send(b"d AUTHENTICATE PLAIN\r\n")
         assert c.readline().startswith(b"+")
-        c.send(b"A" * 20000 + b"\r\n")
+        c.send(b"A" * 70000 + b"\r\n")  # above the 64 KiB command line limit
         assert c.readline() == b"d BAD Authentication response line too long\r\n"
         c.send(b"e NOOP\r\n")
         assert c.readline() == b"e OK NOOP completed\r\n"

@@ -60,7 +60,7 @@ def test_partial_and_seen(c):
     assert c.ok("FETCH 1 BINARY.PEEK[2]<10.5>") == [b"* 1 FETCH (BINARY[2]<10> {5}\r\n" + PAYLOAD[10:15] + b")\r\n"]
     assert b"\\Seen" not in c.ok("FETCH 1 FLAGS")[0]
     untagged = c.ok("FETCH 1 BINARY[1]<0.6>")
-    assert untagged == [b"* 1 FETCH (BINARY[1]<0> {6}\r\n" + TEXT[:6] + b" FLAGS (\\Seen))\r\n"], untagged
+    assert untagged == [b"* 1 FETCH (BINARY[1]<0> {6}\r\n" + TEXT[:6] + b" FLAGS (\\Seen \\Recent))\r\n"], untagged
 
 
 def test_unknown_cte_and_missing_part(c):

@@ -13,10 +13,29 @@ from ternlib import IMAPConn
 MSG = b"From: a@remote.test\r\nTo: b@example.test\r\nSubject: m%d\r\n\r\nbody of message %d\r\n"
 
 
+def without_recent(lines: list[bytes]) -> list[bytes]:
+    """These sessions are IMAP4rev1 sessions, so new messages come with `* n RECENT` and `\\Recent`
+    (RFC 3501 §2.3.2; tested on its own in Tests/IMAPServerTests/RecentTests.swift). The checks
+    here are about propagating changes, so both are left out."""
+    out = []
+    for line in lines:
+        if re.fullmatch(rb"\* \d+ RECENT\r\n", line):
+            continue
+        out.append(line.replace(b" \\Recent", b"").replace(b"(\\Recent ", b"(").replace(b"(\\Recent)", b"()"))
+    return out
+
+
 def logged_in(server, addr, pw) -> IMAPConn:
     c = server.imap_raw()
     assert c.readline().startswith(b"* OK ")
     c.login(addr, pw)
+    ok, command = c.ok, c.command
+    c.ok = lambda *a, **k: without_recent(ok(*a, **k))
+
+    def command_without_recent(*a, **k):
+        untagged, tagged = command(*a, **k)
+        return without_recent(untagged), tagged
+    c.command = command_without_recent
     return c
 
 
@@ -86,7 +105,7 @@ def test_flags_exists_and_vanished_reach_other_sessions_once(server):
         a.ok("STORE 4 +FLAGS.SILENT (\\Deleted)")
         a.ok("EXPUNGE")
         body = MSG % (9, 9)
-        a.ok(f"APPEND INBOX {{{len(body)}+}}\r\n{body.decode()}")
+        appended = a.ok(f"APPEND INBOX {{{len(body)}+}}\r\n{body.decode()}")
         u = q.ok("NOOP")
         assert u[0] == b"* VANISHED 4\r\n", u
         assert u[-1] == b"* 4 EXISTS\r\n", u
@@ -94,7 +113,8 @@ def test_flags_exists_and_vanished_reach_other_sessions_once(server):
         assert q.ok("NOOP") == []
         u = b.ok("NOOP")
         assert u == [b"* 4 EXPUNGE\r\n", b"* 4 EXISTS\r\n"], u
-        assert a.ok("NOOP") == [b"* 4 EXISTS\r\n"]  # its own APPEND
+        assert appended == [b"* 4 EXISTS\r\n"]  # its own APPEND, at once (RFC 9051 §6.3.12)
+        assert a.ok("NOOP") == []
         assert view(a) == view(b) == view(q)
 
 
@@ -202,8 +222,8 @@ def test_reselect_of_large_mailbox_sees_every_change(server):
     with logged_in(server, addr, pw) as a, logged_in(server, addr, pw) as b:
         a.ok("SELECT INBOX")
         for _ in range(4):
-            a.ok("COPY 1:* INBOX")
-        assert a.ok("NOOP") == [b"* 1600 EXISTS\r\n"]
+            copied = a.ok("COPY 1:* INBOX")
+        assert copied == [b"* 1600 EXISTS\r\n"]  # reported with the COPY itself
         first = view(a)
         assert len(first) == 1600 and first[4] == b"5 5 " and first[-1] == b"1600 1600 "
         b.ok("SELECT INBOX")

@@ -145,7 +145,7 @@ def test_other_session_sees_flags_with_modseq_and_vanished_only_when_allowed(ser
         assert a.ok("NOOP") == [b"* 1 FETCH (UID 2 FLAGS (\\Flagged \\Seen))\r\n"]
         # UIDs are never reused: a new message after the expunge gets UID 4.
         a.ok("APPEND INBOX {5+}\r\nhello")
-        assert b.ok("NOOP") == [b"* 3 EXISTS\r\n"]
+        assert b.ok("NOOP") == [b"* 3 EXISTS\r\n", b"* 0 RECENT\r\n"]  # A's APPEND: \\Recent went to A (RFC 3501 §2.3.2)
         assert b.ok("FETCH 3 (UID MODSEQ)") == [b"* 3 FETCH (UID 4 MODSEQ (9))\r\n"]
 
 
@@ -213,7 +213,7 @@ def test_imapclient_parses_condstore_and_quota(make_server):
         assert info[b"HIGHESTMODSEQ"] == 4 and info[b"EXISTS"] == 3
         c.add_flags([2], [imapclient.SEEN])
         changed = c.fetch([1, 2, 3], ["FLAGS"], modifiers=["CHANGEDSINCE 4"])
-        assert {uid: (d[b"FLAGS"], d[b"MODSEQ"]) for uid, d in changed.items()} == {2: ((imapclient.SEEN,), (5,))}
+        assert {uid: (d[b"FLAGS"], d[b"MODSEQ"]) for uid, d in changed.items()} == {2: ((imapclient.SEEN, imapclient.RECENT), (5,))}
         assert c.search(["MODSEQ", "5"]) == [2] and c.search(["MODSEQ", "5"]).modseq == 5
         roots, quotas = c.get_quota_root("INBOX")
         assert roots.mailbox == "INBOX" and roots.quota_roots == [""]

@@ -137,7 +137,6 @@ def tern_box(server):
 def test_capabilities(tern_box):
     caps = set(tern_box.capabilities)
     assert {"SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "ESORT", "CONTEXT=SORT"} <= caps
-    assert "CONTEXT=SEARCH" not in caps
 
 
 def test_exact_lines(tern_box):
