@@ -27,6 +27,12 @@ public struct IMAPThreadNode: Equatable, Sendable {
 /// Messages are `IMAPSortableMessage` values; the returned trees hold their sequence numbers.
 /// Siblings and threads are ordered by sent date (RFC 5256 §2.2), ties by sequence number.
 public enum IMAPThread {
+    /// The deepest nesting a THREAD answer has (RFC 5256 sets no limit; a hostile mailbox of
+    /// thousands of chained replies must not exhaust the stack of the recursive encoders): a
+    /// reply chain beyond it is answered with its remaining messages as children of the message
+    /// at this depth, in thread order.
+    public static let maxDepth = 256
+
     /// THREAD=ORDEREDSUBJECT: messages grouped by base subject; each group, in sent-date order, is
     /// a thread whose first message is the parent of all the others (no grandchildren). Threads
     /// are ordered by the sent date of their first message.

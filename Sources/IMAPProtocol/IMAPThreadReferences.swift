@@ -217,8 +217,19 @@ struct IMAPReferencesThreader {
 
     // MARK: Output
 
-    private func node(_ index: Int) -> IMAPThreadNode {
+    private func node(_ index: Int, depth: Int = 0) -> IMAPThreadNode {
         let message = index < containers.count ? containers[index].message.map { messages[$0].sequenceNumber } : nil
-        return IMAPThreadNode(message, sortedChildren(index).map(node))
+        guard depth < IMAPThread.maxDepth else {
+            // A reply chain deeper than the limit: its remaining descendants, in thread order,
+            // become direct children here, so no tree (and no recursion over it) is deeper.
+            var flat: [IMAPThreadNode] = []
+            var stack = Array(sortedChildren(index).reversed())
+            while let next = stack.popLast() {
+                if next < containers.count, let m = containers[next].message { flat.append(IMAPThreadNode(messages[m].sequenceNumber)) }
+                stack.append(contentsOf: sortedChildren(next).reversed())
+            }
+            return IMAPThreadNode(message, flat)
+        }
+        return IMAPThreadNode(message, sortedChildren(index).map { node($0, depth: depth + 1) })
     }
 }

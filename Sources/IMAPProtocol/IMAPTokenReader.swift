@@ -190,7 +190,11 @@ struct IMAPTokenReader {
         try expect(Self.lf, "a line break after the literal size")
         guard bytes.count - index >= size else { throw Self.error("truncated literal") }
         defer { index += size }
-        return Array(bytes[index..<index + size])
+        let content = Array(bytes[index..<index + size])
+        // RFC 9051 §4.3 / §9 CHAR8: a literal never holds NUL (only literal8 may). A name with a
+        // NUL would otherwise reach the store cut short ("INBOX\0x" naming INBOX).
+        if !allowBinary, content.contains(0) { throw Self.error("NUL in a literal") }
+        return content
     }
 
     static func utf8(_ raw: [UInt8], _ what: String) throws(IMAPParseError) -> String {
@@ -205,7 +209,10 @@ struct IMAPTokenReader {
     /// `mailbox = "INBOX" / astring`: decoded from modified UTF-7 (RFC 9051 §5.1.3) when it is
     /// valid modified UTF-7, kept as written otherwise; `INBOX` in any case becomes `INBOX`.
     mutating func readMailbox() throws(IMAPParseError) -> String {
-        name(try readAstringText("a mailbox name"))
+        let decoded = name(try readAstringText("a mailbox name"))
+        // Modified UTF-7 can spell U+0000 (`&AAA-`); no mailbox name holds it.
+        guard !decoded.unicodeScalars.contains("\u{0}") else { throw Self.error("NUL in a mailbox name") }
+        return decoded
     }
 
     /// `list-mailbox = 1*list-char / string`, decoded like a mailbox name.

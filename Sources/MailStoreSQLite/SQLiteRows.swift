@@ -43,7 +43,9 @@ extension SQLiteMailStore {
     }
 
     static func mailboxRow(_ db: Database, accountID: Int64, name: String) throws -> MailboxRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE account_id = ? AND name = ?"), arguments: [accountID, name]).map(mailboxRecord)
+        // SQLite text ends at NUL: "INBOX\0x" would find INBOX. No mailbox name holds NUL.
+        if name.utf8.contains(0) { return nil }
+        return try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mailboxes WHERE account_id = ? AND name = ?"), arguments: [accountID, name]).map(mailboxRecord)
     }
 
     /// New mailbox with a fresh UIDVALIDITY (``newUIDValidity(_:)``).

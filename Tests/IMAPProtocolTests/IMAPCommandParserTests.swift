@@ -244,4 +244,13 @@ final class IMAPCommandParserTests: XCTestCase {
             }
         }
     }
+
+    /// NUL never reaches a mailbox name (RFC 9051 §4.3: literals hold no NUL; `&AAA-` is U+0000):
+    /// `DELETE "INBOX\0"` must not name INBOX.
+    func testNULInMailboxNamesIsRefused() {
+        for line in ["a DELETE {6}\r\nINBOX\u{0}", "a SELECT \"Trash\u{0}x\"", "a DELETE INBOX&AAA-", "a SUBSCRIBE {3+}\r\nx\u{0}y"] {
+            XCTAssertThrowsError(try IMAPCommandParser.parse(Array(line.utf8)), line)
+        }
+        XCTAssertNoThrow(try IMAPCommandParser.parse(Array("a APPEND INBOX ~{3}\r\na\u{0}b".utf8)))
+    }
 }

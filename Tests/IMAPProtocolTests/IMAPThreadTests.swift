@@ -130,4 +130,31 @@ final class IMAPThreadTests: XCTestCase {
         XCTAssertEqual(encode(IMAPThread.orderedSubject(second)), "* THREAD (4 (2)(8)(6))(3 (1)(7)(5))\r\n")
         XCTAssertEqual(encode(IMAPThread.orderedSubject([])), "* THREAD\r\n")
     }
+
+    /// A chain of 20,000 replies (a hostile mailbox) is answered without exhausting the stack:
+    /// nesting stops at `IMAPThread.maxDepth`, the rest of the chain follows there in order.
+    func testVeryDeepReplyChainIsFlattenedBelowMaxDepth() {
+        let count: UInt32 = 20_000
+        let messages = (1...count).map { i in
+            m(i, id: "<m\(i)@x>", inReplyTo: i > 1 ? "<m\(i - 1)@x>" : nil, date: Int64(i))
+        }
+        let threads = IMAPThread.references(messages)
+        XCTAssertEqual(threads.count, 1)
+        var depth = 0
+        var node = threads[0]
+        var seen: [UInt32] = []
+        while true {
+            if let message = node.message { seen.append(message) }
+            guard node.children.count == 1 else { break }
+            node = node.children[0]
+            depth += 1
+        }
+        XCTAssertEqual(depth, IMAPThread.maxDepth)
+        seen += node.children.compactMap(\.message)
+        XCTAssertEqual(seen, Array(1...count))
+        let text = encode(threads)
+        XCTAssertTrue(text.hasPrefix("* THREAD (1 2 3 "), String(text.prefix(40)))
+        let mapped = threads.map { $0.mapMessages { $0 * 10 } }
+        XCTAssertEqual(mapped[0].message, 10)
+    }
 }
