@@ -214,3 +214,24 @@ extension IMAPSession {
         }
     }
 }
+
+extension IMAPSession {
+    /// Another user's mailbox (RFC 4314): its rights are read again before each selected-state
+    /// command, so an owner's SETACL/DELETEACL takes effect at the next command of a session that
+    /// has it open (§5.1.1 lets a server cache them; Tern does not, for withdrawn rights). Without
+    /// `r` any more, the mailbox is closed (`* OK [CLOSED]`) and the command refused with NOPERM.
+    func recheckSharedRights(_ sel: Selected, tag: String) async -> IMAPStep? {
+        guard let visible = sel.sharedName, let account else { return nil }
+        let access = try? await MailboxResolver(store: store, user: account).access(visible)
+        if let access, access.mailbox?.id == sel.mailbox.id, access.rights.contains(.read) {
+            sel.rights = access.rights
+            return nil
+        }
+        releaseSelection()
+        state = .authenticated
+        var step = IMAPStep()
+        step.append(.status(.ok, .closed, "Mailbox closed: its owner withdrew your access"))
+        step.append(.no(tag, .noPerm, "Permission to this mailbox was withdrawn"))
+        return step
+    }
+}

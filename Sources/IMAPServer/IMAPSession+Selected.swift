@@ -10,6 +10,7 @@ extension IMAPSession {
         let tag = command.tag
         var step = IMAPStep()
         guard let sel = selected else { return notInState(tag) }
+        if let refused = await recheckSharedRights(sel, tag: tag) { return refused }
         if let set = Self.sequenceArgument(command.kind), !Self.isValid(set, count: sel.messages.count) {
             step.append(.bad(tag, "Invalid sequence number: the mailbox has \(sel.messages.count) message(s)"))
             return step

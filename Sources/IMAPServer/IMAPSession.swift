@@ -46,6 +46,9 @@ public actor IMAPSession {
         var contextsNeedFullEvaluation = false
         /// The user's RFC 4314 rights on the mailbox (all for the owner), fixed at SELECT (§5.1.1 allows caching them).
         var rights: MailboxRights = .all
+        /// The client-visible name of a mailbox of another user (`Shared/…`), nil for the user's own;
+        /// its rights are read again before every selected-state command.
+        var sharedName: String?
 
         init(mailbox: MailboxRecord, readOnly: Bool, messages: [MessageRecord], observation: MailboxObservation) {
             self.mailbox = mailbox
@@ -296,6 +299,7 @@ public actor IMAPSession {
             let snapshot = try await store.snapshot(mailboxID: mailbox.id)
             selected = Selected(mailbox: snapshot.mailbox, readOnly: readOnly, messages: snapshot.messages, observation: observation)
             selected?.rights = access.rights
+            selected?.sharedName = access.shared ? name : nil
             state = .selected
             let m = snapshot.messages
             let sel = selected!

@@ -386,4 +386,20 @@ final class ACLTests: XCTestCase {
         let reply = try await alice.send("e NOOP")
         XCTAssertEqual(reply, "* 1 FETCH (UID 1 FLAGS (\\Flagged \\Answered \\Recent))\r\ne OK NOOP completed\r\n")
     }
+
+    /// Rights withdrawn while bob has the mailbox open take effect at his next command (the
+    /// break-it review found FETCH/STORE/EXPUNGE still working after DELETEACL).
+    func testWithdrawnRightsApplyToAnOpenSession() async throws {
+        let (_, alice, bob, _) = try await setUp()
+        try await alice.expectOK("a SETACL Work bob@example.test lrswite")
+        try await bob.expectOK("b SELECT \(Self.shared)")
+        try await alice.expectOK("c SETACL Work bob@example.test lr")
+        let store = try await bob.send("d STORE 1 +FLAGS (\\Flagged)")
+        XCTAssertTrue(store.hasSuffix("d NO [NOPERM] Permission denied\r\n"), store)
+        try await alice.expectOK("e DELETEACL Work bob@example.test")
+        let fetch = try await bob.send("f FETCH 1 (BODY.PEEK[])")
+        XCTAssertEqual(fetch, "* OK [CLOSED] Mailbox closed: its owner withdrew your access\r\nf NO [NOPERM] Permission to this mailbox was withdrawn\r\n")
+        let state = await bob.session.state
+        XCTAssertEqual(state, .authenticated)
+    }
 }
