@@ -65,6 +65,7 @@ imap = ["127.0.0.1:0"]
 [limits]
 max_connections = $(( IDLERS + N + 100 ))
 max_connections_per_ip = $(( IDLERS + N + 100 ))
+max_connections_per_user_ip = $(( IDLERS + N + 100 ))
 EOT
 PASSWORD="bench-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 for u in small big idle; do

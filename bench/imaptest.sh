@@ -81,6 +81,7 @@ imap = ["127.0.0.1:0"]
 [limits]
 max_connections = 1000
 max_connections_per_ip = 1000
+max_connections_per_user_ip = 1000
 EOT
 PASSWORD="imaptest-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 for u in imaptest stress; do
@@ -185,6 +186,8 @@ service stats {
 service imap {
   process_limit = 1024
 }
+# imaptest logs every client in as the same user: lift the per-user+IP limit on both sides.
+mail_max_userip_connections = 1000
 EOD
     dovecot -F -c "$D/dovecot.conf" > "$D/stdout.log" 2>&1 &
     DPID=$!
