@@ -322,7 +322,19 @@ extension IMAPSession {
     func afterCommandUpdates(_ command: IMAPCommand) async -> [IMAPResponse] {
         var responses: [IMAPResponse] = []
         if state == .selected {
-            responses += await pendingUpdates(allowExpunge: allowsExpungeUpdates(command.kind) || notifyImmediateExpunges)
+            // Another look at the store only when this command may have changed the selected
+            // mailbox itself (RFC 9051 §6.3.12: APPEND's EXISTS at once) or someone listens for
+            // changes (NOTIFY SELECTED, UPDATE contexts); otherwise the next command's look before
+            // it runs reports them, and under many sessions a second store read per command costs.
+            let mayHaveChanged: Bool
+            switch command.kind {
+            case .append, .appendMessages, .copy, .move, .replace: mayHaveChanged = true
+            default: mayHaveChanged = false
+            }
+            let listening = notifyState?.selectedEvents.isEmpty == false || selected?.searchContexts.isEmpty == false
+            if mayHaveChanged || listening {
+                responses += await pendingUpdates(allowExpunge: allowsExpungeUpdates(command.kind) || notifyImmediateExpunges)
+            }
             responses += await searchContextUpdates()
         }
         responses += await notifyUpdates()

@@ -77,13 +77,12 @@ extension SQLiteMailStore {
                        COALESCE(SUM(instr(' ' || flags || ' ', ' \\Seen ') = 0), 0),
                        COALESCE(SUM(instr(' ' || flags || ' ', ' \\Deleted ') > 0), 0),
                        COALESCE(SUM(size), 0),
-                       COALESCE(SUM(CASE WHEN instr(' ' || flags || ' ', ' \\Deleted ') > 0 THEN size ELSE 0 END), 0)
+                       COALESCE(SUM(CASE WHEN instr(' ' || flags || ' ', ' \\Deleted ') > 0 THEN size ELSE 0 END), 0),
+                       COALESCE(SUM(uid >= ?), 0)
                 FROM messages WHERE mailbox_id = ?
-                """), arguments: [mailboxID])
-            let recent = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM messages WHERE mailbox_id = ? AND uid >= ?"),
-                                          arguments: [mailboxID, row["recent_uid"] as Int64]) ?? 0
+                """), arguments: [row["recent_uid"] as Int64, mailboxID])
             return MailboxStatus(mailbox: Self.mailboxRecord(row), messages: counts?[0] ?? 0, unseen: counts?[1] ?? 0, deleted: counts?[2] ?? 0,
-                                 size: counts?[3] ?? 0, deletedSize: counts?[4] ?? 0, recent: recent)
+                                 size: counts?[3] ?? 0, deletedSize: counts?[4] ?? 0, recent: counts?[5] ?? 0)
         }
     }
 
