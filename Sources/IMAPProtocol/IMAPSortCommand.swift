@@ -52,40 +52,9 @@ public enum IMAPThreadAlgorithm: String, Equatable, Sendable {
     case references = "REFERENCES"
 }
 
-/// `PARTIAL` range of SORT (RFC 9394 §3.1, RFC 5267 §4.4): `first:last` counts sorted results from
-/// the start (1 is the first), `-first:-last` from the end (-1 is the last). `4:2` means `2:4`.
-public struct IMAPSortPartialRange: Equatable, Sendable {
-    /// The lower bound (absolute value), at least 1.
-    public var low: UInt32
-    /// The upper bound (absolute value), at least `low`.
-    public var high: UInt32
-    /// The range counts from the end (`-low:-high`).
-    public var fromEnd: Bool
-
-    /// A range; the bounds are put in order.
-    public init(_ a: UInt32, _ b: UInt32, fromEnd: Bool = false) {
-        low = min(a, b)
-        high = max(a, b)
-        self.fromEnd = fromEnd
-    }
-
-    /// As the response echoes it: `2:4`, `-1:-100`.
-    public var text: String { fromEnd ? "-\(low):-\(high)" : "\(low):\(high)" }
-
-    /// The results the range selects from `list` (in result order).
-    public func select(_ list: [UInt32]) -> [UInt32] {
-        let count = list.count
-        let lo = Int(low)
-        let hi = Int(high)
-        if fromEnd {
-            let start = max(count - hi, 0)
-            let end = max(count - lo + 1, 0)
-            return start < end ? Array(list[start..<end]) : []
-        }
-        let start = min(lo - 1, count)
-        return Array(list[start..<min(hi, count)])
-    }
-}
+/// `PARTIAL` range of SORT (RFC 9394 §3.1, RFC 5267 §4.4): the same range as SEARCH's
+/// (`IMAPPartialRange`), selecting from the sorted results.
+public typealias IMAPSortPartialRange = IMAPPartialRange
 
 /// `sort-return-opts` of ESORT and CONTEXT=SORT (RFC 5267 §3, §4): what the `* ESEARCH` answer
 /// to a SORT carries. `RETURN ()` means ALL.
